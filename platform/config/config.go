@@ -1,0 +1,100 @@
+// Package config parses the process environment into typed structs once,
+// at startup (12-factor: environment variables only). Defaults work on a
+// developer machine with Postgres and Redis on localhost; APP_ENV=prod
+// refuses the insecure ones.
+package config
+
+import "time"
+
+// Config is the platform's configuration. Modules parse their own sections
+// with Parse, so adding a module never edits this struct.
+type Config struct {
+	// Env is "dev", "test" or "prod".
+	Env         string `env:"APP_ENV" envDefault:"dev"`
+	ServiceName string `env:"SERVICE_NAME" envDefault:"zebra"`
+	LogLevel    string `env:"LOG_LEVEL" envDefault:"info"`
+
+	HTTP      HTTP
+	Database  Database
+	Redis     Redis
+	Telemetry Telemetry
+	Security  Security
+	RateLimit RateLimit
+	Outbox    Outbox
+}
+
+// HTTP configures the server and its per-request behaviour.
+type HTTP struct {
+	Addr              string        `env:"HTTP_ADDR" envDefault:":8080"`
+	MetricsAddr       string        `env:"METRICS_ADDR"` // empty: /metrics on HTTP_ADDR
+	ReadHeaderTimeout time.Duration `env:"HTTP_READ_HEADER_TIMEOUT" envDefault:"5s"`
+	ReadTimeout       time.Duration `env:"HTTP_READ_TIMEOUT" envDefault:"15s"`
+	WriteTimeout      time.Duration `env:"HTTP_WRITE_TIMEOUT" envDefault:"30s"`
+	IdleTimeout       time.Duration `env:"HTTP_IDLE_TIMEOUT" envDefault:"120s"`
+	RequestTimeout    time.Duration `env:"HTTP_REQUEST_TIMEOUT" envDefault:"10s"`
+	MaxHeaderBytes    int           `env:"HTTP_MAX_HEADER_BYTES" envDefault:"65536"`
+	BodyLimit         int64         `env:"HTTP_BODY_LIMIT" envDefault:"1048576"`
+	MaxInFlight       int           `env:"HTTP_MAX_IN_FLIGHT" envDefault:"512"`
+	ShutdownTimeout   time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
+	CORSOrigins       []string      `env:"CORS_ALLOWED_ORIGINS" envSeparator:","`
+	TrustedProxies    []string      `env:"TRUSTED_PROXIES" envSeparator:","`
+}
+
+// Database configures the PostgreSQL pool.
+type Database struct {
+	URL              string        `env:"DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/zebra?sslmode=disable" secret:"true"`
+	MaxOpenConns     int           `env:"DATABASE_MAX_OPEN_CONNS" envDefault:"8"`
+	MaxIdleConns     int           `env:"DATABASE_MAX_IDLE_CONNS" envDefault:"8"`
+	ConnMaxLifetime  time.Duration `env:"DATABASE_CONN_MAX_LIFETIME" envDefault:"30m"`
+	StatementTimeout time.Duration `env:"DATABASE_STATEMENT_TIMEOUT" envDefault:"5s"`
+	AcquireTimeout   time.Duration `env:"DATABASE_ACQUIRE_TIMEOUT" envDefault:"2s"`
+	// CreateIfMissing creates the database at startup; on by default in dev.
+	CreateIfMissing bool `env:"DATABASE_CREATE" envDefault:"true"`
+}
+
+// Redis configures the Redis client. Prefix namespaces every key and
+// stream, so tests and several deployments can share one server.
+type Redis struct {
+	URL          string        `env:"REDIS_URL" envDefault:"redis://127.0.0.1:6379/0" secret:"true"`
+	Prefix       string        `env:"REDIS_PREFIX" envDefault:"zebra:"`
+	DialTimeout  time.Duration `env:"REDIS_DIAL_TIMEOUT" envDefault:"1s"`
+	ReadTimeout  time.Duration `env:"REDIS_READ_TIMEOUT" envDefault:"500ms"`
+	WriteTimeout time.Duration `env:"REDIS_WRITE_TIMEOUT" envDefault:"500ms"`
+	PoolSize     int           `env:"REDIS_POOL_SIZE" envDefault:"16"`
+}
+
+// Telemetry configures traces. Without an endpoint tracing is a no-op.
+type Telemetry struct {
+	OTLPEndpoint string  `env:"OTEL_EXPORTER_OTLP_ENDPOINT"`
+	SampleRatio  float64 `env:"OTEL_TRACES_SAMPLER_RATIO" envDefault:"1"`
+}
+
+// Security holds the platform's own secrets.
+type Security struct {
+	// CursorSecret signs pagination cursors so clients cannot forge them.
+	CursorSecret string `env:"CURSOR_SECRET" envDefault:"dev-insecure-cursor-secret-change-me" secret:"true"`
+}
+
+// RateLimit configures the token buckets: Rate tokens per Window, up to
+// Burst at once.
+type RateLimit struct {
+	Enabled       bool          `env:"RATE_LIMIT_ENABLED" envDefault:"true"`
+	DefaultRate   int           `env:"RATE_LIMIT_DEFAULT" envDefault:"600"`
+	DefaultWindow time.Duration `env:"RATE_LIMIT_DEFAULT_WINDOW" envDefault:"1m"`
+	AuthRate      int           `env:"RATE_LIMIT_AUTH" envDefault:"10"`
+	AuthWindow    time.Duration `env:"RATE_LIMIT_AUTH_WINDOW" envDefault:"1m"`
+}
+
+// Outbox configures the relay.
+type Outbox struct {
+	// RelayInServe runs the relay inside `zebra serve`; turn it off when a
+	// separate `zebra worker` process runs it.
+	RelayInServe bool          `env:"OUTBOX_RELAY_IN_SERVE" envDefault:"true"`
+	BatchSize    int           `env:"OUTBOX_BATCH_SIZE" envDefault:"100"`
+	PollInterval time.Duration `env:"OUTBOX_POLL_INTERVAL" envDefault:"1s"`
+	MaxAttempts  int           `env:"OUTBOX_MAX_ATTEMPTS" envDefault:"10"`
+	Retention    time.Duration `env:"OUTBOX_RETENTION" envDefault:"168h"`
+}
+
+// IsProd reports whether insecure defaults must be refused.
+func (c Config) IsProd() bool { return c.Env == "prod" }

@@ -1,0 +1,55 @@
+package database
+
+import (
+	"context"
+	"errors"
+	"net"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/zebralabs/zebra/platform/apperr"
+)
+
+// Translate maps driver errors that mean the same thing everywhere to the
+// typed errors of apperr: a cancelled or timed-out statement becomes
+// timeout, a lost or refused connection becomes unavailable. Anything else
+// is returned unchanged for the repository to translate (not found, unique
+// violations) or to surface as internal.
+func Translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := apperr.As(err); ok {
+		return err
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case pgErr.Code == "57014": // query_canceled, e.g. statement_timeout
+			return apperr.Timeout(err)
+		case pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", // shutdown, cannot connect now
+			len(pgErr.Code) == 5 && pgErr.Code[:2] == "08": // connection exception
+			return apperr.Unavailable(err)
+		}
+		return err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return apperr.Timeout(err)
+	}
+	var connErr *pgconn.ConnectError
+	var netErr net.Error
+	if errors.As(err, &connErr) || errors.As(err, &netErr) || pgconn.SafeToRetry(err) {
+		return apperr.Unavailable(err)
+	}
+	return err
+}
+
+// IsUniqueViolation reports whether err is a unique constraint violation,
+// optionally of the named constraint.
+func IsUniqueViolation(err error, constraint ...string) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
+		return false
+	}
+	return len(constraint) == 0 || pgErr.ConstraintName == constraint[0]
+}

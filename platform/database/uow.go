@@ -1,0 +1,97 @@
+package database
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
+type txKey struct{}
+
+// txState is the transaction of one unit of work and the hooks to run once
+// it has committed.
+type txState struct {
+	tx          *gorm.DB
+	afterCommit []func(context.Context)
+}
+
+// UnitOfWork runs a command in one transaction carried by the context, so
+// that repositories, the audit recorder, the outbox and the idempotency
+// store all write through it and a command commits everything or nothing.
+// Application packages depend on their own one-method interface, which
+// *UnitOfWork satisfies; they never see gorm.
+type UnitOfWork struct {
+	db *gorm.DB
+}
+
+// NewUnitOfWork returns a unit of work over db.
+func NewUnitOfWork(db *gorm.DB) *UnitOfWork { return &UnitOfWork{db: db} }
+
+// Do runs fn inside a transaction. A nested Do joins the outer transaction.
+// An error or a panic from fn rolls back; a failed commit is returned (and
+// translated), never swallowed. After-commit hooks run only after a
+// successful commit, with a context that is no longer cancelled with the
+// request.
+func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	if _, ok := ctx.Value(txKey{}).(*txState); ok {
+		return fn(ctx)
+	}
+	tx := u.db.WithContext(ctx).Begin()
+	if tx.Error != nil {
+		return Translate(fmt.Errorf("begin: %w", tx.Error))
+	}
+	st := &txState{tx: tx}
+	txCtx := context.WithValue(ctx, txKey{}, st)
+
+	committed := false
+	defer func() {
+		if committed {
+			return
+		}
+		tx.Rollback()
+		if p := recover(); p != nil {
+			panic(p)
+		}
+	}()
+
+	if err := fn(txCtx); err != nil {
+		return err
+	}
+	if err := tx.Commit().Error; err != nil {
+		return Translate(fmt.Errorf("commit: %w", err))
+	}
+	committed = true
+	hookCtx := context.WithoutCancel(ctx)
+	for _, h := range st.afterCommit {
+		h(hookCtx)
+	}
+	return nil
+}
+
+// Conn returns the transaction of ctx when there is one, else db, bound to
+// ctx either way. Repositories call it for every statement, so the same
+// code works inside and outside a unit of work.
+func Conn(ctx context.Context, db *gorm.DB) *gorm.DB {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		return st.tx
+	}
+	return db.WithContext(ctx)
+}
+
+// InTx reports whether ctx carries a unit of work.
+func InTx(ctx context.Context) bool {
+	_, ok := ctx.Value(txKey{}).(*txState)
+	return ok
+}
+
+// AfterCommit registers fn to run after the unit of work of ctx commits
+// (cache invalidation, waking the outbox relay). Outside a unit of work
+// there is nothing to wait for, so fn runs at once.
+func AfterCommit(ctx context.Context, fn func(context.Context)) {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		st.afterCommit = append(st.afterCommit, fn)
+		return
+	}
+	fn(context.WithoutCancel(ctx))
+}

@@ -1,0 +1,3 @@
+schema "activities" {
+  comment = "Tables owned by the activities context."
+}

@@ -1,0 +1,3 @@
+schema "audit" {
+  comment = "Tables owned by the audit context."
+}

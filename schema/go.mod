@@ -1,0 +1,3 @@
+module github.com/zebralabs/zebra/schema
+
+go 1.26

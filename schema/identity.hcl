@@ -1,0 +1,3 @@
+schema "identity" {
+  comment = "Tables owned by the identity context."
+}

@@ -1,0 +1,3 @@
+schema "platform" {
+  comment = "Tables owned by the platform context."
+}

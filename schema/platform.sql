@@ -1,0 +1,1 @@
+-- Idempotent statements run after every apply (see schema.go).
