@@ -162,3 +162,7 @@ func CodeOf(err error) Code {
 	}
 	return CodeInternal
 }
+
+// GetStatus returns the HTTP status of the error's code. It makes *Error a
+// huma.StatusError, so handlers may return it as is.
+func (e *Error) GetStatus() int { return e.Code.Status() }
