@@ -7,6 +7,7 @@ require (
 	github.com/google/uuid v1.6.0
 	github.com/jackc/pgx/v5 v5.12.0
 	go.uber.org/fx v1.24.0
+	go.uber.org/zap v1.26.0
 	gorm.io/gorm v1.31.2
 )
 
@@ -17,7 +18,6 @@ require (
 	github.com/jinzhu/now v1.1.5 // indirect
 	go.uber.org/dig v1.19.0 // indirect
 	go.uber.org/multierr v1.10.0 // indirect
-	go.uber.org/zap v1.26.0 // indirect
 	golang.org/x/sys v0.41.0 // indirect
 	golang.org/x/text v0.41.0 // indirect
 )

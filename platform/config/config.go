@@ -20,6 +20,7 @@ type Config struct {
 	Telemetry Telemetry
 	Security  Security
 	RateLimit RateLimit
+	Jobs      Jobs
 	Outbox    Outbox
 }
 
@@ -85,11 +86,16 @@ type RateLimit struct {
 	AuthWindow    time.Duration `env:"RATE_LIMIT_AUTH_WINDOW" envDefault:"1m"`
 }
 
+// Jobs configures where background jobs (outbox relay, consumers,
+// cleanups) run.
+type Jobs struct {
+	// InServe runs them inside `zebra serve` too; turn it off when separate
+	// `zebra worker` processes run them.
+	InServe bool `env:"JOBS_IN_SERVE" envDefault:"true"`
+}
+
 // Outbox configures the relay.
 type Outbox struct {
-	// RelayInServe runs the relay inside `zebra serve`; turn it off when a
-	// separate `zebra worker` process runs it.
-	RelayInServe bool          `env:"OUTBOX_RELAY_IN_SERVE" envDefault:"true"`
 	BatchSize    int           `env:"OUTBOX_BATCH_SIZE" envDefault:"100"`
 	PollInterval time.Duration `env:"OUTBOX_POLL_INTERVAL" envDefault:"1s"`
 	MaxAttempts  int           `env:"OUTBOX_MAX_ATTEMPTS" envDefault:"10"`
