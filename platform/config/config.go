@@ -22,6 +22,7 @@ type Config struct {
 	RateLimit RateLimit
 	Jobs      Jobs
 	Outbox    Outbox
+	Health    Health
 }
 
 // HTTP configures the server and its per-request behaviour.
@@ -43,20 +44,27 @@ type HTTP struct {
 
 // Database configures the PostgreSQL pool.
 type Database struct {
-	URL              string        `env:"DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/zebra?sslmode=disable" secret:"true"`
+	// URL is not tagged secret so `zebra config` shows host and database;
+	// its password (userinfo or password= parameter) is masked instead.
+	URL              string        `env:"DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/zebra?sslmode=disable"`
 	MaxOpenConns     int           `env:"DATABASE_MAX_OPEN_CONNS" envDefault:"8"`
 	MaxIdleConns     int           `env:"DATABASE_MAX_IDLE_CONNS" envDefault:"8"`
 	ConnMaxLifetime  time.Duration `env:"DATABASE_CONN_MAX_LIFETIME" envDefault:"30m"`
+	ConnMaxIdleTime  time.Duration `env:"DATABASE_CONN_MAX_IDLE_TIME" envDefault:"5m"`
 	StatementTimeout time.Duration `env:"DATABASE_STATEMENT_TIMEOUT" envDefault:"5s"`
-	AcquireTimeout   time.Duration `env:"DATABASE_ACQUIRE_TIMEOUT" envDefault:"2s"`
-	// CreateIfMissing creates the database at startup; on by default in dev.
-	CreateIfMissing bool `env:"DATABASE_CREATE" envDefault:"true"`
+	// ConnectTimeout bounds opening one connection (TCP, TLS, auth), and
+	// so how long startup waits for an unreachable server.
+	ConnectTimeout time.Duration `env:"DATABASE_CONNECT_TIMEOUT" envDefault:"3s"`
+	// CreateIfMissing creates the database when it does not exist (at
+	// `zebra schema apply`). Unset, it is true when APP_ENV=dev.
+	CreateIfMissing bool `env:"DATABASE_CREATE"`
 }
 
 // Redis configures the Redis client. Prefix namespaces every key and
 // stream, so tests and several deployments can share one server.
 type Redis struct {
-	URL          string        `env:"REDIS_URL" envDefault:"redis://127.0.0.1:6379/0" secret:"true"`
+	// URL's password is masked when printed, like DATABASE_URL's.
+	URL          string        `env:"REDIS_URL" envDefault:"redis://127.0.0.1:6379/0"`
 	Prefix       string        `env:"REDIS_PREFIX" envDefault:"zebra:"`
 	DialTimeout  time.Duration `env:"REDIS_DIAL_TIMEOUT" envDefault:"1s"`
 	ReadTimeout  time.Duration `env:"REDIS_READ_TIMEOUT" envDefault:"500ms"`
@@ -102,5 +110,35 @@ type Outbox struct {
 	Retention    time.Duration `env:"OUTBOX_RETENTION" envDefault:"168h"`
 }
 
+// Health configures the readiness probe.
+type Health struct {
+	// CheckTimeout bounds each dependency check of GET /readyz, so a hung
+	// dependency answers "unavailable" quickly instead of hanging probes.
+	CheckTimeout time.Duration `env:"HEALTH_CHECK_TIMEOUT" envDefault:"1s"`
+}
+
+// Load parses and validates the platform configuration from the process
+// environment. The error is an *Error: one line per bad variable.
+func Load() (Config, error) { return LoadEnv(environ()) }
+
+// LoadEnv is Load over an explicit environment (tests).
+func LoadEnv(environment map[string]string) (Config, error) {
+	var c Config
+	if err := ParseEnv(&c, environment); err != nil {
+		return Config{}, err
+	}
+	if environment["DATABASE_CREATE"] == "" {
+		c.Database.CreateIfMissing = c.Env == EnvDev
+	}
+	return c, nil
+}
+
+// The values of APP_ENV.
+const (
+	EnvDev  = "dev"
+	EnvTest = "test"
+	EnvProd = "prod"
+)
+
 // IsProd reports whether insecure defaults must be refused.
-func (c Config) IsProd() bool { return c.Env == "prod" }
+func (c Config) IsProd() bool { return c.Env == EnvProd }

@@ -1,0 +1,63 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Error reports bad configuration: one Problem per variable, printed one
+// per line, so an operator sees every mistake at once and each line names
+// the variable to fix.
+type Error struct {
+	Problems []Problem
+}
+
+// Problem is one bad variable.
+type Problem struct {
+	// Var is the environment variable, e.g. HTTP_REQUEST_TIMEOUT.
+	Var string
+	// Value is what it was set to; not printed when Secret.
+	Value  string
+	Secret bool
+	// Reason says what is wrong, e.g. "not a duration".
+	Reason string
+}
+
+// String renders the problem as `config: VAR="value": reason`.
+func (p Problem) String() string {
+	switch {
+	case p.Var == "":
+		return "config: " + p.Reason
+	case p.Secret:
+		return fmt.Sprintf("config: %s: %s", p.Var, p.Reason)
+	default:
+		return fmt.Sprintf("config: %s=%q: %s", p.Var, p.Value, p.Reason)
+	}
+}
+
+// Error prints one line per problem.
+func (e *Error) Error() string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// problems collects Problems while validating a struct.
+type problems []Problem
+
+func (ps *problems) add(key, value, reason string) {
+	*ps = append(*ps, Problem{Var: key, Value: value, Reason: reason})
+}
+
+func (ps *problems) addSecret(key, reason string) {
+	*ps = append(*ps, Problem{Var: key, Secret: true, Reason: reason})
+}
+
+func (ps problems) err() error {
+	if len(ps) == 0 {
+		return nil
+	}
+	return &Error{Problems: ps}
+}

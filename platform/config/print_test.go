@@ -1,0 +1,135 @@
+package config_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/fx"
+
+	"github.com/zebralabs/zebra/platform/config"
+)
+
+// moduleConfig stands for a module's own section.
+type moduleConfig struct {
+	SigningKey string        `env:"TEST_MODULE_SIGNING_KEY" envDefault:"dev-key" secret:"true"`
+	Optional   string        `env:"TEST_MODULE_OPTIONAL_TOKEN" secret:"true"`
+	SMTPURL    string        `env:"TEST_MODULE_SMTP_URL" envDefault:"smtp://mailer:hunter2@127.0.0.1:1025"`
+	TTL        time.Duration `env:"TEST_MODULE_TTL" envDefault:"15m"`
+	Nested     struct {
+		Hosts []string `env:"HOSTS" envSeparator:";" envDefault:"a;b"`
+	} `envPrefix:"TEST_MODULE_"`
+}
+
+func (m moduleConfig) Validate() error {
+	if m.TTL > time.Hour {
+		return &config.Error{Problems: []config.Problem{{Var: "TEST_MODULE_TTL", Value: m.TTL.String(), Reason: "must be at most 1h"}}}
+	}
+	return nil
+}
+
+func (m moduleConfig) RefuseInsecure() error {
+	if m.SigningKey == "dev-key" {
+		return &config.Error{Problems: []config.Problem{{Var: "TEST_MODULE_SIGNING_KEY", Secret: true, Reason: "refused when APP_ENV=prod"}}}
+	}
+	return nil
+}
+
+func TestPrint_RedactsSecretsAndURLPasswords(t *testing.T) {
+	t.Parallel()
+	c, err := config.LoadEnv(map[string]string{
+		"DATABASE_URL":  "postgres://app:s3cret@db:5432/zebra?sslmode=disable",
+		"REDIS_URL":     "redis://:r3dis@cache:6379/0",
+		"CURSOR_SECRET": "do-not-print-me-ever",
+	})
+	require.NoError(t, err)
+	var m moduleConfig
+	require.NoError(t, config.ParseEnv(&m, map[string]string{}))
+
+	var buf bytes.Buffer
+	require.NoError(t, config.Print(&buf, config.Section{Name: "platform", Value: c}, config.Section{Name: "module", Value: m}))
+	out := buf.String()
+
+	for _, secret := range []string{"s3cret", "r3dis", "do-not-print-me-ever", "dev-key", "hunter2"} {
+		assert.NotContains(t, out, secret)
+	}
+	for _, line := range []string{
+		"# platform",
+		"DATABASE_URL=postgres://app:xxxxx@db:5432/zebra?sslmode=disable",
+		"REDIS_URL=redis://:xxxxx@cache:6379/0",
+		"CURSOR_SECRET=[redacted]",
+		"HTTP_REQUEST_TIMEOUT=10s",
+		"CORS_ALLOWED_ORIGINS=",
+		"# module",
+		"TEST_MODULE_SIGNING_KEY=[redacted]",
+		"TEST_MODULE_OPTIONAL_TOKEN=",
+		"TEST_MODULE_SMTP_URL=smtp://mailer:xxxxx@127.0.0.1:1025",
+		"TEST_MODULE_TTL=15m0s",
+		"TEST_MODULE_HOSTS=a;b",
+	} {
+		assert.Contains(t, strings.Split(out, "\n"), line)
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"postgres://u:p@h:5432/db", "postgres://u:xxxxx@h:5432/db"},
+		{"postgres://u@h/db?password=p&sslmode=require", "postgres://u@h/db?password=xxxxx&sslmode=require"},
+		{"host=h user=u password=p dbname=db", "host=h user=u password=xxxxx dbname=db"},
+		{"redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"},
+		{"plain", "plain"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, config.RedactURL(tt.in))
+	}
+}
+
+func TestParseEnv_ModuleSection(t *testing.T) {
+	t.Parallel()
+	var m moduleConfig
+	err := config.ParseEnv(&m, map[string]string{"TEST_MODULE_TTL": "2h"})
+	assert.EqualError(t, err, `config: TEST_MODULE_TTL="2h0m0s": must be at most 1h`, "Validate runs after parsing")
+
+	err = config.ParseEnv(&m, map[string]string{"TEST_MODULE_TTL": "soon"})
+	assert.EqualError(t, err, `config: TEST_MODULE_TTL="soon": not a duration`)
+}
+
+func TestVars_ListsEveryVariable(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, []string{"TEST_MODULE_SIGNING_KEY", "TEST_MODULE_OPTIONAL_TOKEN", "TEST_MODULE_SMTP_URL", "TEST_MODULE_TTL", "TEST_MODULE_HOSTS"}, config.Vars(moduleConfig{}))
+	assert.Contains(t, config.Vars(config.Config{}), "HTTP_REQUEST_TIMEOUT")
+}
+
+// Provide reads the process environment, so these subtests are not parallel.
+func TestProvide_SectionsAndProdRefusal(t *testing.T) {
+	t.Setenv("TEST_MODULE_SIGNING_KEY", "")
+
+	var got config.Sections
+	app := fx.New(
+		fx.NopLogger,
+		fx.Supply(config.Config{Env: config.EnvDev}),
+		config.Provide[moduleConfig]("module"),
+		fx.Populate(&got),
+	)
+	require.NoError(t, app.Err())
+	require.Len(t, got.Sections, 1)
+	assert.Equal(t, "module", got.Sections[0].Name)
+	assert.Equal(t, 15*time.Minute, got.Sections[0].Value.(moduleConfig).TTL)
+
+	app = fx.New(
+		fx.NopLogger,
+		fx.Supply(config.Config{Env: config.EnvProd}),
+		config.Provide[moduleConfig]("module"),
+		fx.Invoke(func(moduleConfig) {}),
+	)
+	var ce *config.Error
+	require.True(t, errors.As(app.Err(), &ce), "got %v", app.Err())
+	assert.Equal(t, "config: TEST_MODULE_SIGNING_KEY: refused when APP_ENV=prod", ce.Error())
+	_ = app.Stop(context.Background())
+}
