@@ -1,0 +1,17 @@
+package user
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+)
+
+// Repository stores users. Update loads the user, lets fn change it and
+// writes it back only if its version is still expectedVersion (0: the
+// version read), so concurrent writers cannot overwrite each other.
+type Repository interface {
+	Add(ctx context.Context, u *User) error
+	Get(ctx context.Context, id uuid.UUID) (*User, error)
+	ByEmail(ctx context.Context, email Email) (*User, error)
+	Update(ctx context.Context, id uuid.UUID, expectedVersion int, fn func(u *User) error) (*User, error)
+}
