@@ -1,0 +1,210 @@
+// Package dbtest gives integration tests a database of their own: a fresh
+// PostgreSQL database with a unique name on the test server, brought to the
+// declarative schema with migrate.Apply, and dropped when the test ends.
+// Tests in parallel, and test binaries of several packages at once, never
+// share a database.
+//
+// The server is TEST_DATABASE_URL, else DATABASE_URL, else
+// postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable; only the
+// server and credentials of that URL are used, never its database.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/zebralabs/zebra/platform/migrate"
+)
+
+// DefaultServerURL is the test server when neither TEST_DATABASE_URL nor
+// DATABASE_URL is set: the PostgreSQL of `make up` and of this machine.
+const DefaultServerURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// Prefix starts the name of every database dbtest creates, so they are
+// recognisable (and never confused with a developer's own).
+const Prefix = "zt_"
+
+// setupTimeout bounds creating, migrating and dropping one database.
+const setupTimeout = time.Minute
+
+// New creates a fresh database, applies the platform's schema source plus
+// sources to it, and returns a gorm handle on it. The database is dropped in
+// t.Cleanup, after its connections are terminated. The pool is small
+// (8 connections): the server is shared by every test running at once.
+func New(t testing.TB, sources ...migrate.Source) *gorm.DB {
+	t.Helper()
+	dsn := URL(t, sources...)
+	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{
+		Logger:      logger.Discard,
+		PrepareStmt: false,
+	})
+	if err != nil {
+		t.Fatalf("dbtest: open %s: %v", redact(dsn), err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	sqlDB.SetMaxOpenConns(8)
+	sqlDB.SetMaxIdleConns(2)
+	// Registered after URL's cleanup, so it runs first: close the pool, then drop.
+	t.Cleanup(func() { _ = sqlDB.Close() })
+	return db
+}
+
+// URL creates a fresh database like New and returns its connection URL,
+// for black-box tests that hand it to the zebra binary. The database is
+// dropped in t.Cleanup, terminating whatever is still connected to it.
+func URL(t testing.TB, sources ...migrate.Source) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	defer cancel()
+
+	admin, err := adminDB()
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	name := databaseName(t)
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+quoteIdent(name)); err != nil {
+		t.Fatalf("dbtest: create database %s on %s: %v (is PostgreSQL running? `make up`)", name, redact(serverURL()), err)
+	}
+	t.Cleanup(func() { drop(t, admin, name) })
+
+	dsn := databaseURL(name)
+	if err := apply(ctx, dsn, withPlatform(sources)); err != nil {
+		t.Fatalf("dbtest: apply schema to %s: %v", name, err)
+	}
+	return dsn
+}
+
+// apply runs migrate.Apply through a short-lived pool of its own.
+func apply(ctx context.Context, dsn string, sources []migrate.Source) error {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = migrate.Apply(ctx, db, sources, migrate.Options{})
+	return err
+}
+
+// withPlatform prepends the platform's source unless the caller passed one.
+func withPlatform(sources []migrate.Source) []migrate.Source {
+	for _, s := range sources {
+		if s.Owner == migrate.PlatformOwner {
+			return sources
+		}
+	}
+	return append([]migrate.Source{migrate.PlatformSource()}, sources...)
+}
+
+func drop(t testing.TB, admin *sql.DB, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	defer cancel()
+	// FORCE terminates the sessions still connected (a binary under test,
+	// a pool a test forgot to close) before dropping.
+	if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+quoteIdent(name)+" WITH (FORCE)"); err != nil {
+		t.Errorf("dbtest: drop database %s: %v", name, err)
+	}
+}
+
+var (
+	adminOnce sync.Once
+	adminPool *sql.DB
+	adminErr  error
+)
+
+// adminDB is the process-wide pool on the server's maintenance database,
+// used only to create and drop test databases.
+func adminDB() (*sql.DB, error) {
+	adminOnce.Do(func() {
+		adminPool, adminErr = sql.Open("pgx", serverURL())
+		if adminErr != nil {
+			return
+		}
+		adminPool.SetMaxOpenConns(2)
+		adminPool.SetConnMaxIdleTime(5 * time.Second)
+	})
+	return adminPool, adminErr
+}
+
+// serverURL is the URL of the server's maintenance database.
+func serverURL() string {
+	for _, k := range []string{"TEST_DATABASE_URL", "DATABASE_URL"} {
+		if v := os.Getenv(k); v != "" {
+			u, err := url.Parse(v)
+			if err != nil {
+				return v
+			}
+			u.Path = "/postgres"
+			return u.String()
+		}
+	}
+	return DefaultServerURL
+}
+
+// databaseURL is the server URL pointed at database name.
+func databaseURL(name string) string {
+	u, err := url.Parse(serverURL())
+	if err != nil {
+		panic(fmt.Sprintf("dbtest: server URL: %v", err))
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+var unsafeChars = regexp.MustCompile(`[^a-z0-9]+`)
+
+// databaseName is zt_<package>_<test>_<random>: readable in \l while the
+// test runs, unique across parallel tests and packages, within Postgres'
+// 63-byte identifier limit.
+func databaseName(t testing.TB) string {
+	pkg := strings.TrimSuffix(filepath.Base(os.Args[0]), ".test")
+	test := t.Name()
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatalf("dbtest: random name: %v", err)
+	}
+	return fmt.Sprintf("%s%s_%s_%s", Prefix, clean(pkg, 16), clean(test, 24), hex.EncodeToString(b))
+}
+
+func clean(s string, n int) string {
+	s = strings.Trim(unsafeChars.ReplaceAllString(strings.ToLower(s), "_"), "_")
+	if len(s) > n {
+		s = strings.TrimRight(s[:n], "_")
+	}
+	if s == "" {
+		return "x"
+	}
+	return s
+}
+
+func quoteIdent(s string) string {
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// redact hides the password of a URL for error messages.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}

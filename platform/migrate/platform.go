@@ -1,0 +1,30 @@
+package migrate
+
+import (
+	"go.uber.org/fx"
+
+	"github.com/zebralabs/zebra/schema"
+)
+
+// PlatformOwner is the Postgres schema of the platform's own tables
+// (outbox, idempotency records, ...).
+const PlatformOwner = "platform"
+
+// PlatformSource is the platform's part of the desired schema:
+// schema/platform.hcl and schema/platform.sql, embedded in the binary.
+// Every database the service runs against needs it, whichever modules are
+// plugged in.
+func PlatformSource() Source {
+	return Source{
+		Owner:   PlatformOwner,
+		HCL:     schema.HCL(PlatformOwner),
+		PostSQL: schema.PostSQL(PlatformOwner),
+	}
+}
+
+// Module contributes the platform's source to the "schema" group, beside
+// the sources of the bounded-context modules. platform.Module includes it;
+// a binary that assembles the platform by hand must include it once.
+var Module = fx.Module("migrate",
+	fx.Provide(AsSource(PlatformSource)),
+)
