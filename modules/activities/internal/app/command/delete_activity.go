@@ -1,0 +1,58 @@
+package command
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
+	"github.com/zebralabs/zebra/platform/auth"
+)
+
+// DeleteActivity is the intent to soft-delete an activity the caller read
+// at version IfMatch.
+type DeleteActivity struct {
+	ID      uuid.UUID
+	IfMatch int
+}
+
+// DeleteActivityHandler handles DeleteActivity.
+type DeleteActivityHandler struct {
+	deps    Deps
+	journal journal
+}
+
+// NewDeleteActivityHandler returns a handler over deps.
+func NewDeleteActivityHandler(deps Deps) DeleteActivityHandler {
+	return DeleteActivityHandler{deps: deps, journal: journal{audit: deps.Audit, outbox: deps.Outbox}}
+}
+
+// Handle soft-deletes the activity.
+//
+// Errors: activity.ErrNotFound (unknown, already deleted or not visible),
+// activity.ErrVersionMismatch (stale If-Match, or a concurrent change).
+func (h DeleteActivityHandler) Handle(ctx context.Context, cmd DeleteActivity) error {
+	p, err := auth.Require(ctx, auth.ManageOwnActivities)
+	if err != nil {
+		return err
+	}
+	return h.deps.UoW.Do(ctx, func(ctx context.Context) error {
+		var before *Snapshot
+		var deleted *activity.Activity
+		err := h.deps.Activities.Update(ctx, cmd.ID, func(a *activity.Activity) error {
+			if !visible(p, a) {
+				return activity.ErrNotFound
+			}
+			if err := a.ExpectVersion(cmd.IfMatch); err != nil {
+				return err
+			}
+			before, deleted = snapshotOf(a), a
+			return a.Delete(p.UserID, h.deps.now())
+		})
+		if err != nil {
+			return fmt.Errorf("delete activity %s: %w", cmd.ID, err)
+		}
+		return h.journal.record(ctx, p, before, deleted)
+	})
+}

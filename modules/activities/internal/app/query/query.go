@@ -1,0 +1,53 @@
+// Package query holds the activities context's read use cases, one per
+// file. Queries never load aggregates: they read views through a read
+// model port whose implementation runs SQL shaped for the screen, one
+// round trip per page and no transaction.
+package query
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/zebralabs/zebra/platform/auth"
+)
+
+// Activity is the read view of an activity, what the API returns.
+type Activity struct {
+	ID          uuid.UUID
+	Title       string
+	Description *string
+	Status      string
+	OwnerID     uuid.UUID
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	CreatedBy   uuid.UUID
+	UpdatedBy   uuid.UUID
+	Version     int
+}
+
+// Filter selects a page of activities, newest first.
+type Filter struct {
+	// OwnerID restricts the list to one owner; nil lists everyone's.
+	OwnerID *uuid.UUID
+	// Status restricts the list to one status; empty lists all.
+	Status string
+	// Before continues after a previous page: only ids below it.
+	Before *uuid.UUID
+	// Limit is the number of rows to return.
+	Limit int
+}
+
+// ReadModel reads activity views. Deleted activities do not exist for it.
+type ReadModel interface {
+	// Activity returns the view of id, or activity.ErrNotFound.
+	Activity(ctx context.Context, id uuid.UUID) (Activity, error)
+	// Activities returns up to f.Limit views matching f, newest first.
+	Activities(ctx context.Context, f Filter) ([]Activity, error)
+}
+
+// visible reports whether p may see v (see command.visible).
+func visible(p auth.Principal, v Activity) bool {
+	return v.OwnerID == p.UserID || p.Has(auth.ManageAllActivities)
+}
