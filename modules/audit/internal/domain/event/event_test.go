@@ -1,0 +1,206 @@
+package event_test
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/zebralabs/zebra/modules/audit/internal/domain/event"
+)
+
+func draft() event.Draft {
+	return event.Draft{
+		ID:         uuid.Must(uuid.NewV7()),
+		OccurredAt: time.Date(2026, 11, 26, 10, 4, 5, 123456789, time.FixedZone("x", 3600)),
+		Actor:      "system",
+		Action:     "activity.created",
+		EntityType: "activity",
+		EntityID:   "a1",
+		RequestID:  "req-1",
+		Before:     nil,
+		After:      json.RawMessage(`{ "title": "x", "n": 1.0, "a": [1, 2] }`),
+		Metadata:   json.RawMessage(`{"ip":"127.0.0.1"}`),
+	}
+}
+
+func TestNewValidates(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		mutate func(*event.Draft)
+	}{
+		{"no id", func(d *event.Draft) { d.ID = uuid.Nil }},
+		{"no time", func(d *event.Draft) { d.OccurredAt = time.Time{} }},
+		{"no actor", func(d *event.Draft) { d.Actor = " " }},
+		{"no action", func(d *event.Draft) { d.Action = "" }},
+		{"no entity type", func(d *event.Draft) { d.EntityType = "" }},
+		{"long entity id", func(d *event.Draft) { d.EntityID = strings.Repeat("x", 201) }},
+		{"long request id", func(d *event.Draft) { d.RequestID = strings.Repeat("x", 129) }},
+		{"bad json", func(d *event.Draft) { d.After = json.RawMessage(`{`) }},
+		{"metadata not an object", func(d *event.Draft) { d.Metadata = json.RawMessage(`[1]`) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d := draft()
+			tt.mutate(&d)
+			_, err := event.New(d)
+			assert.True(t, errors.Is(err, event.ErrInvalid), "got %v", err)
+		})
+	}
+}
+
+func TestNewNormalises(t *testing.T) {
+	t.Parallel()
+	d := draft()
+	d.EntityID = "a\x00b"
+	d.Before = json.RawMessage(`null`)
+	e, err := event.New(d)
+	require.NoError(t, err)
+	assert.Equal(t, "ab", e.EntityID())
+	assert.Nil(t, e.Before())
+	assert.Equal(t, `{"a":[1,2],"n":1,"title":"x"}`, string(e.After()))
+	assert.Equal(t, time.UTC, e.OccurredAt().Location())
+	assert.Equal(t, 123456000, e.OccurredAt().Nanosecond())
+}
+
+func TestCanonicalIsStableAcrossJSONBRendering(t *testing.T) {
+	t.Parallel()
+	// What Postgres returns for a jsonb column differs in spacing, key
+	// order and number spelling; the canonical form must not.
+	tests := []struct{ written, readBack string }{
+		{`{"b":1,"a":{"y":[1,2],"x":"<&>"}}`, `{"a": {"x": "<&>", "y": [1, 2]}, "b": 1}`},
+		{`{"big":1e21,"f":1.50}`, `{"f": 1.50, "big": 1000000000000000000000}`},
+		{`{"s":"caf\u00e9 \u2028"}`, "{\"s\": \"caf\u00e9 \u2028\"}"},
+		{`{"nul":"a\u0000b"}`, `{"nul": "ab"}`},
+	}
+	for _, tt := range tests {
+		c1, err := event.Canonical(json.RawMessage(tt.written))
+		require.NoError(t, err)
+		c2, err := event.Canonical(json.RawMessage(tt.readBack))
+		require.NoError(t, err)
+		assert.Equal(t, string(c1), string(c2))
+	}
+}
+
+func chain(t *testing.T, n int) ([]*event.Event, event.Link) {
+	t.Helper()
+	head := event.Start()
+	events := make([]*event.Event, n)
+	for i := range events {
+		d := draft()
+		d.EntityID = strings.Repeat("e", i+1)
+		e, err := event.New(d)
+		require.NoError(t, err)
+		head = e.Chain(head)
+		events[i] = e
+	}
+	return events, head
+}
+
+// stored simulates a row read back from storage, optionally edited.
+func stored(e *event.Event, edit func(*event.Stored)) *event.Event {
+	s := event.Stored{
+		Draft: event.Draft{
+			ID: e.ID(), OccurredAt: e.OccurredAt(), Actor: e.Actor(), Action: e.Action(),
+			EntityType: e.EntityType(), EntityID: e.EntityID(), RequestID: e.RequestID(),
+			Before: e.Before(), After: e.After(), Metadata: e.Metadata(),
+		},
+		Seq: e.Seq(), Hash: e.Hash(),
+	}
+	if edit != nil {
+		edit(&s)
+	}
+	return event.FromStorage(s)
+}
+
+func verify(events []*event.Event, head event.Link) event.Verification {
+	v := event.NewVerifier()
+	for _, e := range events {
+		if !v.Check(e) {
+			break
+		}
+	}
+	return v.Finish(head)
+}
+
+func TestChainVerifies(t *testing.T) {
+	t.Parallel()
+	events, head := chain(t, 5)
+	for i, e := range events {
+		assert.Equal(t, int64(i+1), e.Seq())
+		assert.Len(t, e.Hash(), event.HashSize)
+	}
+	read := make([]*event.Event, len(events))
+	for i, e := range events {
+		read[i] = stored(e, nil)
+	}
+	assert.Equal(t, event.Verification{OK: true, Checked: 5}, verify(read, head))
+	assert.Equal(t, event.Verification{OK: true}, verify(nil, event.Start()))
+}
+
+func TestVerifierFindsFirstBrokenEvent(t *testing.T) {
+	t.Parallel()
+	events, head := chain(t, 5)
+	tests := []struct {
+		name    string
+		rows    func() []*event.Event
+		head    event.Link
+		broken  uuid.UUID
+		checked int64
+	}{
+		{"edited content", func() []*event.Event {
+			rows := []*event.Event{}
+			for i, e := range events {
+				rows = append(rows, stored(e, func(s *event.Stored) {
+					if i == 2 {
+						s.After = json.RawMessage(`{"title":"forged"}`)
+					}
+				}))
+			}
+			return rows
+		}, head, events[2].ID(), 3},
+		{"edited content with recomputed hash", func() []*event.Event {
+			rows := []*event.Event{}
+			for i, e := range events {
+				rows = append(rows, stored(e, func(s *event.Stored) {
+					if i == 1 {
+						s.Actor = "someone-else"
+						s.Hash = event.FromStorage(*s).ComputeHash(events[0].Hash())
+					}
+				}))
+			}
+			return rows
+		}, head, events[2].ID(), 3},
+		{"deleted middle row", func() []*event.Event {
+			return []*event.Event{stored(events[0], nil), stored(events[1], nil), stored(events[3], nil), stored(events[4], nil)}
+		}, head, events[3].ID(), 3},
+		{"deleted first row", func() []*event.Event {
+			return []*event.Event{stored(events[1], nil), stored(events[2], nil)}
+		}, head, events[1].ID(), 1},
+		{"deleted last row", func() []*event.Event {
+			return []*event.Event{stored(events[0], nil), stored(events[1], nil), stored(events[2], nil), stored(events[3], nil)}
+		}, head, events[4].ID(), 4},
+		{"swapped rows", func() []*event.Event {
+			return []*event.Event{stored(events[0], nil), stored(events[2], nil), stored(events[1], nil)}
+		}, head, events[2].ID(), 2},
+		{"moved time", func() []*event.Event {
+			return []*event.Event{stored(events[0], func(s *event.Stored) { s.OccurredAt = s.OccurredAt.Add(time.Millisecond) })}
+		}, head, events[0].ID(), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := verify(tt.rows(), tt.head)
+			assert.False(t, got.OK)
+			assert.Equal(t, tt.broken, got.FirstBroken)
+			assert.Equal(t, tt.checked, got.Checked)
+		})
+	}
+}
