@@ -76,6 +76,20 @@ func URL(t testing.TB, sources ...migrate.Source) string {
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
 
+	dsn := EmptyURL(t)
+	if err := apply(ctx, dsn, withPlatform(sources)); err != nil {
+		t.Fatalf("dbtest: apply schema to %s: %v", redact(dsn), err)
+	}
+	return dsn
+}
+
+// EmptyURL creates a fresh, empty database (no schema applied) and returns
+// its URL; it is dropped in t.Cleanup. Tests of the schema tooling itself
+// start from it.
+func EmptyURL(t testing.TB) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	defer cancel()
 	admin, err := adminDB()
 	if err != nil {
 		t.Fatalf("dbtest: %v", err)
@@ -85,12 +99,7 @@ func URL(t testing.TB, sources ...migrate.Source) string {
 		t.Fatalf("dbtest: create database %s on %s: %v (is PostgreSQL running? `make up`)", name, redact(serverURL()), err)
 	}
 	t.Cleanup(func() { drop(t, admin, name) })
-
-	dsn := databaseURL(name)
-	if err := apply(ctx, dsn, withPlatform(sources)); err != nil {
-		t.Fatalf("dbtest: apply schema to %s: %v", name, err)
-	}
-	return dsn
+	return databaseURL(name)
 }
 
 // apply runs migrate.Apply through a short-lived pool of its own.

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	"go.uber.org/fx"
+
+	"github.com/zebralabs/zebra/platform/config"
+	"github.com/zebralabs/zebra/platform/database"
+	"github.com/zebralabs/zebra/platform/migrate"
+)
+
+// schemaTimeout bounds one `zebra schema` run: connecting, waiting for a
+// concurrent apply, and running the DDL.
+const schemaTimeout = 5 * time.Minute
+
+const schemaUsage = `usage: zebra schema plan                        print the SQL that would bring DATABASE_URL to schema/
+       zebra schema apply [--allow-destructive]  apply it in one transaction and print what ran`
+
+// schemaCommand runs `zebra schema plan` and `zebra schema apply
+// [--allow-destructive]`; args are the arguments after "schema". The
+// desired state is the platform's source plus every plugged-in module's
+// (the "schema" value group), so it always matches what the binary serves.
+func schemaCommand(args []string) error {
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	sources, err := schemaSources()
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, schemaTimeout)
+	defer cancel()
+	return runSchema(ctx, cfg, sources, args, os.Stdout)
+}
+
+// schemaSources builds the fx graph of the plugged-in modules without
+// starting anything and collects the "schema" group. Only the schema
+// providers are constructed: fx builds what an invoke asks for.
+func schemaSources() ([]migrate.Source, error) {
+	var sources []migrate.Source
+	app := fx.New(
+		contexts,
+		migrate.Module,
+		fx.NopLogger,
+		fx.Invoke(func(in struct {
+			fx.In
+			Sources []migrate.Source `group:"schema"`
+		}) {
+			sources = in.Sources
+		}),
+	)
+	if err := app.Err(); err != nil {
+		return nil, fmt.Errorf("collect schema sources: %w", err)
+	}
+	return sources, nil
+}
+
+// runSchema is schemaCommand with its inputs explicit, for tests.
+func runSchema(ctx context.Context, cfg config.Config, sources []migrate.Source, args []string, out io.Writer) error {
+	if len(args) == 0 {
+		return errors.New(schemaUsage)
+	}
+	fs := flag.NewFlagSet("zebra schema "+args[0], flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	allowDestructive := fs.Bool("allow-destructive", false, "allow dropping schemas, tables and columns")
+	if err := fs.Parse(args[1:]); err != nil {
+		return fmt.Errorf("%w\n%s", err, schemaUsage)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q\n%s", fs.Arg(0), schemaUsage)
+	}
+	switch args[0] {
+	case "plan":
+		if *allowDestructive {
+			return fmt.Errorf("--allow-destructive is an apply flag\n%s", schemaUsage)
+		}
+		return withDatabase(ctx, cfg, out, func(db *sql.DB) error { return printPlan(ctx, db, sources, out) })
+	case "apply":
+		return withDatabase(ctx, cfg, out, func(db *sql.DB) error {
+			return printApply(ctx, db, sources, migrate.Options{AllowDestructive: *allowDestructive}, out)
+		})
+	}
+	return fmt.Errorf("unknown schema command %q\n%s", args[0], schemaUsage)
+}
+
+// withDatabase opens DATABASE_URL (creating the database first when
+// DATABASE_CREATE is on, as it is in development) and checks that it
+// answers, so an unreachable server gives one clear line.
+func withDatabase(ctx context.Context, cfg config.Config, out io.Writer, fn func(*sql.DB) error) error {
+	where := database.DisplayURL(cfg.Database.URL)
+	if cfg.Database.CreateIfMissing {
+		created, err := database.EnsureExists(ctx, cfg.Database.URL)
+		if err != nil {
+			return err
+		}
+		if created {
+			fmt.Fprintf(out, "-- created database %s (DATABASE_CREATE)\n", where)
+		}
+	}
+	db, err := sql.Open("pgx", cfg.Database.URL)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", where, err)
+	}
+	defer db.Close()
+	pingCtx, cancel := context.WithTimeout(ctx, cfg.Database.ConnectTimeout+time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		return fmt.Errorf("cannot reach PostgreSQL at %s (is it running? try: make up): %w", where, err)
+	}
+	return fn(db)
+}
+
+func printPlan(ctx context.Context, db *sql.DB, sources []migrate.Source, out io.Writer) error {
+	changes, err := migrate.Changes(ctx, db, sources)
+	if err != nil {
+		return err
+	}
+	if len(changes) == 0 {
+		_, err := fmt.Fprintln(out, "-- schema is up to date")
+		return err
+	}
+	var b strings.Builder
+	destructive := 0
+	for _, c := range changes {
+		if c.Comment != "" {
+			fmt.Fprintf(&b, "-- %s\n", c.Comment)
+		}
+		if c.Destructive != "" {
+			destructive++
+			fmt.Fprintf(&b, "-- DESTRUCTIVE: %s\n", c.Destructive)
+		}
+		fmt.Fprintf(&b, "%s;\n", c.SQL)
+	}
+	if destructive > 0 {
+		fmt.Fprintf(&b, "-- %d destructive change(s): `zebra schema apply` refuses them without --allow-destructive\n", destructive)
+	}
+	_, err = io.WriteString(out, b.String())
+	return err
+}
+
+func printApply(ctx context.Context, db *sql.DB, sources []migrate.Source, opts migrate.Options, out io.Writer) error {
+	res, err := migrate.Apply(ctx, db, sources, opts)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	if len(res.Statements) == 0 {
+		b.WriteString("-- schema is up to date\n")
+	}
+	for _, s := range res.Statements {
+		fmt.Fprintf(&b, "%s;\n", s)
+	}
+	if len(res.PostSQL) > 0 {
+		fmt.Fprintf(&b, "-- ran idempotent %s\n", strings.Join(res.PostSQL, ", "))
+	}
+	if len(res.Statements) > 0 {
+		fmt.Fprintf(&b, "-- applied %d statement(s)\n", len(res.Statements))
+	}
+	_, err = io.WriteString(out, b.String())
+	return err
+}
