@@ -12,8 +12,9 @@ type txKey struct{}
 // txState is the transaction of one unit of work and the hooks to run once
 // it has committed.
 type txState struct {
-	tx          *gorm.DB
-	afterCommit []func(context.Context)
+	tx           *gorm.DB
+	beforeCommit []func(context.Context) error
+	afterCommit  []func(context.Context)
 }
 
 // UnitOfWork runs a command in one transaction carried by the context, so
@@ -58,6 +59,12 @@ func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context) error)
 	if err := fn(txCtx); err != nil {
 		return err
 	}
+	// Indexed loop: a hook may register further hooks.
+	for i := 0; i < len(st.beforeCommit); i++ {
+		if err := st.beforeCommit[i](txCtx); err != nil {
+			return err
+		}
+	}
 	if err := tx.Commit().Error; err != nil {
 		return Translate(fmt.Errorf("commit: %w", err))
 	}
@@ -83,6 +90,20 @@ func Conn(ctx context.Context, db *gorm.DB) *gorm.DB {
 func InTx(ctx context.Context) bool {
 	_, ok := ctx.Value(txKey{}).(*txState)
 	return ok
+}
+
+// BeforeCommit registers fn to run inside the unit of work of ctx, after
+// the command's own work and just before the commit, in registration
+// order; an error from fn rolls the transaction back and is returned by
+// Do. It is for work that serialises writers (the audit hash chain takes
+// its lock here), so the lock is held for as short a time as possible.
+// Outside a unit of work fn runs at once and its error is returned.
+func BeforeCommit(ctx context.Context, fn func(context.Context) error) error {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		st.beforeCommit = append(st.beforeCommit, fn)
+		return nil
+	}
+	return fn(ctx)
 }
 
 // AfterCommit registers fn to run after the unit of work of ctx commits
