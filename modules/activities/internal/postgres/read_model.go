@@ -1,0 +1,91 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/zebralabs/zebra/modules/activities/internal/app/query"
+	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
+	"github.com/zebralabs/zebra/platform/database"
+)
+
+// viewColumns are the columns of a view, in the order of viewRow.
+const viewColumns = "id, title, description, status, owner_id, created_at, updated_at, created_by, updated_by, version"
+
+// ReadModel implements query.ReadModel with one SELECT per call, outside
+// any transaction unless the caller is already in one.
+type ReadModel struct {
+	db *gorm.DB
+}
+
+var _ query.ReadModel = (*ReadModel)(nil)
+
+// NewReadModel returns a read model over db.
+func NewReadModel(db *gorm.DB) *ReadModel { return &ReadModel{db: db} }
+
+// viewRow is what the read queries scan into.
+type viewRow struct {
+	ID          uuid.UUID
+	Title       string
+	Description *string
+	Status      string
+	OwnerID     uuid.UUID
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	CreatedBy   uuid.UUID
+	UpdatedBy   uuid.UUID
+	Version     int
+}
+
+// Activity implements query.ReadModel.
+func (m *ReadModel) Activity(ctx context.Context, id uuid.UUID) (query.Activity, error) {
+	var rows []viewRow
+	err := database.Conn(ctx, m.db).
+		Raw("SELECT "+viewColumns+" FROM "+table+" WHERE id = ? AND deleted_at IS NULL", id).
+		Scan(&rows).Error
+	if err != nil {
+		return query.Activity{}, database.Translate(fmt.Errorf("read activity %s: %w", id, err))
+	}
+	if len(rows) == 0 {
+		return query.Activity{}, activity.ErrNotFound
+	}
+	return rows[0].view(), nil
+}
+
+// Activities implements query.ReadModel: a keyset query, newest first,
+// served by the partial indexes on (owner_id[, status], id DESC) or
+// ([status, ]id DESC), so a page deep in the list costs what the first
+// page costs.
+func (m *ReadModel) Activities(ctx context.Context, f query.Filter) ([]query.Activity, error) {
+	q := database.Conn(ctx, m.db).Table(table).Select(viewColumns).Where("deleted_at IS NULL")
+	if f.OwnerID != nil {
+		q = q.Where("owner_id = ?", *f.OwnerID)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.Before != nil {
+		q = q.Where("id < ?", *f.Before)
+	}
+	var rows []viewRow
+	if err := q.Order("id DESC").Limit(f.Limit).Scan(&rows).Error; err != nil {
+		return nil, database.Translate(fmt.Errorf("list activities: %w", err))
+	}
+	views := make([]query.Activity, len(rows))
+	for i, r := range rows {
+		views[i] = r.view()
+	}
+	return views, nil
+}
+
+func (r viewRow) view() query.Activity {
+	return query.Activity{
+		ID: r.ID, Title: r.Title, Description: r.Description, Status: r.Status, OwnerID: r.OwnerID,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), CreatedBy: r.CreatedBy, UpdatedBy: r.UpdatedBy,
+		Version: r.Version,
+	}
+}

@@ -1,0 +1,88 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
+	"github.com/zebralabs/zebra/platform/database"
+)
+
+// Invalidator drops cached copies of an activity older than version. The
+// repository calls it after the unit of work commits.
+type Invalidator interface {
+	Invalidate(ctx context.Context, key string, version int64)
+}
+
+// Repository implements activity.Repository on PostgreSQL. It writes
+// through the unit of work in the context when there is one.
+type Repository struct {
+	db    *gorm.DB
+	cache Invalidator
+}
+
+var _ activity.Repository = (*Repository)(nil)
+
+// NewRepository returns a repository over db. cache may be nil.
+func NewRepository(db *gorm.DB, cache Invalidator) *Repository {
+	return &Repository{db: db, cache: cache}
+}
+
+// Add implements activity.Repository.
+func (r *Repository) Add(ctx context.Context, a *activity.Activity) error {
+	row := rowOf(a.State())
+	if err := database.Conn(ctx, r.db).Create(&row).Error; err != nil {
+		return database.Translate(fmt.Errorf("insert activity %s: %w", row.ID, err))
+	}
+	return nil
+}
+
+// Update implements activity.Repository. The row is read without a lock;
+// the UPDATE succeeds only WHERE the version is still the one read, so of
+// concurrent writers exactly one wins and the others get
+// activity.ErrVersionMismatch.
+func (r *Repository) Update(ctx context.Context, id uuid.UUID, fn func(*activity.Activity) error) error {
+	db := database.Conn(ctx, r.db)
+	var row activityRow
+	err := db.Where("id = ? AND deleted_at IS NULL", id).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return activity.ErrNotFound
+	}
+	if err != nil {
+		return database.Translate(fmt.Errorf("load activity %s: %w", id, err))
+	}
+	a := activity.Rebuild(row.state())
+	if err := fn(a); err != nil {
+		return err
+	}
+	if len(a.Events()) == 0 {
+		return nil
+	}
+	next := rowOf(a.State())
+	res := db.Model(&activityRow{}).
+		Where("id = ? AND version = ?", id, row.Version).
+		Updates(map[string]any{
+			"title": next.Title, "description": next.Description, "status": next.Status,
+			"updated_at": next.UpdatedAt, "updated_by": next.UpdatedBy, "version": next.Version,
+			"deleted_at": next.DeletedAt,
+		})
+	if res.Error != nil {
+		return database.Translate(fmt.Errorf("update activity %s: %w", id, res.Error))
+	}
+	if res.RowsAffected == 0 {
+		return activity.ErrVersionMismatch
+	}
+	if r.cache != nil {
+		database.AfterCommit(ctx, func(ctx context.Context) {
+			r.cache.Invalidate(ctx, cacheKey(id), int64(next.Version))
+		})
+	}
+	return nil
+}
+
+// cacheKey is the read cache's key of an activity.
+func cacheKey(id uuid.UUID) string { return id.String() }
