@@ -81,7 +81,8 @@ func desiredRealm(sources []Source) (*schema.Realm, error) {
 
 // checkOwnership enforces "each owner's tables live in the Postgres schema
 // of the same name" on the syntax of one file: it declares schema "<owner>"
-// and nothing else, and every table, enum or view names schema.<owner>.
+// and nothing else, and every table and enum names schema.<owner>. Other
+// block types are refused: Atlas OSS would silently ignore them.
 func checkOwnership(name, owner string, f *hcl.File) error {
 	body, ok := f.Body.(*hclsyntax.Body)
 	if !ok {
@@ -89,6 +90,9 @@ func checkOwnership(name, owner string, f *hcl.File) error {
 	}
 	declared := 0
 	for _, b := range body.Blocks {
+		if err := lintBlock(name, b); err != nil {
+			return err
+		}
 		switch {
 		case b.Type == "schema":
 			if len(b.Labels) != 1 || b.Labels[0] != owner {
@@ -96,10 +100,14 @@ func checkOwnership(name, owner string, f *hcl.File) error {
 					name, b.DefRange().Start.Line, strings.Join(b.Labels, "."), owner)
 			}
 			declared++
-		case len(b.Labels) > 0:
+		case b.Type == "table" || b.Type == "enum":
 			if err := checkSchemaRef(name, owner, b); err != nil {
 				return err
 			}
+		default:
+			return fmt.Errorf("%s:%d: %q blocks are not supported: the Atlas library in the binary (OSS) "+
+				"ignores views, functions, triggers, sequences and custom types; declare schema, table and enum "+
+				"blocks here and put the rest, idempotent, in %s.sql", name, b.DefRange().Start.Line, b.Type, owner)
 		}
 	}
 	if declared != 1 {
@@ -108,8 +116,8 @@ func checkOwnership(name, owner string, f *hcl.File) error {
 	return nil
 }
 
-// checkSchemaRef verifies that a top-level object block (table, enum,
-// view, ...) lives in the owner's schema.
+// checkSchemaRef verifies that a table or enum block lives in the owner's
+// schema.
 func checkSchemaRef(name, owner string, b *hclsyntax.Block) error {
 	attr, ok := b.Body.Attributes["schema"]
 	if !ok {
