@@ -15,3 +15,13 @@ type Repository interface {
 	ByEmail(ctx context.Context, email Email) (*User, error)
 	Update(ctx context.Context, id uuid.UUID, expectedVersion int, fn func(u *User) error) (*User, error)
 }
+
+// ExternalIdentities links users to the subject of an external OpenID
+// Connect issuer, so a token of that issuer maps to exactly one user.
+type ExternalIdentities interface {
+	// UserByExternal returns the user linked to issuer+subject, or ErrNotFound.
+	UserByExternal(ctx context.Context, issuer, subject string) (*User, error)
+	// Link records the link; a second link of the same issuer+subject is
+	// ErrExternalLinked.
+	Link(ctx context.Context, issuer, subject string, userID uuid.UUID) error
+}

@@ -33,16 +33,16 @@ const MaxDisplayNameLength = 100
 
 // Errors the aggregate returns; the application layer maps them to the API.
 var (
-	ErrNotFound        = errors.New("user not found")
-	ErrEmailTaken      = errors.New("email already registered")
-	ErrStaleVersion    = errors.New("user changed since it was read")
-	ErrInactive        = errors.New("user is deactivated")
-	ErrNoRoles         = errors.New("a user needs at least one role")
-	ErrSelfDemotion    = errors.New("an admin cannot remove their own admin role")
-	ErrSelfDeactivate  = errors.New("an admin cannot deactivate their own account")
-	ErrNoPassword      = errors.New("user has no password")
-	ErrInvalidName     = errors.New("display name must be 1 to 100 characters without control characters")
-	ErrExternalAccount = errors.New("external account has no local password")
+	ErrNotFound       = errors.New("user not found")
+	ErrEmailTaken     = errors.New("email already registered")
+	ErrStaleVersion   = errors.New("user changed since it was read")
+	ErrInactive       = errors.New("user is deactivated")
+	ErrNoRoles        = errors.New("a user needs at least one role")
+	ErrSelfDemotion   = errors.New("an admin cannot remove their own admin role")
+	ErrSelfDeactivate = errors.New("an admin cannot deactivate their own account")
+	ErrNoPassword     = errors.New("user has no password")
+	ErrInvalidName    = errors.New("display name must be 1 to 100 characters without control characters")
+	ErrExternalLinked = errors.New("external identity is already linked")
 )
 
 // InvalidRoleError names a role that does not exist.
@@ -75,6 +75,9 @@ type NewParams struct {
 	PasswordHash string
 	Roles        []Role
 	Now          time.Time
+	// EmailVerified starts the user verified (bootstrap admins, users of
+	// an external provider that vouches for the email).
+	EmailVerified bool
 	// Actor is who creates the user: the user itself on sign-up, "system"
 	// for bootstrap commands, an admin otherwise.
 	Actor string
@@ -85,8 +88,10 @@ func New(p NewParams) (*User, error) {
 	if p.ID == uuid.Nil {
 		return nil, errors.New("user id is required")
 	}
-	if p.Email.IsZero() {
-		return nil, errors.New("user email is required")
+	if p.Email.IsZero() && p.PasswordHash != "" {
+		// Only users provisioned from an external identity provider may
+		// lack an email: they never sign in with a password.
+		return nil, errors.New("a user with a password needs an email")
 	}
 	name, err := normalizeDisplayName(p.DisplayName)
 	if err != nil {
@@ -101,10 +106,14 @@ func New(p NewParams) (*User, error) {
 	if actor == "" {
 		actor = p.ID.String()
 	}
-	return &User{
+	u := &User{
 		id: p.ID, email: p.Email, displayName: name, passwordHash: p.PasswordHash, roles: roles,
 		createdAt: now, updatedAt: now, createdBy: actor, updatedBy: actor, version: 1,
-	}, nil
+	}
+	if p.EmailVerified {
+		u.emailVerifiedAt = &now
+	}
+	return u, nil
 }
 
 // Snapshot is the full state of a user, for repositories and read models.

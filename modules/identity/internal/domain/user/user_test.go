@@ -110,7 +110,7 @@ func TestNewRejects(t *testing.T) {
 		{"bad role", user.NewParams{ID: id, Email: mustEmail(t, "a@b.io"), Roles: []user.Role{"root"}, Now: now}},
 		{"control char in name", user.NewParams{ID: id, Email: mustEmail(t, "a@b.io"), DisplayName: "a\x00b", Roles: []user.Role{user.RoleMember}, Now: now}},
 		{"long name", user.NewParams{ID: id, Email: mustEmail(t, "a@b.io"), DisplayName: strings.Repeat("n", 101), Roles: []user.Role{user.RoleMember}, Now: now}},
-		{"no email", user.NewParams{ID: id, Roles: []user.Role{user.RoleMember}, Now: now}},
+		{"password without email", user.NewParams{ID: id, PasswordHash: "h", Roles: []user.Role{user.RoleMember}, Now: now}},
 	}
 	for _, tt := range tests {
 		if _, err := user.New(tt.p); err == nil {
