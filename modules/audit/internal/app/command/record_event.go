@@ -20,7 +20,7 @@ import (
 // last moment before that transaction commits.
 type Transactor interface {
 	Do(ctx context.Context, fn func(ctx context.Context) error) error
-	BeforeCommit(ctx context.Context, fn func(ctx context.Context) error)
+	BeforeCommit(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // LockTiming says when the chain's end is locked.
@@ -67,8 +67,7 @@ func (h *RecordEventHandler) Record(ctx context.Context, in auditlog.Event) erro
 		if h.timing == LockAtRecord {
 			return h.repo.Append(ctx, e)
 		}
-		h.tx.BeforeCommit(ctx, func(ctx context.Context) error { return h.repo.Append(ctx, e) })
-		return nil
+		return h.tx.BeforeCommit(ctx, func(ctx context.Context) error { return h.repo.Append(ctx, e) })
 	})
 }
 

@@ -45,8 +45,9 @@ func (f *fakeTx) Do(ctx context.Context, fn func(context.Context) error) error {
 	return nil
 }
 
-func (f *fakeTx) BeforeCommit(_ context.Context, fn func(context.Context) error) {
+func (f *fakeTx) BeforeCommit(_ context.Context, fn func(context.Context) error) error {
 	f.hooks = append(f.hooks, fn)
+	return nil
 }
 
 var fixedNow = time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)

@@ -1,0 +1,46 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/zebralabs/zebra/modules/audit/internal/postgres"
+	"github.com/zebralabs/zebra/modules/audit/internal/repotest"
+	"github.com/zebralabs/zebra/platform/database"
+	"github.com/zebralabs/zebra/platform/dbtest"
+	"github.com/zebralabs/zebra/platform/migrate"
+)
+
+func newDB(t *testing.T) *gorm.DB {
+	t.Helper()
+	return dbtest.New(t, postgres.Source())
+}
+
+func TestContract(t *testing.T) {
+	t.Parallel()
+	repotest.Run(t, func(t *testing.T) (repotest.Store, repotest.InTx) {
+		db := newDB(t)
+		return postgres.NewStore(db), database.NewUnitOfWork(db).Do
+	})
+}
+
+func TestSchemaPlansNothingAfterApply(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	var n int
+	require.NoError(t, db.Raw("SELECT count(*) FROM audit.chain_head").Scan(&n).Error)
+	require.Equal(t, 1, n)
+	sqlDB, err := db.DB()
+	require.NoError(t, err)
+	changes, err := migrate.Changes(context.Background(), sqlDB, []migrate.Source{migrate.PlatformSource(), postgres.Source()})
+	require.NoError(t, err)
+	require.Empty(t, changes)
+	// PostSQL is idempotent: applying again changes nothing and keeps one head row.
+	_, err = migrate.Apply(context.Background(), sqlDB, []migrate.Source{migrate.PlatformSource(), postgres.Source()}, migrate.Options{})
+	require.NoError(t, err)
+	require.NoError(t, db.Raw("SELECT count(*) FROM audit.chain_head").Scan(&n).Error)
+	require.Equal(t, 1, n)
+}

@@ -1,0 +1,57 @@
+-- audit: idempotent statements run after every apply.
+
+-- The empty chain: seq 0 and the genesis hash (32 zero bytes).
+INSERT INTO audit.chain_head (id, seq, hash, event_id)
+VALUES (1, 0, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea, NULL)
+ON CONFLICT (id) DO NOTHING;
+
+-- Append-only, enforced by the database: whoever connects (the service
+-- runs as the table owner in development, a superuser here), UPDATE,
+-- DELETE and TRUNCATE of audit.events fail. Only someone who can ALTER the
+-- table (drop or disable this trigger) gets past it, and the hash chain
+-- makes what they change detectable.
+CREATE OR REPLACE FUNCTION audit.refuse_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'audit.events is append-only: % is not allowed', TG_OP
+    USING ERRCODE = 'insufficient_privilege',
+          HINT = 'audit events are never changed or removed; record a new event instead';
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER events_append_only
+  BEFORE UPDATE OR DELETE ON audit.events
+  FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();
+
+CREATE OR REPLACE TRIGGER events_no_truncate
+  BEFORE TRUNCATE ON audit.events
+  FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_change();
+
+-- The chain head only moves forward, and is never removed.
+CREATE OR REPLACE FUNCTION audit.chain_head_forward_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'UPDATE' OR NEW.seq <= OLD.seq THEN
+    RAISE EXCEPTION 'audit.chain_head only moves forward: % is not allowed', TG_OP
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER chain_head_forward_only
+  BEFORE UPDATE OR DELETE ON audit.chain_head
+  FOR EACH ROW EXECUTE FUNCTION audit.chain_head_forward_only();
+
+CREATE OR REPLACE TRIGGER chain_head_no_truncate
+  BEFORE TRUNCATE ON audit.chain_head
+  FOR EACH STATEMENT EXECUTE FUNCTION audit.chain_head_forward_only();
+
+-- Belt and braces for roles other than the owner: nobody gets UPDATE,
+-- DELETE or TRUNCATE through PUBLIC. In production the service's role
+-- should not own the tables; grant it exactly this (see docs/audit.md):
+--   GRANT USAGE ON SCHEMA audit TO zebra_app;
+--   GRANT SELECT, INSERT ON audit.events TO zebra_app;
+--   GRANT SELECT, UPDATE ON audit.chain_head TO zebra_app;
+REVOKE UPDATE, DELETE, TRUNCATE ON audit.events FROM PUBLIC;
+REVOKE DELETE, TRUNCATE ON audit.chain_head FROM PUBLIC;
