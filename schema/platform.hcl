@@ -58,3 +58,94 @@ table "idempotency_keys" {
     expr = "(state = ANY (ARRAY['started'::text, 'completed'::text]))"
   }
 }
+
+# --- outbox (owner: audit/outbox engineer) ---------------------------------
+table "outbox" {
+  schema  = schema.platform
+  comment = "Transactional outbox: events written in the transaction of the change, moved to Redis Streams by the relay."
+  column "seq" {
+    type    = bigint
+    comment = "Insertion order; per-aggregate order follows it."
+    identity {
+      generated = ALWAYS
+    }
+  }
+  column "id" {
+    type    = uuid
+    comment = "Event id (UUIDv7); consumers de-duplicate by it."
+  }
+  column "aggregate_type" {
+    type    = text
+    comment = "Selects the stream: <prefix>events:<aggregate_type>."
+  }
+  column "aggregate_id" {
+    type = text
+  }
+  column "event_type" {
+    type = text
+  }
+  column "payload" {
+    type = jsonb
+  }
+  column "request_id" {
+    type    = text
+    default = ""
+  }
+  column "traceparent" {
+    type    = text
+    default = ""
+    comment = "W3C trace context of the span that wrote the event."
+  }
+  column "tracestate" {
+    type    = text
+    default = ""
+  }
+  column "created_at" {
+    type    = timestamptz
+    default = sql("now()")
+  }
+  column "attempts" {
+    type    = integer
+    default = 0
+  }
+  column "next_attempt_at" {
+    type    = timestamptz
+    default = sql("now()")
+  }
+  column "published_at" {
+    type = timestamptz
+    null = true
+  }
+  column "dead_at" {
+    type    = timestamptz
+    null    = true
+    comment = "Set after OUTBOX_MAX_ATTEMPTS failures; `zebra outbox requeue` clears it."
+  }
+  column "last_error" {
+    type = text
+    null = true
+  }
+  primary_key {
+    columns = [column.id]
+  }
+  index "outbox_seq_key" {
+    unique  = true
+    columns = [column.seq]
+  }
+  index "outbox_pending_idx" {
+    columns = [column.seq]
+    where   = "((published_at IS NULL) AND (dead_at IS NULL))"
+  }
+  index "outbox_aggregate_pending_idx" {
+    columns = [column.aggregate_type, column.aggregate_id, column.seq]
+    where   = "(published_at IS NULL)"
+  }
+  index "outbox_published_idx" {
+    columns = [column.published_at]
+    where   = "(published_at IS NOT NULL)"
+  }
+  index "outbox_dead_idx" {
+    columns = [column.dead_at]
+    where   = "(dead_at IS NOT NULL)"
+  }
+}
