@@ -38,6 +38,11 @@ func lintBlock(file string, b *hclsyntax.Block) error {
 	if !ok {
 		return nil
 	}
+	if b.Type == "check" && len(b.Labels) == 0 {
+		return fmt.Errorf("%s:%d: name the check (check \"<table>_<rule>\" {...}): Postgres rewrites "+
+			"the expression, so an unnamed check cannot be matched and would be re-created by every apply",
+			file, b.DefRange().Start.Line)
+	}
 	what := b.Type
 	if len(b.Labels) > 0 {
 		what = fmt.Sprintf("%s %q", b.Type, b.Labels[0])

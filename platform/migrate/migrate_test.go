@@ -179,6 +179,7 @@ func TestBrokenSourcesGiveAClearError(t *testing.T) {
 		{"view block", []migrate.Source{notes(notesV1 + "view \"v\" {\n  schema = schema.notes\n  as = \"SELECT 1\"\n}\n")}, `"view" blocks are not supported`},
 		{"typo in column", []migrate.Source{notes(strings.Replace(notesV1, "null = true", "nul = true", 1))}, `unknown attribute "nul" in column "legacy"`},
 		{"typo in table", []migrate.Source{notes(strings.Replace(notesV1, "primary_key {", "primary {", 1))}, `unknown block "primary" in table "notes"`},
+		{"unnamed check", []migrate.Source{notes(strings.Replace(notesV1, "  primary_key {", "  check {\n    expr = \"title <> ''\"\n  }\n  primary_key {", 1))}, "name the check"},
 		{"no schema block", []migrate.Source{notes("")}, `must declare schema "notes" exactly once`},
 		{"duplicate owner", []migrate.Source{notes(notesV1), notes(notesV1)}, "provided twice"},
 		{"reserved owner", []migrate.Source{source("public", `schema "public" {}`)}, "reserved"},
@@ -308,5 +309,30 @@ func TestThePlatformSourceRoundTrips(t *testing.T) {
 	mustApply(t, db, migrate.PlatformSource())
 	if got := mustPlan(t, db, migrate.PlatformSource()); len(got) != 0 {
 		t.Fatalf("plan after applying schema/platform.hcl: %q", got)
+	}
+}
+
+func TestChangingACheckExpressionIsPlanned(t *testing.T) {
+	t.Parallel()
+	db := emptyDB(t)
+	withCheck := func(expr string) migrate.Source {
+		return notes(strings.Replace(notesV1, "  primary_key {",
+			"  check \"notes_title_known\" {\n    expr = \""+expr+"\"\n  }\n  primary_key {", 1))
+	}
+	mustApply(t, db, withCheck(`title IN ('a', 'b')`))
+	if got := mustPlan(t, db, withCheck(`title IN ('a', 'b')`)); len(got) != 0 {
+		t.Fatalf("unchanged check planned: %q", got)
+	}
+	changed := withCheck(`title IN ('a', 'b', 'c')`)
+	got := mustPlan(t, db, changed)
+	if len(got) != 1 || !strings.Contains(got[0], `DROP CONSTRAINT "notes_title_known"`) || !strings.Contains(got[0], "'c'") {
+		t.Fatalf("changed check: plan %q, want it dropped and re-added", got)
+	}
+	mustApply(t, db, changed)
+	if _, err := db.Exec(`INSERT INTO notes.notes (id, title) VALUES ('0195f1a2-0000-7000-8000-000000000003', 'c')`); err != nil {
+		t.Fatalf("the new check is not in force: %v", err)
+	}
+	if got := mustPlan(t, db, changed); len(got) != 0 {
+		t.Fatalf("plan after applying the changed check: %q", got)
 	}
 }

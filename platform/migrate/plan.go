@@ -26,7 +26,7 @@ type Change struct {
 
 // Plan returns the SQL statements that bring the database to the desired
 // state described by sources, in the order they would run. It changes
-// nothing (it runs in a read-only transaction) and returns nothing when the
+// nothing (its transaction is rolled back) and returns nothing when the
 // database is up to date. Only the Postgres schemas the sources name are
 // inspected: whatever else the database holds is neither read nor touched.
 func Plan(ctx context.Context, db *sql.DB, sources []Source) ([]string, error) {
@@ -52,11 +52,13 @@ func Changes(ctx context.Context, db *sql.DB, sources []Source) ([]Change, error
 	if err != nil {
 		return nil, err
 	}
-	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	// Not read-only: checkChanges normalises check expressions on a
+	// temporary table. The transaction is always rolled back.
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	defer tx.Rollback() //nolint:errcheck // read-only: nothing to keep
+	defer tx.Rollback() //nolint:errcheck // nothing to keep
 	return diff(ctx, tx, desired, owners(sorted))
 }
 
@@ -75,6 +77,9 @@ func diff(ctx context.Context, conn schema.ExecQuerier, desired *schema.Realm, o
 	changes, err := drv.RealmDiff(current, desired)
 	if err != nil {
 		return nil, fmt.Errorf("diff schemas: %w", err)
+	}
+	if changes, err = checkChanges(ctx, conn, current, desired, changes); err != nil {
+		return nil, err
 	}
 	if len(changes) == 0 {
 		return nil, nil
