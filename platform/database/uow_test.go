@@ -1,0 +1,211 @@
+package database_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/zebralabs/zebra/platform/apperr"
+	"github.com/zebralabs/zebra/platform/database"
+	"github.com/zebralabs/zebra/platform/dbtest"
+)
+
+// uowDB is a fresh database with one table whose unique constraint is
+// checked at commit time, so a test can make COMMIT itself fail.
+func uowDB(t *testing.T) *gorm.DB {
+	t.Helper()
+	db := open(t, testConfig(t, dbtest.EmptyURL(t)))
+	require.NoError(t, db.Exec(`CREATE TABLE items (
+		id   int PRIMARY KEY,
+		name text NOT NULL CONSTRAINT items_name_key UNIQUE DEFERRABLE INITIALLY DEFERRED
+	)`).Error)
+	return db
+}
+
+func insert(ctx context.Context, db *gorm.DB, id int, name string) error {
+	return database.Conn(ctx, db).Exec("INSERT INTO items (id, name) VALUES (?, ?)", id, name).Error
+}
+
+func count(t *testing.T, db *gorm.DB) int {
+	t.Helper()
+	var n int
+	require.NoError(t, db.Raw("SELECT count(*) FROM items").Row().Scan(&n))
+	return n
+}
+
+func TestUnitOfWork_CommitsThenRunsHooks(t *testing.T) {
+	t.Parallel()
+	db := uowDB(t)
+	uow := database.NewUnitOfWork(db)
+	var seenByHook int
+
+	err := uow.Do(context.Background(), func(ctx context.Context) error {
+		assert.True(t, database.InTx(ctx))
+		require.NoError(t, insert(ctx, db, 1, "a"))
+		require.NoError(t, insert(ctx, db, 2, "b"))
+		database.AfterCommit(ctx, func(context.Context) {
+			// Another connection: sees the rows only once they are committed.
+			seenByHook = count(t, db)
+		})
+		assert.Equal(t, 0, seenByHook, "hooks wait for the commit")
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, 2, count(t, db))
+	assert.Equal(t, 2, seenByHook)
+}
+
+func TestUnitOfWork_ErrorRollsBackAndSkipsHooks(t *testing.T) {
+	t.Parallel()
+	db := uowDB(t)
+	uow := database.NewUnitOfWork(db)
+	boom := errors.New("boom")
+	var hooked atomic.Bool
+
+	err := uow.Do(context.Background(), func(ctx context.Context) error {
+		require.NoError(t, insert(ctx, db, 1, "a"))
+		database.AfterCommit(ctx, func(context.Context) { hooked.Store(true) })
+		return boom
+	})
+	assert.ErrorIs(t, err, boom, "the command's error comes back unchanged")
+	assert.Equal(t, 0, count(t, db))
+	assert.False(t, hooked.Load())
+}
+
+func TestUnitOfWork_PanicRollsBackAndRepanics(t *testing.T) {
+	t.Parallel()
+	db := uowDB(t)
+	uow := database.NewUnitOfWork(db)
+	var hooked atomic.Bool
+
+	assert.PanicsWithValue(t, "kaput", func() {
+		_ = uow.Do(context.Background(), func(ctx context.Context) error {
+			require.NoError(t, insert(ctx, db, 1, "a"))
+			database.AfterCommit(ctx, func(context.Context) { hooked.Store(true) })
+			panic("kaput")
+		})
+	})
+	assert.Equal(t, 0, count(t, db))
+	assert.False(t, hooked.Load())
+
+	sqlDB, err := db.DB()
+	require.NoError(t, err)
+	assert.Equal(t, 0, sqlDB.Stats().InUse, "the connection went back to the pool")
+}
+
+func TestUnitOfWork_FailedCommitIsReturnedNotSwallowed(t *testing.T) {
+	t.Parallel()
+	db := uowDB(t)
+	uow := database.NewUnitOfWork(db)
+	var hooked atomic.Bool
+
+	err := uow.Do(context.Background(), func(ctx context.Context) error {
+		require.NoError(t, insert(ctx, db, 1, "same"))
+		require.NoError(t, insert(ctx, db, 2, "same"), "deferred: checked at COMMIT")
+		database.AfterCommit(ctx, func(context.Context) { hooked.Store(true) })
+		return nil
+	})
+	require.Error(t, err)
+	assert.True(t, database.IsUniqueViolation(err, "items_name_key"), "got %v", err)
+	assert.Equal(t, 0, count(t, db))
+	assert.False(t, hooked.Load())
+}
+
+func TestUnitOfWork_NestedJoinsTheOuterTransaction(t *testing.T) {
+	t.Parallel()
+	db := uowDB(t)
+	uow := database.NewUnitOfWork(db)
+	boom := errors.New("outer fails after inner succeeded")
+	var hooks []string
+
+	err := uow.Do(context.Background(), func(ctx context.Context) error {
+		require.NoError(t, insert(ctx, db, 1, "outer"))
+		err := uow.Do(ctx, func(inner context.Context) error {
+			assert.Same(t, database.Conn(ctx, db), database.Conn(inner, db), "same transaction")
+			database.AfterCommit(inner, func(context.Context) { hooks = append(hooks, "inner") })
+			return insert(inner, db, 2, "inner")
+		})
+		require.NoError(t, err)
+		assert.Empty(t, hooks, "the inner Do does not commit")
+		return boom
+	})
+	assert.ErrorIs(t, err, boom)
+	assert.Equal(t, 0, count(t, db), "the inner write rolled back with the outer")
+	assert.Empty(t, hooks)
+
+	err = uow.Do(context.Background(), func(ctx context.Context) error {
+		database.AfterCommit(ctx, func(context.Context) { hooks = append(hooks, "outer") })
+		return uow.Do(ctx, func(inner context.Context) error {
+			database.AfterCommit(inner, func(context.Context) { hooks = append(hooks, "inner") })
+			return insert(inner, db, 3, "c")
+		})
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"outer", "inner"}, hooks, "every hook once, after the one commit, in order")
+	assert.Equal(t, 1, count(t, db))
+}
+
+func TestUnitOfWork_InnerErrorRollsBackEverything(t *testing.T) {
+	t.Parallel()
+	db := uowDB(t)
+	uow := database.NewUnitOfWork(db)
+	boom := errors.New("inner")
+
+	err := uow.Do(context.Background(), func(ctx context.Context) error {
+		require.NoError(t, insert(ctx, db, 1, "outer"))
+		return uow.Do(ctx, func(inner context.Context) error { return boom })
+	})
+	assert.ErrorIs(t, err, boom)
+	assert.Equal(t, 0, count(t, db))
+}
+
+func TestUnitOfWork_HookContextOutlivesTheRequest(t *testing.T) {
+	t.Parallel()
+	db := uowDB(t)
+	uow := database.NewUnitOfWork(db)
+	ctx, cancel := context.WithCancel(context.Background())
+	var hookErr error
+
+	err := uow.Do(ctx, func(ctx context.Context) error {
+		database.AfterCommit(ctx, func(hctx context.Context) { hookErr = hctx.Err() })
+		return insert(ctx, db, 1, "a")
+	})
+	cancel()
+	require.NoError(t, err)
+	assert.NoError(t, hookErr)
+}
+
+func TestUnitOfWork_BeginFailureIsTranslated(t *testing.T) {
+	t.Parallel()
+	db := uowDB(t)
+	uow := database.NewUnitOfWork(db)
+	require.NoError(t, database.Close(db))
+	called := false
+
+	err := uow.Do(context.Background(), func(context.Context) error { called = true; return nil })
+	require.Error(t, err)
+	assert.False(t, called)
+}
+
+func TestAfterCommit_OutsideAUnitOfWorkRunsAtOnce(t *testing.T) {
+	t.Parallel()
+	ran := false
+	database.AfterCommit(context.Background(), func(context.Context) { ran = true })
+	assert.True(t, ran)
+	assert.False(t, database.InTx(context.Background()))
+}
+
+func TestTranslate(t *testing.T) {
+	t.Parallel()
+	assert.Nil(t, database.Translate(nil))
+	plain := errors.New("plain")
+	assert.Same(t, plain, database.Translate(plain))
+	e, ok := apperr.As(database.Translate(context.DeadlineExceeded))
+	require.True(t, ok)
+	assert.Equal(t, apperr.CodeTimeout, e.Code)
+}
