@@ -1,0 +1,198 @@
+package httpserver
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"strconv"
+	"sync"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humagin"
+	"github.com/gin-gonic/gin"
+)
+
+// The OpenAPI document's identity. A change to the contract of API.md needs
+// a new version prefix, not an edit of this version.
+const (
+	Title   = "Zebra API"
+	Version = "1.0.0"
+)
+
+// BearerScheme is the name of the security scheme of access tokens in the
+// OpenAPI document.
+const BearerScheme = "bearerAuth"
+
+// BearerAuth is the security requirement an operation declares when it
+// needs an access token:
+//
+//	huma.Register(api, huma.Operation{..., Security: httpserver.BearerAuth()}, h)
+//
+// It only documents the requirement (and adds 401/403 to the operation's
+// responses); the handler still calls auth.Require, which enforces it.
+func BearerAuth() []map[string][]string {
+	return []map[string][]string{{BearerScheme: {}}}
+}
+
+// APIConfig is what the huma API needs to know about the server.
+type APIConfig struct {
+	// BodyLimit is the request body limit in bytes, enforced by the
+	// body-limit middleware; huma's own per-operation limit is aligned to it.
+	BodyLimit int64
+}
+
+// NewAPI puts huma on engine and mounts every routes contribution on it,
+// so that whoever receives the huma.API gets the complete document. It
+// also serves GET /openapi.json and GET /docs.
+func NewAPI(engine *gin.Engine, cfg APIConfig, routes ...Routes) huma.API {
+	overrideHumaErrors()
+	hc := huma.Config{
+		OpenAPI: &huma.OpenAPI{
+			OpenAPI: "3.1.0",
+			Info: &huma.Info{
+				Title:       Title,
+				Version:     Version,
+				Description: apiDescription,
+			},
+			Components: &huma.Components{
+				Schemas: huma.NewMapRegistry("#/components/schemas/", huma.DefaultSchemaNamer),
+				SecuritySchemes: map[string]*huma.SecurityScheme{
+					BearerScheme: {
+						Type:         "http",
+						Scheme:       "bearer",
+						BearerFormat: "JWT",
+						Description:  "An access token from POST /v1/auth/login, sent as `Authorization: Bearer <token>`.",
+					},
+				},
+			},
+		},
+		// /openapi.json and /docs are served below, from the same document;
+		// huma's docs page would load its scripts from a CDN.
+		OpenAPIPath:   "",
+		DocsPath:      "",
+		SchemasPath:   "",
+		Formats:       huma.DefaultFormats,
+		DefaultFormat: "application/json",
+		Transformers:  []huma.Transformer{transformErrors},
+	}
+	api := humagin.New(engine, hc)
+	oapi := api.OpenAPI()
+	errSchema := oapi.Components.Schemas.Schema(reflect.TypeOf(Error{}), true, "Error")
+	oapi.OnAddOperation = append(oapi.OnAddOperation, func(_ *huma.OpenAPI, op *huma.Operation) {
+		documentOperation(op, errSchema, cfg.BodyLimit)
+	})
+	for _, r := range routes {
+		r.Register(api)
+	}
+	engine.GET("/openapi.json", openAPIHandler(api))
+	mountDocs(engine)
+	return api
+}
+
+const apiDescription = "Zebra Labs' backend. Every error has the same JSON envelope " +
+	"`{code, message, details, requestId}`; every response carries `X-Request-Id`. " +
+	"Business routes live under `/v1` and need `Authorization: Bearer <access token>` " +
+	"unless documented otherwise."
+
+// Document returns the OpenAPI document of api as indented JSON, the form
+// committed as docs/openapi.json.
+func Document(api huma.API) ([]byte, error) {
+	b, err := json.MarshalIndent(api.OpenAPI(), "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// openAPIHandler serves the document, marshaled once on first use: by
+// then every route is registered.
+func openAPIHandler(api huma.API) gin.HandlerFunc {
+	var (
+		once sync.Once
+		doc  []byte
+		err  error
+	)
+	return func(c *gin.Context) {
+		once.Do(func() { doc, err = json.Marshal(api.OpenAPI()) })
+		if err != nil {
+			WriteError(c, err)
+			return
+		}
+		c.Data(http.StatusOK, jsonContentType, doc)
+	}
+}
+
+// commonError is an error response every operation may produce.
+type commonError struct {
+	status      int
+	description string
+	applies     func(op *huma.Operation) bool
+}
+
+func always(*huma.Operation) bool { return true }
+
+func hasBody(op *huma.Operation) bool { return op.RequestBody != nil }
+
+func hasInput(op *huma.Operation) bool { return op.RequestBody != nil || len(op.Parameters) > 0 }
+
+func hasPathParams(op *huma.Operation) bool {
+	for _, p := range op.Parameters {
+		if p.In == "path" {
+			return true
+		}
+	}
+	return false
+}
+
+func secured(op *huma.Operation) bool { return len(op.Security) > 0 }
+
+var commonErrors = []commonError{
+	{http.StatusBadRequest, "`bad_request`: malformed JSON, a body of the wrong JSON type, or a parameter that does not parse.", hasInput},
+	{http.StatusUnauthorized, "`unauthorized`: missing, malformed, expired or invalid access token. Sends `WWW-Authenticate: Bearer` (with `error=\"invalid_token\"` when a token was sent).", secured},
+	{http.StatusForbidden, "`forbidden`: authenticated but lacking the permission.", secured},
+	{http.StatusNotFound, "`not_found`: no such resource, or one the caller may not see.", hasPathParams},
+	{http.StatusRequestEntityTooLarge, "`payload_too_large`: the body is over the configured limit.", hasBody},
+	{http.StatusUnsupportedMediaType, "`unsupported_media_type`: a body sent without `Content-Type: application/json`.", hasBody},
+	{http.StatusUnprocessableEntity, "`validation_failed`: the body or parameters fail validation, or the body has a field the operation does not define; `details.fields` names each field by its camelCase JSON path.", hasInput},
+	{http.StatusTooManyRequests, "`rate_limited`: over the rate limit. Sends `Retry-After` (seconds).", always},
+	{http.StatusInternalServerError, "`internal`: an unexpected error; nothing internal is revealed, quote `requestId` when reporting it.", always},
+	{http.StatusServiceUnavailable, "`unavailable`: a dependency is down or the server is at capacity; retry later (`Retry-After` may say when).", always},
+	{http.StatusGatewayTimeout, "`timeout`: the request ran past its deadline.", always},
+}
+
+// documentOperation adds the envelope error responses every operation can
+// produce, so that clients see them in the document, and aligns huma's
+// body limit with the body-limit middleware.
+func documentOperation(op *huma.Operation, errSchema *huma.Schema, bodyLimit int64) {
+	if op.RequestBody != nil && bodyLimit > 0 && (op.MaxBodyBytes == 0 || op.MaxBodyBytes > bodyLimit) {
+		// The middleware's MaxBytesReader answers 413 past bodyLimit bytes;
+		// huma's LimitReader rejects a body of exactly its limit, so its
+		// limit sits one byte above ours and never fires first.
+		op.MaxBodyBytes = bodyLimit + 1
+	}
+	if op.Responses == nil {
+		op.Responses = map[string]*huma.Response{}
+	}
+	for _, ce := range commonErrors {
+		key := strconv.Itoa(ce.status)
+		if !ce.applies(op) {
+			continue
+		}
+		if r, ok := op.Responses[key]; ok && r.Description != http.StatusText(ce.status) {
+			continue // the operation documented it itself
+		}
+		op.Responses[key] = errorResponse(ce.description, errSchema)
+	}
+	if _, ok := op.Responses["default"]; !ok {
+		op.Responses["default"] = errorResponse("Any other error, in the same envelope.", errSchema)
+	} else {
+		op.Responses["default"].Description = "Any other error, in the same envelope."
+	}
+}
+
+func errorResponse(description string, schema *huma.Schema) *huma.Response {
+	return &huma.Response{
+		Description: description,
+		Content:     map[string]*huma.MediaType{"application/json": {Schema: schema}},
+	}
+}

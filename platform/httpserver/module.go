@@ -1,0 +1,89 @@
+package httpserver
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/fx"
+	"go.uber.org/zap"
+
+	"github.com/zebralabs/zebra/platform/auth"
+	"github.com/zebralabs/zebra/platform/config"
+)
+
+// Module provides the HTTP server: the *gin.Engine with every middleware,
+// the huma.API with every contribution of the "routes" value group
+// mounted, and the *http.Server, which listens in OnStart and drains in
+// OnStop. It consumes config.Config and *zap.Logger, and optionally a
+// prometheus.Registerer and trace.TracerProvider (telemetry.Module), an
+// auth.Verifier (identity) and a Limiter (rate limiting).
+var Module = fx.Module("httpserver",
+	fx.Provide(newEngine, newAPI, newServer),
+	fx.Invoke(func(*http.Server) {}),
+)
+
+type engineParams struct {
+	fx.In
+	Config         config.Config
+	Logger         *zap.Logger
+	Registerer     prometheus.Registerer `optional:"true"`
+	TracerProvider trace.TracerProvider  `optional:"true"`
+	Verifier       auth.Verifier         `optional:"true"`
+	Limiter        Limiter               `optional:"true"`
+}
+
+func newEngine(p engineParams) (*gin.Engine, error) {
+	return NewEngine(EngineOptions{
+		HTTP:           p.Config.HTTP,
+		Logger:         p.Logger,
+		Registerer:     p.Registerer,
+		TracerProvider: p.TracerProvider,
+		Verifier:       p.Verifier,
+		Limiter:        p.Limiter,
+	})
+}
+
+type apiParams struct {
+	fx.In
+	Config config.Config
+	Engine *gin.Engine
+	Routes []Routes `group:"routes"`
+}
+
+func newAPI(p apiParams) huma.API {
+	return NewAPI(p.Engine, APIConfig{BodyLimit: p.Config.HTTP.BodyLimit}, p.Routes...)
+}
+
+type serverParams struct {
+	fx.In
+	Lifecycle fx.Lifecycle
+	Config    config.Config
+	Logger    *zap.Logger
+	Engine    *gin.Engine
+	// API is unused here, but depending on it mounts every route before
+	// the server can start.
+	API huma.API
+}
+
+func newServer(p serverParams) *http.Server {
+	srv := NewServer(p.Config.HTTP, p.Engine)
+	p.Lifecycle.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			ln, err := Listen(srv)
+			if err != nil {
+				return err
+			}
+			p.Logger.Info("http server listening", zap.String("addr", ln.Addr().String()))
+			Serve(srv, ln, p.Logger)
+			return nil
+		},
+		OnStop: func(ctx context.Context) error {
+			return Shutdown(ctx, srv, p.Config.HTTP)
+		},
+	})
+	return srv
+}

@@ -1,0 +1,23 @@
+// Package telemetry gives the process its Prometheus registry (with the Go
+// runtime and process collectors), serves it as GET /metrics, and sets up
+// OpenTelemetry tracing: an OTLP/HTTP exporter when
+// OTEL_EXPORTER_OTLP_ENDPOINT is set, a no-op provider otherwise, with W3C
+// trace-context propagation either way.
+package telemetry
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// NewRegistry returns a registry with the Go runtime and process
+// collectors. Everything of this process registers here rather than in the
+// global default registry, so tests can build as many as they like.
+func NewRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	return reg
+}

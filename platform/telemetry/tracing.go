@@ -1,0 +1,85 @@
+package telemetry
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/zebralabs/zebra/platform/config"
+)
+
+// Propagator is the W3C trace-context and baggage propagator used for
+// inbound and outbound requests.
+func Propagator() propagation.TextMapPropagator {
+	return propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+}
+
+// Tracing is the process's tracer provider and how to flush it.
+type Tracing struct {
+	Provider trace.TracerProvider
+	// Shutdown flushes pending spans and stops the exporter.
+	Shutdown func(context.Context) error
+}
+
+// NewTracing builds the tracer provider: OTLP over HTTP to
+// cfg.Telemetry.OTLPEndpoint when set (sampling cfg.Telemetry.SampleRatio
+// of new traces, following the caller's decision for continued ones), a
+// no-op provider otherwise. It does not touch the globals; Install does.
+func NewTracing(cfg config.Config) (*Tracing, error) {
+	if cfg.Telemetry.OTLPEndpoint == "" {
+		return &Tracing{Provider: noop.NewTracerProvider(), Shutdown: func(context.Context) error { return nil }}, nil
+	}
+	endpoint, err := tracesURL(cfg.Telemetry.OTLPEndpoint)
+	if err != nil {
+		return nil, err
+	}
+	exp, err := otlptracehttp.New(context.Background(), otlptracehttp.WithEndpointURL(endpoint))
+	if err != nil {
+		return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: create exporter: %w", err)
+	}
+	res, err := resource.Merge(resource.Default(), resource.NewWithAttributes(semconv.SchemaURL,
+		semconv.ServiceName(cfg.ServiceName),
+		semconv.DeploymentEnvironmentNameKey.String(cfg.Env),
+	))
+	if err != nil {
+		return nil, fmt.Errorf("telemetry resource: %w", err)
+	}
+	ratio := cfg.Telemetry.SampleRatio
+	tp := sdktrace.NewTracerProvider(
+		sdktrace.WithBatcher(exp),
+		sdktrace.WithResource(res),
+		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(ratio))),
+	)
+	return &Tracing{Provider: tp, Shutdown: tp.Shutdown}, nil
+}
+
+// Install makes t the global tracer provider and sets the W3C propagator,
+// for libraries that use the otel globals (gorm and Redis instrumentation).
+func (t *Tracing) Install() {
+	otel.SetTracerProvider(t.Provider)
+	otel.SetTextMapPropagator(Propagator())
+}
+
+// tracesURL turns OTEL_EXPORTER_OTLP_ENDPOINT (a base URL, per the OTLP
+// exporter specification) into the traces endpoint: base + "/v1/traces".
+func tracesURL(base string) (string, error) {
+	if !strings.Contains(base, "://") {
+		base = "http://" + base
+	}
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %q is not an http(s) URL", base)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/v1/traces"
+	return u.String(), nil
+}
