@@ -96,7 +96,7 @@ func EmptyURL(t testing.TB) string {
 	}
 	name := databaseName(t)
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+quoteIdent(name)); err != nil {
-		t.Fatalf("dbtest: create database %s on %s: %v (is PostgreSQL running? `make up`)", name, redact(serverURL()), err)
+		t.Fatalf("dbtest: create database %s on %s: %v (is PostgreSQL running? `make up`)", name, redact(ServerURL()), err)
 	}
 	t.Cleanup(func() { drop(t, admin, name) })
 	return databaseURL(name)
@@ -144,7 +144,7 @@ var (
 // used only to create and drop test databases.
 func adminDB() (*sql.DB, error) {
 	adminOnce.Do(func() {
-		adminPool, adminErr = sql.Open("pgx", serverURL())
+		adminPool, adminErr = sql.Open("pgx", ServerURL())
 		if adminErr != nil {
 			return
 		}
@@ -154,8 +154,9 @@ func adminDB() (*sql.DB, error) {
 	return adminPool, adminErr
 }
 
-// serverURL is the URL of the server's maintenance database.
-func serverURL() string {
+// ServerURL is the URL of the test server's maintenance database, for
+// tests that need to look at the server itself (pg_database, pg_stat_activity).
+func ServerURL() string {
 	for _, k := range []string{"TEST_DATABASE_URL", "DATABASE_URL"} {
 		if v := os.Getenv(k); v != "" {
 			u, err := url.Parse(v)
@@ -171,7 +172,7 @@ func serverURL() string {
 
 // databaseURL is the server URL pointed at database name.
 func databaseURL(name string) string {
-	u, err := url.Parse(serverURL())
+	u, err := url.Parse(ServerURL())
 	if err != nil {
 		panic(fmt.Sprintf("dbtest: server URL: %v", err))
 	}
