@@ -98,7 +98,7 @@ func TestConsumerAcksAfterHandlingAndDeduplicates(t *testing.T) {
 	add(t, c, key, msg(e1, "activity.created"))
 	add(t, c, key, msg(e2, "activity.updated"))
 	add(t, c, key, msg(e1, "activity.created")) // the relay published e1 twice
-	add(t, c, key, stream.Message{})             // not an event at all: dropped
+	add(t, c, key, stream.Message{})            // not an event at all: dropped
 
 	rec := &recorder{}
 	cons := stream.NewConsumer(c, stream.Config{Stream: key, Group: "mailer", Block: 10 * time.Millisecond}, rec.handle)
