@@ -6,10 +6,14 @@ import (
 	"database/sql"
 	"errors"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/zebralabs/zebra/platform/config"
 	"github.com/zebralabs/zebra/platform/dbtest"
@@ -205,4 +209,75 @@ func dropDatabase(t *testing.T, dsn string) {
 	if _, err := admin.Exec(`DROP DATABASE "` + name + `" WITH (FORCE)`); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// atlas.hcl serves the Atlas CLI; it must list every owner's file and
+// schema, or the CLI would plan to drop what it does not know about.
+func TestAtlasProjectFileListsEverySchemaFile(t *testing.T) {
+	t.Parallel()
+	f, diags := hclparse.NewParser().ParseHCLFile("../atlas.hcl")
+	if diags.HasErrors() {
+		t.Fatalf("atlas.hcl: %v", diags)
+	}
+	body := f.Body.(*hclsyntax.Body)
+	envs := map[string]bool{}
+	var src, schemas []string
+	for _, b := range body.Blocks {
+		switch b.Type {
+		case "locals":
+			src = staticStrings(t, b.Body.Attributes["src"])
+			schemas = staticStrings(t, b.Body.Attributes["schemas"])
+		case "env":
+			envs[b.Labels[0]] = true
+			for _, attr := range []string{"src", "url", "dev", "schemas"} {
+				if _, ok := b.Body.Attributes[attr]; !ok {
+					t.Errorf("env %q has no %s", b.Labels[0], attr)
+				}
+			}
+		}
+	}
+	for _, env := range []string{"local", "test", "prod"} {
+		if !envs[env] {
+			t.Errorf("atlas.hcl has no env %q", env)
+		}
+	}
+
+	files, err := filepath.Glob("../schema/*.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantSrc, wantSchemas []string
+	for _, file := range files {
+		wantSrc = append(wantSrc, "file://schema/"+filepath.Base(file))
+	}
+	for _, s := range mustSources(t) {
+		wantSchemas = append(wantSchemas, s.Owner)
+	}
+	slices.Sort(src)
+	slices.Sort(schemas)
+	slices.Sort(wantSrc)
+	slices.Sort(wantSchemas)
+	if !slices.Equal(src, wantSrc) {
+		t.Errorf("atlas.hcl src = %v, want every schema/*.hcl file: %v", src, wantSrc)
+	}
+	if !slices.Equal(schemas, wantSchemas) {
+		t.Errorf("atlas.hcl schemas = %v, want the binary's owners: %v", schemas, wantSchemas)
+	}
+}
+
+func staticStrings(t *testing.T, attr *hclsyntax.Attribute) []string {
+	t.Helper()
+	if attr == nil {
+		t.Fatal("atlas.hcl locals lack src or schemas")
+	}
+	v, diags := attr.Expr.Value(nil)
+	if diags.HasErrors() {
+		t.Fatalf("atlas.hcl %s is not a static list: %v", attr.Name, diags)
+	}
+	var out []string
+	for it := v.ElementIterator(); it.Next(); {
+		_, e := it.Element()
+		out = append(out, e.AsString())
+	}
+	return out
 }
