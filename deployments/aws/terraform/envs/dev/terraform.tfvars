@@ -1,0 +1,5 @@
+account_id  = "111111111111"
+vpc_cidr    = "10.10.0.0/16"
+zone_name   = "zebralabs.io"
+api_domain  = "api.dev.zebralabs.io"
+test_domain = "aws.api.dev.zebralabs.io"

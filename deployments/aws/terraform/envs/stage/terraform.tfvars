@@ -1,0 +1,5 @@
+account_id  = "222222222222"
+vpc_cidr    = "10.20.0.0/16"
+zone_name   = "zebralabs.io"
+api_domain  = "api.stage.zebralabs.io"
+test_domain = "aws.api.stage.zebralabs.io"
