@@ -1,4 +1,7 @@
--- Idempotent statements run after every apply (see schema.go).
+-- Idempotent statements (CREATE OR REPLACE FUNCTION/TRIGGER, GRANT) that
+-- Atlas HCL cannot express. `zebra schema apply` runs them after the planned
+-- DDL, in the same transaction, after every apply; never create tables,
+-- columns or indexes here (Atlas would plan to drop them).
 
 -- --- outbox (owner: audit/outbox engineer) ---------------------------------
 -- Wakes relays in other processes as soon as a transaction that wrote
