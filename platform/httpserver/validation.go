@@ -110,19 +110,27 @@ func validationError(status int, msg string, errs []error) *Error {
 	fields := make([]apperr.FieldError, 0, len(errs))
 	syntax := status == http.StatusBadRequest
 	malformed := false
+	topLevel := ""
 	for _, err := range errs {
 		if err == nil {
 			continue
 		}
 		f, kind := fieldOf(err)
-		switch kind {
-		case issueMalformed:
+		switch {
+		case kind == issueMalformed:
 			malformed = true
 			continue
-		case issueSyntax:
+		case kind == issueSyntax && f.Field == "":
+			topLevel = "the request body " + f.Message
+			syntax = true
+			continue
+		case kind == issueSyntax:
 			syntax = true
 		}
 		fields = append(fields, f)
+	}
+	if topLevel != "" && !malformed {
+		msg = topLevel
 	}
 	if syntax || malformed {
 		env := &Error{Code: apperr.CodeBadRequest, Message: badRequestMessage(msg, malformed, fields)}
@@ -142,8 +150,8 @@ func badRequestMessage(msg string, malformed bool, fields []apperr.FieldError) s
 	switch {
 	case malformed:
 		return "the request body is not valid JSON"
-	case len(fields) > 0:
-		return "the request is malformed"
+	case msg == "request body is required":
+		return "a JSON request body is required"
 	case msg != "" && msg != "validation failed":
 		return msg
 	}
@@ -251,6 +259,9 @@ var humanRules = []struct {
 	{regexp.MustCompile(`^expected value to be one of (.+)$`), "must be one of %s"},
 	{regexp.MustCompile(`^expected (string|number|integer|boolean|object|array)$`), "must be a JSON %s"},
 	{regexp.MustCompile(`^(unexpected property)$`), "is not a known field%.0s"},
+	{regexp.MustCompile(`^invalid (integer)$`), "must be an %s"},
+	{regexp.MustCompile(`^invalid (float)$`), "must be a number%.0s"},
+	{regexp.MustCompile(`^invalid (boolean)$`), "must be true or false%.0s"},
 }
 
 func humanize(message string) string {

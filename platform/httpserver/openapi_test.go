@@ -1,0 +1,133 @@
+package httpserver_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestOpenAPIDocument(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	res := h.send(t, "GET", "/openapi.json", "")
+	if res.status != 200 || !strings.HasPrefix(res.header.Get("Content-Type"), "application/json") {
+		t.Fatalf("status %d Content-Type %q", res.status, res.header.Get("Content-Type"))
+	}
+	var doc struct {
+		OpenAPI string `json:"openapi"`
+		Info    struct {
+			Title   string `json:"title"`
+			Version string `json:"version"`
+		} `json:"info"`
+		Paths      map[string]map[string]operation `json:"paths"`
+		Components struct {
+			Schemas         map[string]json.RawMessage   `json:"schemas"`
+			SecuritySchemes map[string]map[string]string `json:"securitySchemes"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(res.body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.OpenAPI != "3.1.0" || doc.Info.Title != "Zebra API" || doc.Info.Version != "1.0.0" {
+		t.Fatalf("header: %s %q %q", doc.OpenAPI, doc.Info.Title, doc.Info.Version)
+	}
+	bearer := doc.Components.SecuritySchemes["bearerAuth"]
+	if bearer["type"] != "http" || bearer["scheme"] != "bearer" || bearer["bearerFormat"] != "JWT" {
+		t.Fatalf("bearerAuth = %v", bearer)
+	}
+	if _, ok := doc.Components.Schemas["Error"]; !ok {
+		t.Fatal("no Error schema")
+	}
+	tests := []struct {
+		path, method string
+		want, absent []string
+	}{
+		{"/test/items", "post", []string{"400", "413", "415", "422", "429", "500", "503", "504", "default"}, []string{"401", "404"}},
+		{"/test/items/{id}", "get", []string{"400", "404", "422", "500"}, []string{"401", "413", "415"}},
+		{"/test/me", "get", []string{"401", "403", "429", "500", "503", "504"}, []string{"413", "415"}},
+	}
+	for _, tt := range tests {
+		op := doc.Paths[tt.path][tt.method]
+		for _, status := range tt.want {
+			r, ok := op.Responses[status]
+			if !ok {
+				t.Errorf("%s %s lacks %s", tt.method, tt.path, status)
+				continue
+			}
+			if ref := r.Content["application/json"].Schema.Ref; ref != "#/components/schemas/Error" {
+				t.Errorf("%s %s %s schema = %q", tt.method, tt.path, status, ref)
+			}
+		}
+		for _, status := range tt.absent {
+			if _, ok := op.Responses[status]; ok {
+				t.Errorf("%s %s documents %s, which it cannot produce", tt.method, tt.path, status)
+			}
+		}
+	}
+	if sec := doc.Paths["/test/me"]["get"].Security; len(sec) != 1 {
+		t.Errorf("/test/me security = %v", sec)
+	}
+	if strings.Contains(string(res.body), "problem+json") || strings.Contains(string(res.body), "ErrorModel") {
+		t.Error("huma's RFC 9457 error model leaked into the document")
+	}
+}
+
+type operation struct {
+	Security  []map[string][]string `json:"security"`
+	Responses map[string]struct {
+		Content map[string]struct {
+			Schema struct {
+				Ref string `json:"$ref"`
+			} `json:"schema"`
+		} `json:"content"`
+	} `json:"responses"`
+}
+
+func TestDocsPageIsSelfContained(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	page := h.send(t, "GET", "/docs", "")
+	if page.status != 200 || !strings.HasPrefix(page.header.Get("Content-Type"), "text/html") {
+		t.Fatalf("status %d Content-Type %q", page.status, page.header.Get("Content-Type"))
+	}
+	csp := page.header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "connect-src 'self'") {
+		t.Fatalf("CSP = %q", csp)
+	}
+	if regexp.MustCompile(`(?i)(src|href)=["']?(https?:)?//`).Match(page.body) {
+		t.Fatalf("the page loads something from another host:\n%s", page.body)
+	}
+	refs := regexp.MustCompile(`(?:src|href)="(/docs/assets/[^"]+)"`).FindAllSubmatch(page.body, -1)
+	if len(refs) < 3 {
+		t.Fatalf("assets referenced: %d", len(refs))
+	}
+	for _, ref := range refs {
+		path := string(ref[1])
+		plain := h.send(t, "GET", path, "", "Accept-Encoding", "identity")
+		if plain.status != 200 || len(plain.body) < 100 || plain.header.Get("Content-Encoding") != "" {
+			t.Errorf("%s: status %d, %d bytes, encoding %q", path, plain.status, len(plain.body), plain.header.Get("Content-Encoding"))
+		}
+		req := h.request(t, "GET", path, "")
+		req.Header.Set("Accept-Encoding", "gzip")
+		res, err := h.srv.Client().Transport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zipped, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if strings.HasSuffix(path, ".js") && strings.Contains(path, "bundle") &&
+			(res.Header.Get("Content-Encoding") != "gzip" || len(zipped) >= len(plain.body)) {
+			t.Errorf("%s is not served compressed (%d >= %d bytes)", path, len(zipped), len(plain.body))
+		}
+	}
+	if init := h.send(t, "GET", "/docs/assets/init.js", ""); !strings.Contains(string(init.body), "validatorUrl: null") ||
+		!strings.Contains(string(init.body), `"/openapi.json"`) {
+		t.Errorf("init.js: %s", init.body)
+	}
+	if missing := h.send(t, "GET", "/docs/assets/nope.js", ""); missing.status != http.StatusNotFound {
+		t.Errorf("unknown asset: %d", missing.status)
+	}
+}
