@@ -38,8 +38,12 @@ type HTTP struct {
 	BodyLimit         int64         `env:"HTTP_BODY_LIMIT" envDefault:"1048576"`
 	MaxInFlight       int           `env:"HTTP_MAX_IN_FLIGHT" envDefault:"512"`
 	ShutdownTimeout   time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
-	CORSOrigins       []string      `env:"CORS_ALLOWED_ORIGINS" envSeparator:","`
-	TrustedProxies    []string      `env:"TRUSTED_PROXIES" envSeparator:","`
+	// ShutdownDelay is how long readiness answers 503 before the server
+	// stops accepting connections, for load balancers to stop sending
+	// new requests (a few seconds behind Kubernetes or ECS; 0 locally).
+	ShutdownDelay  time.Duration `env:"SHUTDOWN_DELAY" envDefault:"0s"`
+	CORSOrigins    []string      `env:"CORS_ALLOWED_ORIGINS" envSeparator:","`
+	TrustedProxies []string      `env:"TRUSTED_PROXIES" envSeparator:","`
 }
 
 // Database configures the PostgreSQL pool.

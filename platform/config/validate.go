@@ -92,6 +92,7 @@ func (h HTTP) validate(ps *problems) {
 	positive(ps, "HTTP_IDLE_TIMEOUT", h.IdleTimeout)
 	positive(ps, "HTTP_REQUEST_TIMEOUT", h.RequestTimeout)
 	positive(ps, "SHUTDOWN_TIMEOUT", h.ShutdownTimeout)
+	notNegative(ps, "SHUTDOWN_DELAY", h.ShutdownDelay)
 	positive(ps, "HTTP_MAX_HEADER_BYTES", h.MaxHeaderBytes)
 	positive(ps, "HTTP_BODY_LIMIT", h.BodyLimit)
 	positive(ps, "HTTP_MAX_IN_FLIGHT", h.MaxInFlight)

@@ -1,0 +1,195 @@
+// Package platform assembles the shared kernel every bounded context
+// plugs into: configuration, logging, telemetry, PostgreSQL and the unit
+// of work, Redis, the HTTP server with its probes, and the platform's own
+// stores and jobs. The app builds one fx application from Module, the
+// contexts, and what the command runs (ServeJobs, WorkerJobs,
+// ProbesOnly).
+package platform
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/fx"
+	"go.uber.org/fx/fxevent"
+	"go.uber.org/zap"
+	"gorm.io/gorm"
+
+	"github.com/zebralabs/zebra/platform/background"
+	"github.com/zebralabs/zebra/platform/config"
+	"github.com/zebralabs/zebra/platform/database"
+	"github.com/zebralabs/zebra/platform/health"
+	"github.com/zebralabs/zebra/platform/httpserver"
+	"github.com/zebralabs/zebra/platform/idempotency"
+	"github.com/zebralabs/zebra/platform/logging"
+	"github.com/zebralabs/zebra/platform/migrate"
+	"github.com/zebralabs/zebra/platform/ratelimit"
+	"github.com/zebralabs/zebra/platform/redisdb"
+	"github.com/zebralabs/zebra/platform/telemetry"
+)
+
+// Module provides config.Config (parsed and validated once),
+// *zap.Logger, *gorm.DB and *database.UnitOfWork, *redis.Client and
+// redisdb.Keyspace, the telemetry registry and tracer provider, the HTTP
+// server with /healthz and /readyz, and the platform's stores (schema
+// source, idempotency, rate limiting). Contexts consume these and never
+// re-provide them. Pools close in OnStop, after the server has drained.
+var Module = fx.Module("platform",
+	fx.Provide(
+		config.Load,
+		config.AsSection(func(c config.Config) config.Section { return config.Section{Name: "platform", Value: c} }),
+		newLogger,
+		newDatabase,
+		database.NewUnitOfWork,
+		newRedis,
+		func(c config.Config) redisdb.Keyspace { return redisdb.NewKeyspace(c.Redis) },
+		newReadiness,
+		httpserver.AsRoutes(health.NewRoutes),
+	),
+	migrate.Module,
+	telemetry.Module,
+	httpserver.Module,
+	ratelimit.Module,
+	idempotency.Module,
+	// After httpserver.Module's invoke, so after the server's hooks: fx
+	// runs OnStop hooks in reverse, so readiness turns 503 first, then
+	// the server drains in-flight requests.
+	fx.Invoke(readinessFailsFirst),
+)
+
+// BuildInfo describes the binary; the app supplies it (the version is
+// stamped at link time) and every log line carries it.
+type BuildInfo struct {
+	Version string
+}
+
+// FxLogger is the fx.WithLogger constructor of every zebra command: fx's
+// events through zap, problems only.
+func FxLogger(log *zap.Logger) fxevent.Logger { return logging.FxLogger(log) }
+
+type loggerParams struct {
+	fx.In
+	Lifecycle fx.Lifecycle
+	Config    config.Config
+	Build     BuildInfo `optional:"true"`
+}
+
+func newLogger(p loggerParams) (*zap.Logger, error) {
+	version := p.Build.Version
+	if version == "" {
+		version = "dev"
+	}
+	log, err := logging.New(p.Config, zap.String("version", version))
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range p.Config.Warnings() {
+		log.Warn("configuration: " + w)
+	}
+	p.Lifecycle.Append(fx.Hook{OnStop: func(context.Context) error {
+		_ = log.Sync() // stdout may not support fsync; nothing to do about it
+		return nil
+	}})
+	return log, nil
+}
+
+type clientParams struct {
+	fx.In
+	Lifecycle      fx.Lifecycle
+	Config         config.Config
+	Registerer     prometheus.Registerer
+	TracerProvider trace.TracerProvider
+}
+
+func newDatabase(p clientParams) (*gorm.DB, error) {
+	db, err := database.Open(context.Background(), p.Config.Database,
+		database.WithTracerProvider(p.TracerProvider),
+		database.WithApplicationName(p.Config.ServiceName))
+	if err != nil {
+		return nil, err
+	}
+	if err := database.RegisterMetrics(p.Registerer, db, p.Config.ServiceName); err != nil {
+		_ = database.Close(db)
+		return nil, err
+	}
+	p.Lifecycle.Append(fx.Hook{OnStop: func(context.Context) error { return database.Close(db) }})
+	return db, nil
+}
+
+func newRedis(p clientParams) (*redis.Client, error) {
+	client, err := redisdb.Open(context.Background(), p.Config.Redis, redisdb.WithTracerProvider(p.TracerProvider))
+	if err != nil {
+		return nil, err
+	}
+	p.Lifecycle.Append(fx.Hook{OnStop: func(context.Context) error { return client.Close() }})
+	return client, nil
+}
+
+func newReadiness(cfg config.Config, log *zap.Logger, db *gorm.DB, client *redis.Client) *health.Readiness {
+	return health.NewReadiness(log, cfg.Health.CheckTimeout, health.Postgres(db), health.Redis(client))
+}
+
+// readinessFailsFirst appends the hook that marks the replica as shutting
+// down. It depends on *http.Server so that it is appended after the
+// server's hook and therefore runs before it on stop; then it waits
+// SHUTDOWN_DELAY for load balancers to notice before the server stops
+// accepting connections.
+func readinessFailsFirst(lc fx.Lifecycle, cfg config.Config, log *zap.Logger, r *health.Readiness, _ *http.Server) {
+	lc.Append(fx.Hook{OnStop: func(ctx context.Context) error {
+		r.ShutDown()
+		log.Info("shutting down: readiness answers 503, draining in-flight requests",
+			zap.Duration("delay", cfg.HTTP.ShutdownDelay), zap.Duration("timeout", cfg.HTTP.ShutdownTimeout))
+		if cfg.HTTP.ShutdownDelay > 0 {
+			select {
+			case <-time.After(cfg.HTTP.ShutdownDelay):
+			case <-ctx.Done():
+			}
+		}
+		return nil
+	}})
+}
+
+type jobsParams struct {
+	fx.In
+	Lifecycle fx.Lifecycle
+	Config    config.Config
+	Logger    *zap.Logger
+	Jobs      []background.Job `group:"jobs"`
+}
+
+// ServeJobs runs the background jobs inside `zebra serve` unless
+// JOBS_IN_SERVE=false. It is a module of its own so that the app can list
+// it before Module: its stop hook is then appended before the HTTP
+// server's and runs after it, so jobs stop once requests have drained.
+var ServeJobs = fx.Module("jobs", fx.Invoke(func(p jobsParams) {
+	if p.Config.Jobs.InServe {
+		background.Start(p.Lifecycle, p.Logger, p.Jobs)
+	}
+}))
+
+// WorkerJobs runs every background job whatever JOBS_IN_SERVE says:
+// `zebra worker`. List it before Module, like ServeJobs.
+var WorkerJobs = fx.Module("jobs", fx.Invoke(func(p jobsParams) {
+	background.Start(p.Lifecycle, p.Logger, p.Jobs)
+}))
+
+// ProbesOnly keeps only the platform's probe routes (/healthz, /readyz;
+// /metrics is the telemetry module's) on the HTTP server, for `zebra
+// worker`: an orchestrator can check a worker, but it serves no API.
+var ProbesOnly = fx.Decorate(fx.Annotate(
+	func(routes []httpserver.Routes) []httpserver.Routes {
+		var kept []httpserver.Routes
+		for _, r := range routes {
+			if _, ok := r.(*health.Routes); ok {
+				kept = append(kept, r)
+			}
+		}
+		return kept
+	},
+	fx.ParamTags(`group:"routes"`),
+	fx.ResultTags(`group:"routes"`),
+))
