@@ -336,3 +336,24 @@ func TestChangingACheckExpressionIsPlanned(t *testing.T) {
 		t.Fatalf("plan after applying the changed check: %q", got)
 	}
 }
+
+func TestAChangedCheckOnANewColumnIsPlannedWithIt(t *testing.T) {
+	t.Parallel()
+	db := emptyDB(t)
+	check := func(expr string) string {
+		return "  check \"notes_rule\" {\n    expr = \"" + expr + "\"\n  }\n  primary_key {"
+	}
+	v1 := notes(strings.Replace(notesV1, "  primary_key {", check("title <> ''"), 1))
+	mustApply(t, db, v1)
+	v2 := strings.Replace(notesV1, "  primary_key {", "  column \"rank\" {\n    type = int\n    default = 0\n  }\n"+check("rank >= 0"), 1)
+	res := mustApply(t, db, notes(v2))
+	if len(res.Statements) == 0 {
+		t.Fatal("nothing applied")
+	}
+	if _, err := db.Exec(`INSERT INTO notes.notes (id, title, rank) VALUES ('0195f1a2-0000-7000-8000-000000000004', 'x', -1)`); err == nil {
+		t.Fatal("the new check on the new column is not in force")
+	}
+	if got := mustPlan(t, db, notes(v2)); len(got) != 0 {
+		t.Fatalf("plan after apply: %q", got)
+	}
+}
