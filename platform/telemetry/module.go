@@ -29,6 +29,10 @@ var Module = fx.Module("telemetry",
 		func(r *prometheus.Registry) prometheus.Gatherer { return r },
 		newTracerProvider,
 	),
+	// Installing the tracer provider is a side effect that libraries using
+	// the otel globals (gorm, Redis) rely on, whether or not anything asks
+	// for the provider itself.
+	fx.Invoke(func(trace.TracerProvider) {}),
 	fx.Invoke(serveMetrics),
 )
 
