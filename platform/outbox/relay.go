@@ -1,0 +1,343 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+	"gorm.io/gorm"
+
+	"github.com/zebralabs/zebra/platform/config"
+	"github.com/zebralabs/zebra/platform/redisdb"
+	"github.com/zebralabs/zebra/platform/stream"
+)
+
+// Options tune the relay. OptionsFrom reads them from configuration.
+type Options struct {
+	// BatchSize is how many rows one round claims.
+	BatchSize int
+	// PollInterval is how long an idle relay waits when nothing wakes it.
+	PollInterval time.Duration
+	// MaxAttempts is how many failed XADDs park a row as dead.
+	MaxAttempts int
+	// Retention is how long published rows are kept before pruning.
+	Retention time.Duration
+	// RetryBase and RetryMax bound the exponential backoff between
+	// attempts of one row, and between rounds while Redis is unreachable.
+	RetryBase time.Duration
+	RetryMax  time.Duration
+	// PruneEvery is how often published rows are pruned.
+	PruneEvery time.Duration
+	// MaxStreamLen trims each stream to about this many entries (0: never).
+	MaxStreamLen int64
+	// ListenURL is the Postgres URL for LISTEN platform_outbox, which
+	// wakes this relay when another process commits events; empty: poll.
+	ListenURL string
+	// RoundTimeout bounds one claim-publish-mark round.
+	RoundTimeout time.Duration
+}
+
+// OptionsFrom returns the relay options of cfg.
+func OptionsFrom(cfg config.Config) Options {
+	return Options{
+		BatchSize:    cfg.Outbox.BatchSize,
+		PollInterval: cfg.Outbox.PollInterval,
+		MaxAttempts:  cfg.Outbox.MaxAttempts,
+		Retention:    cfg.Outbox.Retention,
+		ListenURL:    cfg.Database.URL,
+	}.withDefaults()
+}
+
+func (o Options) withDefaults() Options {
+	if o.BatchSize <= 0 {
+		o.BatchSize = 100
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = time.Second
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 10
+	}
+	if o.Retention <= 0 {
+		o.Retention = 7 * 24 * time.Hour
+	}
+	if o.RetryBase <= 0 {
+		o.RetryBase = time.Second
+	}
+	if o.RetryMax <= 0 {
+		o.RetryMax = 5 * time.Minute
+	}
+	if o.PruneEvery <= 0 {
+		o.PruneEvery = time.Minute
+	}
+	if o.MaxStreamLen == 0 {
+		o.MaxStreamLen = 1_000_000
+	}
+	if o.RoundTimeout <= 0 {
+		o.RoundTimeout = 30 * time.Second
+	}
+	return o
+}
+
+// ErrRedisUnavailable is wrapped by RunOnce when Redis could not be
+// reached: the round is rolled back without counting an attempt against
+// any row, since an outage is not the event's fault.
+var ErrRedisUnavailable = errors.New("redis unavailable")
+
+// Relay moves committed outbox rows to Redis Streams. Any number of relays
+// may run against one database: each round claims a batch with FOR UPDATE
+// SKIP LOCKED, so they share the work without waiting on each other.
+type Relay struct {
+	db      *gorm.DB
+	rdb     redis.UniversalClient
+	ks      redisdb.Keyspace
+	opts    Options
+	signal  *Signal
+	metrics *Metrics
+	log     *zap.Logger
+
+	// afterPublish runs between XADD and marking; tests use it to crash
+	// a relay at the worst moment.
+	afterPublish func(ctx context.Context) error
+}
+
+// NewRelay returns a relay. It starts nothing: Run does.
+func NewRelay(db *gorm.DB, rdb redis.UniversalClient, ks redisdb.Keyspace, opts Options, signal *Signal, metrics *Metrics, log *zap.Logger) *Relay {
+	return &Relay{db: db, rdb: rdb, ks: ks, opts: opts.withDefaults(), signal: signal, metrics: metrics, log: log}
+}
+
+// Name names the background job.
+func (r *Relay) Name() string { return "outbox-relay" }
+
+// Run relays until ctx is cancelled: a round, then another at once while
+// rounds find work, else a wait for a commit in this process (Signal),
+// a NOTIFY from another, or the poll interval. While Redis is unreachable
+// it backs off exponentially with jitter. It prunes published rows every
+// PruneEvery. It returns nil when ctx ends.
+func (r *Relay) Run(ctx context.Context) error {
+	notified := make(chan struct{}, 1)
+	if r.opts.ListenURL != "" {
+		go listen(ctx, r.opts.ListenURL, notified, r.log)
+	}
+	failures := 0
+	nextPrune := time.Now()
+	for ctx.Err() == nil {
+		if !time.Now().Before(nextPrune) {
+			if _, err := r.Prune(ctx); err != nil && ctx.Err() == nil {
+				r.log.Warn("outbox: prune failed", zap.Error(err))
+			}
+			nextPrune = time.Now().Add(r.opts.PruneEvery)
+		}
+		n, err := r.RunOnce(ctx)
+		if err != nil {
+			failures++
+			// Round failures are outages (Redis or Postgres unreachable):
+			// retry soon, then less and less often, up to 30s.
+			delay := stream.Backoff(failures, 100*time.Millisecond, min(30*time.Second, r.opts.RetryMax))
+			r.log.Warn("outbox: relay round failed, backing off", zap.Error(err), zap.Duration("delay", delay))
+			wait(ctx, delay, nil, nil)
+			continue
+		}
+		failures = 0
+		if n > 0 {
+			continue
+		}
+		wait(ctx, r.opts.PollInterval, r.signal.C(), notified)
+	}
+	return nil
+}
+
+// wait returns after d, or when one of the channels fires, or ctx ends.
+func wait(ctx context.Context, d time.Duration, a, b <-chan struct{}) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	case <-a:
+	case <-b:
+	}
+}
+
+// row is a claimed outbox row.
+type row struct {
+	ID            uuid.UUID `gorm:"column:id"`
+	Seq           int64     `gorm:"column:seq"`
+	AggregateType string    `gorm:"column:aggregate_type"`
+	AggregateID   string    `gorm:"column:aggregate_id"`
+	EventType     string    `gorm:"column:event_type"`
+	Payload       string    `gorm:"column:payload"`
+	RequestID     string    `gorm:"column:request_id"`
+	TraceParent   string    `gorm:"column:traceparent"`
+	TraceState    string    `gorm:"column:tracestate"`
+	CreatedAt     time.Time `gorm:"column:created_at"`
+	Attempts      int       `gorm:"column:attempts"`
+}
+
+// claimSQL locks up to a batch of due rows that no other relay holds, in
+// insertion order, and keeps only those with no earlier unpublished row of
+// the same aggregate outside the batch: an earlier event that another
+// relay is publishing, that waits for a retry or that is dead holds the
+// later ones back, so each aggregate's events reach the stream in order.
+const claimSQL = `
+WITH batch AS (
+  SELECT id, seq, aggregate_type, aggregate_id
+  FROM platform.outbox
+  WHERE published_at IS NULL AND dead_at IS NULL AND next_attempt_at <= now()
+  ORDER BY seq
+  LIMIT ?
+  FOR UPDATE SKIP LOCKED
+)
+SELECT o.id, o.seq, o.aggregate_type, o.aggregate_id, o.event_type, o.payload::text AS payload,
+       o.request_id, o.traceparent, o.tracestate, o.created_at, o.attempts
+FROM batch b JOIN platform.outbox o ON o.id = b.id
+WHERE NOT EXISTS (
+  SELECT 1 FROM platform.outbox p
+  WHERE p.aggregate_type = b.aggregate_type AND p.aggregate_id = b.aggregate_id
+    AND p.published_at IS NULL AND p.seq < b.seq
+    AND p.id NOT IN (SELECT id FROM batch))
+ORDER BY o.seq`
+
+// RunOnce runs one round in one transaction: claim a batch, XADD each
+// event to its stream in one pipeline, mark the published rows and
+// reschedule (or park as dead) the ones Redis refused, commit. It returns
+// how many rows it claimed. A crash after XADD and before commit leaves
+// the rows unpublished, so another relay sends them again: at least once.
+// The round runs under its own timeout, not ctx, so stopping the process
+// finishes the round in flight instead of resending it.
+func (r *Relay) RunOnce(ctx context.Context) (int, error) {
+	if ctx.Err() != nil {
+		return 0, ctx.Err()
+	}
+	roundCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.RoundTimeout)
+	defer cancel()
+	n := 0
+	err := r.db.WithContext(roundCtx).Transaction(func(tx *gorm.DB) error {
+		var rows []row
+		if err := tx.Raw(claimSQL, r.opts.BatchSize).Scan(&rows).Error; err != nil {
+			return fmt.Errorf("claim outbox rows: %w", err)
+		}
+		n = len(rows)
+		if n == 0 {
+			return nil
+		}
+		failed, err := r.publish(roundCtx, rows)
+		if err != nil {
+			return err
+		}
+		if r.afterPublish != nil {
+			if err := r.afterPublish(ctx); err != nil {
+				return err
+			}
+		}
+		return r.mark(tx, rows, failed)
+	})
+	return n, err
+}
+
+// publish sends rows in one pipeline. Redis runs a pipeline in order and a
+// broken connection stops it, so what was sent is always a prefix of the
+// batch. It returns Redis' per-row refusals; a transport failure fails the
+// whole round with ErrRedisUnavailable.
+func (r *Relay) publish(ctx context.Context, rows []row) (map[uuid.UUID]error, error) {
+	pipe := r.rdb.Pipeline()
+	cmds := make([]*redis.StringCmd, len(rows))
+	for i, o := range rows {
+		m := stream.Message{
+			EventID: o.ID.String(), Type: o.EventType, AggregateType: o.AggregateType, AggregateID: o.AggregateID,
+			Payload: []byte(o.Payload), RequestID: o.RequestID, TraceParent: o.TraceParent, TraceState: o.TraceState,
+			OccurredAt: o.CreatedAt,
+		}
+		args := &redis.XAddArgs{Stream: stream.Name(r.ks, o.AggregateType), Values: m.Values()}
+		if r.opts.MaxStreamLen > 0 {
+			args.MaxLen, args.Approx = r.opts.MaxStreamLen, true
+		}
+		cmds[i] = pipe.XAdd(ctx, args)
+	}
+	_, err := pipe.Exec(ctx)
+	var redisErr redis.Error
+	if err != nil && !errors.As(err, &redisErr) {
+		r.metrics.publishFailures.Add(float64(len(rows)))
+		return nil, fmt.Errorf("%w: %w", ErrRedisUnavailable, err)
+	}
+	failed := map[uuid.UUID]error{}
+	for i, c := range cmds {
+		if c.Err() != nil {
+			failed[rows[i].ID] = c.Err()
+		}
+	}
+	return failed, nil
+}
+
+// mark records the outcome of a round in its transaction. Rows are in
+// seq order; after a refused row, later refused rows of the same aggregate
+// are left as they were (no attempt counted): they would have waited for
+// the earlier one anyway, and now do, since it is unpublished.
+func (r *Relay) mark(tx *gorm.DB, rows []row, failed map[uuid.UUID]error) error {
+	published := make([]uuid.UUID, 0, len(rows))
+	held := map[[2]string]bool{}
+	for _, o := range rows {
+		err, bad := failed[o.ID]
+		if !bad {
+			published = append(published, o.ID)
+			continue
+		}
+		agg := [2]string{o.AggregateType, o.AggregateID}
+		if held[agg] {
+			continue
+		}
+		held[agg] = true
+		attempt := o.Attempts + 1
+		dead := attempt >= r.opts.MaxAttempts
+		delay := stream.Backoff(attempt, r.opts.RetryBase, r.opts.RetryMax)
+		res := tx.Exec(`UPDATE platform.outbox SET attempts = ?, last_error = ?,
+			next_attempt_at = now() + make_interval(secs => ?),
+			dead_at = CASE WHEN ? THEN now() END
+			WHERE id = ?`, attempt, truncate(err.Error(), 1000), delay.Seconds(), dead, o.ID)
+		if res.Error != nil {
+			return fmt.Errorf("reschedule outbox row %s: %w", o.ID, res.Error)
+		}
+		r.metrics.publishFailures.Inc()
+		if dead {
+			r.metrics.dead.Inc()
+			r.log.Error("outbox: event parked as dead", zap.Stringer("id", o.ID), zap.String("type", o.EventType), zap.Int("attempts", attempt), zap.Error(err))
+		}
+	}
+	if len(published) > 0 {
+		if err := tx.Exec("UPDATE platform.outbox SET published_at = now(), last_error = NULL WHERE id IN ?", published).Error; err != nil {
+			return fmt.Errorf("mark outbox rows published: %w", err)
+		}
+	}
+	r.metrics.published.Add(float64(len(published)))
+	return nil
+}
+
+// Prune deletes published rows older than the retention, in chunks, so a
+// large backlog of old rows never becomes one long delete.
+func (r *Relay) Prune(ctx context.Context) (int64, error) {
+	var total int64
+	for {
+		res := r.db.WithContext(ctx).Exec(`DELETE FROM platform.outbox WHERE id IN (
+			SELECT id FROM platform.outbox
+			WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => ?)
+			LIMIT 1000)`, r.opts.Retention.Seconds())
+		if res.Error != nil {
+			return total, fmt.Errorf("prune outbox: %w", res.Error)
+		}
+		total += res.RowsAffected
+		if res.RowsAffected < 1000 {
+			return total, nil
+		}
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
