@@ -27,6 +27,7 @@ import (
 	"github.com/zebralabs/zebra/platform/idempotency"
 	"github.com/zebralabs/zebra/platform/logging"
 	"github.com/zebralabs/zebra/platform/migrate"
+	"github.com/zebralabs/zebra/platform/outbox"
 	"github.com/zebralabs/zebra/platform/ratelimit"
 	"github.com/zebralabs/zebra/platform/redisdb"
 	"github.com/zebralabs/zebra/platform/telemetry"
@@ -54,6 +55,7 @@ var Module = fx.Module("platform",
 	telemetry.Module,
 	httpserver.Module,
 	ratelimit.Module,
+	outbox.Module,
 	idempotency.Module,
 	// After httpserver.Module's invoke, so after the server's hooks: fx
 	// runs OnStop hooks in reverse, so readiness turns 503 first, then
