@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -130,11 +131,10 @@ func printPlan(ctx context.Context, db *sql.DB, sources []migrate.Source, out io
 	if err != nil {
 		return err
 	}
-	if len(changes) == 0 {
-		_, err := fmt.Fprintln(out, "-- schema is up to date")
-		return err
-	}
 	var b strings.Builder
+	if len(changes) == 0 {
+		b.WriteString("-- schema is up to date\n")
+	}
 	destructive := 0
 	for _, c := range changes {
 		if c.Comment != "" {
@@ -148,6 +148,9 @@ func printPlan(ctx context.Context, db *sql.DB, sources []migrate.Source, out io
 	}
 	if destructive > 0 {
 		fmt.Fprintf(&b, "-- %d destructive change(s): `zebra schema apply` refuses them without --allow-destructive\n", destructive)
+	}
+	if post := postSQLFiles(sources); len(post) > 0 {
+		fmt.Fprintf(&b, "-- apply also re-runs the idempotent %s (functions, triggers), which a plan cannot diff\n", strings.Join(post, ", "))
 	}
 	_, err = io.WriteString(out, b.String())
 	return err
@@ -173,4 +176,16 @@ func printApply(ctx context.Context, db *sql.DB, sources []migrate.Source, opts 
 	}
 	_, err = io.WriteString(out, b.String())
 	return err
+}
+
+// postSQLFiles names the sources' PostSQL files, for the plan's reader.
+func postSQLFiles(sources []migrate.Source) []string {
+	var files []string
+	for _, s := range sources {
+		if len(strings.TrimSpace(string(s.PostSQL))) > 0 {
+			files = append(files, s.Owner+".sql")
+		}
+	}
+	slices.Sort(files)
+	return files
 }
