@@ -24,8 +24,9 @@ type Commands struct {
 
 // Queries are the read use cases.
 type Queries struct {
-	GetActivity    query.GetActivityHandler
-	ListActivities query.ListActivitiesHandler
+	GetActivity     query.GetActivityHandler
+	ListActivities  query.ListActivitiesHandler
+	CountActivities query.CountActivitiesHandler
 }
 
 // New assembles the application from its ports.
@@ -37,8 +38,9 @@ func New(deps command.Deps, read query.ReadModel, cursors *pagination.Codec) App
 			DeleteActivity: command.NewDeleteActivityHandler(deps),
 		},
 		Queries: Queries{
-			GetActivity:    query.NewGetActivityHandler(read),
-			ListActivities: query.NewListActivitiesHandler(read, cursors),
+			GetActivity:     query.NewGetActivityHandler(read),
+			ListActivities:  query.NewListActivitiesHandler(read, cursors),
+			CountActivities: query.NewCountActivitiesHandler(read),
 		},
 	}
 }

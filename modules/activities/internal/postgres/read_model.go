@@ -89,3 +89,13 @@ func (r viewRow) view() query.Activity {
 		Version: r.Version,
 	}
 }
+
+// CountActivities implements query.ReadModel.
+func (m *ReadModel) CountActivities(ctx context.Context, owner uuid.UUID) (int, error) {
+	var n int64
+	err := database.Conn(ctx, m.db).Table(table).Where("owner_id = ? AND deleted_at IS NULL", owner).Count(&n).Error
+	if err != nil {
+		return 0, database.Translate(fmt.Errorf("count activities: %w", err))
+	}
+	return int(n), nil
+}

@@ -45,6 +45,8 @@ type ReadModel interface {
 	Activity(ctx context.Context, id uuid.UUID) (Activity, error)
 	// Activities returns up to f.Limit views matching f, newest first.
 	Activities(ctx context.Context, f Filter) ([]Activity, error)
+	// CountActivities counts the live activities of owner.
+	CountActivities(ctx context.Context, owner uuid.UUID) (int, error)
 }
 
 // visible reports whether p may see v (see command.visible).

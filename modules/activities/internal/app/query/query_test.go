@@ -32,6 +32,16 @@ func (f *fakeReadModel) Activity(_ context.Context, id uuid.UUID) (query.Activit
 	return query.Activity{}, activity.ErrNotFound
 }
 
+func (f *fakeReadModel) CountActivities(_ context.Context, owner uuid.UUID) (int, error) {
+	n := 0
+	for _, v := range f.views {
+		if v.OwnerID == owner {
+			n++
+		}
+	}
+	return n, nil
+}
+
 func (f *fakeReadModel) Activities(_ context.Context, flt query.Filter) ([]query.Activity, error) {
 	f.mu.Lock()
 	f.calls++

@@ -1,0 +1,47 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+
+	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
+	"github.com/zebralabs/zebra/platform/apperr"
+	"github.com/zebralabs/zebra/platform/auth"
+	"github.com/zebralabs/zebra/platform/etag"
+)
+
+// problem maps the domain's errors to the typed errors the platform
+// renders as API.md's envelope. Anything else (already an *apperr.Error,
+// or unexpected) passes through: the platform answers it as is, or as a
+// 500 that reveals nothing.
+func problem(err error) error {
+	var invalid *activity.ValidationError
+	var transition *activity.InvalidTransitionError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, activity.ErrNotFound):
+		return apperr.NotFound("activity not found")
+	case errors.Is(err, activity.ErrVersionMismatch):
+		return etag.Stale()
+	case errors.As(err, &invalid):
+		return apperr.Validation(apperr.FieldError{Field: invalid.Field, Message: invalid.Message})
+	case errors.As(err, &transition):
+		e := apperr.Conflict("invalid_status_transition", transition.Error())
+		e.Details["from"], e.Details["to"] = transition.From.String(), transition.To.String()
+		return e
+	default:
+		return err
+	}
+}
+
+// ifMatch parses the If-Match of a change (428 when missing, 412 when not
+// one of our ETags). A caller who may not change activities at all hears
+// 401 or 403 first, not about a header it could never use; the command
+// handler still makes the authoritative check.
+func ifMatch(ctx context.Context, header string) (int, error) {
+	if _, err := auth.Require(ctx, auth.ManageOwnActivities); err != nil {
+		return 0, err
+	}
+	return etag.IfMatch(header)
+}
