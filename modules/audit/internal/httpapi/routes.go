@@ -124,4 +124,3 @@ func eventOf(v query.EventView) Event {
 	}
 	return e
 }
-
