@@ -1,22 +1,131 @@
 // Command zebra is Zebra Labs' backend: one binary that serves the HTTP
-// API, runs the outbox relay and applies the database schema.
+// API, runs the background jobs (outbox relay, consumers, cleanups) and
+// applies the database schema.
+//
+// The whole system is assembled in newApp: the platform, the bounded
+// contexts below, and what the command runs.
 package main
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"go.uber.org/dig"
 	"go.uber.org/fx"
 
 	"github.com/zebralabs/zebra/modules/activities"
 	"github.com/zebralabs/zebra/modules/audit"
 	"github.com/zebralabs/zebra/modules/identity"
+	"github.com/zebralabs/zebra/platform"
+	"github.com/zebralabs/zebra/platform/config"
 )
 
-// contexts lists the bounded contexts plugged into this binary.
+// version is stamped at link time: -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+// contexts lists the bounded contexts plugged into this binary. Each
+// brings its routes, schema, permissions, jobs and event handlers; removing
+// one leaves a binary that builds and serves the rest.
 var contexts = fx.Options(
 	audit.Module,
 	identity.Module,
 	activities.Module,
 )
 
-func main() {
-	fx.New(contexts, fx.NopLogger)
+// newApp assembles the whole system for a command: the platform, every
+// context, and the command's own options. The command's options come
+// first: a module listed there (platform.ServeJobs) is started before the
+// HTTP server and so stopped after it.
+func newApp(command ...fx.Option) *fx.App {
+	logger := fx.WithLogger(platform.FxLogger)
+	if _, err := config.Load(); err != nil {
+		// fx would fall back to dumping its events on stderr; the
+		// configuration error comes back from app.Err() instead.
+		logger = fx.NopLogger
+	}
+	return fx.New(
+		logger,
+		fx.Supply(platform.BuildInfo{Version: version}),
+		fx.Options(command...),
+		platform.Module,
+		contexts,
+	)
 }
+
+// command is one `zebra <name>` subcommand; args are the arguments after
+// its name.
+type command struct {
+	name, summary string
+	run           func(args []string) error
+}
+
+// commands are the subcommands, each in app/cmd_<name>.go exposing
+// <name>Command(args []string) error. Add yours here.
+func commands() []command {
+	return []command{
+		{"serve", "serve the HTTP API and, unless JOBS_IN_SERVE=false, the background jobs (the default)", serveCommand},
+		{"worker", "run only the background jobs, with /healthz, /readyz and /metrics on HTTP_ADDR", workerCommand},
+		{"schema", "plan | apply [--allow-destructive]: bring the database to the declarative schema", schemaCommand},
+		{"config", "print the effective configuration, secrets redacted", configCommand},
+		{"audit", "verify: recompute the audit hash chain (exit 1 when broken)", auditCommand},
+		{"outbox", "list dead/pending outbox events; requeue <id> | --all-dead", outboxCommand},
+		{"version", "print the version", versionCommand},
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run dispatches args and returns the exit code: 0, 1 when the command
+// failed (its error printed as one line per problem, without the fx
+// wrapping), 2 for a usage error.
+func run(args []string, stdout, stderr io.Writer) int {
+	name := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if name == "help" || (len(args) > 0 && (args[0] == "-h" || args[0] == "--help")) {
+		usage(stdout)
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != name {
+			continue
+		}
+		if err := c.run(args); err != nil {
+			fmt.Fprintln(stderr, describe(err))
+			return 1
+		}
+		return 0
+	}
+	fmt.Fprintf(stderr, "zebra: unknown command %q\n", name)
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: zebra [command] [arguments]\n\ncommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nConfiguration comes from environment variables only; see .env.example or `zebra config`.")
+}
+
+// describe is what an operator needs from err: the error a constructor or
+// hook returned, without fx's "could not build arguments for ..." chain.
+func describe(err error) string {
+	var usageErr *usageError
+	if errors.As(err, &usageErr) {
+		return usageErr.Error()
+	}
+	return dig.RootCause(err).Error()
+}
+
+// usageError is a command line mistake.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }

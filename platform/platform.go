@@ -40,9 +40,8 @@ import (
 // source, idempotency, rate limiting). Contexts consume these and never
 // re-provide them. Pools close in OnStop, after the server has drained.
 var Module = fx.Module("platform",
+	settings,
 	fx.Provide(
-		config.Load,
-		config.AsSection(func(c config.Config) config.Section { return config.Section{Name: "platform", Value: c} }),
 		newLogger,
 		newDatabase,
 		database.NewUnitOfWork,
@@ -56,11 +55,26 @@ var Module = fx.Module("platform",
 	httpserver.Module,
 	ratelimit.Module,
 	outbox.Module,
-	idempotency.Module,
 	// After httpserver.Module's invoke, so after the server's hooks: fx
 	// runs OnStop hooks in reverse, so readiness turns 503 first, then
 	// the server drains in-flight requests.
 	fx.Invoke(readinessFailsFirst),
+)
+
+// Settings provides the platform's configuration and adds its sections
+// ("platform", and those of the platform's own packages) to the "config"
+// group, and nothing that connects anywhere: `zebra config` builds an app
+// of Settings and the contexts only, so it works with every dependency
+// down.
+var Settings = fx.Module("platform", settings)
+
+var settings = fx.Options(
+	fx.Provide(
+		config.Load,
+		config.AsSection(func(c config.Config) config.Section { return config.Section{Name: "platform", Value: c} }),
+	),
+	// Its constructors are lazy: nothing here runs unless asked for.
+	idempotency.Module,
 )
 
 // BuildInfo describes the binary; the app supplies it (the version is
@@ -122,7 +136,8 @@ func newDatabase(p clientParams) (*gorm.DB, error) {
 	return db, nil
 }
 
-func newRedis(p clientParams) (*redis.Client, error) {
+func newRedis(p clientParams, log *zap.Logger) (*redis.Client, error) {
+	redisdb.UseLogger(log)
 	client, err := redisdb.Open(context.Background(), p.Config.Redis, redisdb.WithTracerProvider(p.TracerProvider))
 	if err != nil {
 		return nil, err

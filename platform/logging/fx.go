@@ -6,14 +6,14 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// FxLogger adapts log for fx's own events at warn level: the
-// provided/invoked/started lines of every run are noise, so only problems
-// (a failed hook on shutdown, a rollback) reach the log. Errors that fx
-// also returns from New or Start (a constructor, an invoke or an OnStart
-// hook failing) are left to the command, which prints them as one line.
+// FxLogger adapts log for fx's own events, keeping only the problems
+// nobody else reports: a failed OnStop hook and a failed rollback, at
+// error level. The provided/invoked/started lines of every run are noise,
+// and the errors of fx.New, Start and Stop (a constructor, an invoke or a
+// hook failing) are returned to the command, which prints them as one
+// line; logging them too would bury that line in JSON.
 func FxLogger(log *zap.Logger) fxevent.Logger {
-	z := &fxevent.ZapLogger{Logger: log.Named("fx").WithOptions(zap.IncreaseLevel(zapcore.WarnLevel), zap.WithCaller(false))}
-	z.UseLogLevel(zapcore.DebugLevel)
+	z := &fxevent.ZapLogger{Logger: log.Named("fx").WithOptions(zap.WithCaller(false))}
 	z.UseErrorLevel(zapcore.ErrorLevel)
 	return fxLogger{z}
 }
@@ -22,14 +22,13 @@ type fxLogger struct{ z *fxevent.ZapLogger }
 
 func (l fxLogger) LogEvent(e fxevent.Event) {
 	switch e := e.(type) {
-	case *fxevent.Provided, *fxevent.Supplied, *fxevent.Decorated, *fxevent.Replaced,
-		*fxevent.Invoked, *fxevent.Started, *fxevent.OnStartExecuted, *fxevent.RollingBack, *fxevent.Stopped:
-		// Returned to the command by fx.New, app.Start or app.Stop.
-		return
 	case *fxevent.OnStopExecuted:
-		if e.Err == nil {
-			return
+		if e.Err != nil {
+			l.z.LogEvent(e)
+		}
+	case *fxevent.RolledBack:
+		if e.Err != nil {
+			l.z.LogEvent(e)
 		}
 	}
-	l.z.LogEvent(e)
 }

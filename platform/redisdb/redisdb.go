@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/extra/redisotel/v9"
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
 
 	"github.com/zebralabs/zebra/platform/config"
 )
@@ -107,4 +108,19 @@ func connectError(display string, err error) error {
 		return fmt.Errorf("redis at %s: %s", display, msg)
 	}
 	return &UnreachableError{URL: display, Err: err}
+}
+
+// zapPrintf adapts zap to go-redis's internal logger (dial failures, pool
+// events), which otherwise writes plain text to stderr. Its lines go to
+// debug: the errors that matter reach callers as errors.
+type zapPrintf struct{ log *zap.SugaredLogger }
+
+func (z zapPrintf) Printf(_ context.Context, format string, v ...any) {
+	z.log.Debugf(format, v...)
+}
+
+// UseLogger sends go-redis's internal log lines to log at debug level. The
+// go-redis logger is process-wide, so platform.Module calls this once.
+func UseLogger(log *zap.Logger) {
+	redis.SetLogger(zapPrintf{log: log.Named("redis").Sugar()})
 }
