@@ -45,6 +45,10 @@ type Config struct {
 	MailFrom   string `env:"MAIL_FROM" envDefault:"Zebra <no-reply@zebra.localhost>"`
 	AppBaseURL string `env:"APP_BASE_URL" envDefault:"http://localhost:3000"`
 
+	// MailRetryAfter is how long a mail event whose delivery failed (SMTP
+	// down) waits on the stream before it is tried again.
+	MailRetryAfter time.Duration `env:"MAIL_RETRY_AFTER" envDefault:"30s"`
+
 	EmailVerificationTTL time.Duration `env:"EMAIL_VERIFICATION_TTL" envDefault:"48h"`
 	PasswordResetTTL     time.Duration `env:"PASSWORD_RESET_TTL" envDefault:"1h"`
 
@@ -87,9 +91,9 @@ func (c *Config) Validate() error {
 	positive := map[string]time.Duration{
 		"ACCESS_TOKEN_TTL": c.AccessTokenTTL, "REFRESH_TOKEN_TTL": c.RefreshTokenTTL,
 		"EMAIL_VERIFICATION_TTL": c.EmailVerificationTTL, "PASSWORD_RESET_TTL": c.PasswordResetTTL,
-		"LOGIN_LOCKOUT": c.LoginLockout,
+		"LOGIN_LOCKOUT": c.LoginLockout, "MAIL_RETRY_AFTER": c.MailRetryAfter,
 	}
-	for _, name := range []string{"ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "EMAIL_VERIFICATION_TTL", "PASSWORD_RESET_TTL", "LOGIN_LOCKOUT"} {
+	for _, name := range []string{"ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "EMAIL_VERIFICATION_TTL", "PASSWORD_RESET_TTL", "LOGIN_LOCKOUT", "MAIL_RETRY_AFTER"} {
 		if positive[name] <= 0 {
 			bad(name, positive[name].String(), "must be greater than zero")
 		}

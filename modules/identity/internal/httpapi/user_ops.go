@@ -1,0 +1,129 @@
+package httpapi
+
+import (
+	"github.com/google/uuid"
+
+	"github.com/zebralabs/zebra/modules/identity/internal/app/command"
+	"github.com/zebralabs/zebra/modules/identity/internal/app/query"
+	"github.com/zebralabs/zebra/platform/apperr"
+	"github.com/zebralabs/zebra/platform/auth"
+	"github.com/zebralabs/zebra/platform/etag"
+	"github.com/zebralabs/zebra/platform/pagination"
+)
+
+func (r *Routes) me(ctx ctxT, _ *struct{}) (*userOutput, error) {
+	v, err := r.app.Queries.GetUser.Me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return userOutputOf(v), nil
+}
+
+type listUsersInput struct {
+	pagination.Query
+}
+
+type listUsersOutput struct {
+	Body pagination.Page[User]
+}
+
+func (r *Routes) list(ctx ctxT, in *listUsersInput) (*listUsersOutput, error) {
+	page, err := r.app.Queries.ListUsers.Handle(ctx, query.ListUsers{Limit: in.Limit, Cursor: in.Cursor})
+	if err != nil {
+		return nil, err
+	}
+	out := &listUsersOutput{Body: pagination.Page[User]{Items: make([]User, len(page.Items)), NextCursor: page.NextCursor}}
+	for i, v := range page.Items {
+		out.Body.Items[i] = userOf(v)
+	}
+	return out, nil
+}
+
+type userPath struct {
+	ID string `path:"id" maxLength:"64" doc:"The user's id."`
+}
+
+// id parses the path id; anything that is not a UUID names no user.
+func (p userPath) id() (uuid.UUID, error) {
+	id, err := uuid.Parse(p.ID)
+	if err != nil {
+		return uuid.Nil, apperr.NotFound("no such user")
+	}
+	return id, nil
+}
+
+func (r *Routes) get(ctx ctxT, in *userPath) (*userOutput, error) {
+	p, err := auth.Authenticated(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := in.id()
+	if err != nil {
+		return nil, err
+	}
+	if id != p.UserID && !p.Has(auth.ManageUsers) {
+		return nil, apperr.NotFound("no such user")
+	}
+	v, err := r.app.Queries.GetUser.Handle(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return userOutputOf(v), nil
+}
+
+type changeRolesInput struct {
+	userPath
+	IfMatch string `header:"If-Match" doc:"The user's ETag, e.g. \"3\". Required."`
+	Body    struct {
+		Roles []string `json:"roles" minItems:"1" maxItems:"3" uniqueItems:"true" doc:"The new roles: member, auditor, admin." example:"[\"member\",\"auditor\"]"`
+	}
+}
+
+func (r *Routes) changeRoles(ctx ctxT, in *changeRolesInput) (*userOutput, error) {
+	if _, err := auth.Require(ctx, auth.ManageUsers); err != nil {
+		return nil, err
+	}
+	version, err := etag.IfMatch(in.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	id, err := in.id()
+	if err != nil {
+		return nil, err
+	}
+	if err := r.app.Commands.ChangeRoles.Handle(ctx, command.ChangeRoles{UserID: id, Roles: in.Body.Roles, IfMatch: version}); err != nil {
+		return nil, err
+	}
+	return r.read(ctx, id)
+}
+
+type deactivateInput struct {
+	userPath
+	IfMatch string `header:"If-Match" doc:"The user's ETag, e.g. \"3\". Required."`
+}
+
+func (r *Routes) deactivate(ctx ctxT, in *deactivateInput) (*userOutput, error) {
+	if _, err := auth.Require(ctx, auth.ManageUsers); err != nil {
+		return nil, err
+	}
+	version, err := etag.IfMatch(in.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	id, err := in.id()
+	if err != nil {
+		return nil, err
+	}
+	if err := r.app.Commands.DeactivateUser.Handle(ctx, command.DeactivateUser{UserID: id, IfMatch: version}); err != nil {
+		return nil, err
+	}
+	return r.read(ctx, id)
+}
+
+func (r *Routes) read(ctx ctxT, id uuid.UUID) (*userOutput, error) {
+	v, err := r.app.Queries.GetUser.Handle(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return userOutputOf(v), nil
+}
