@@ -1,0 +1,49 @@
+# Protection (owner: protection): rate limiting, outbound HTTP client,
+# fuzzing of every decoder we own, the bad-input suite and the fault suite.
+#
+#   make fuzz                    each fuzz target for FUZZTIME (default 60s)
+#   make fuzz FUZZTIME=10m       longer, e.g. overnight
+#   make fuzz FUZZ=FuzzDecode    only the targets matching FUZZ
+#
+# `make test` runs every seed corpus (testdata/fuzz/<FuzzName>/) as ordinary
+# tests, then fuzzes each target for FUZZTIME_TEST (default 2s). New
+# crashers land in the package's testdata/fuzz/<FuzzName>/: commit them with
+# the fix, so they stay in the seed corpus.
+FUZZTIME ?= 60s
+FUZZTIME_TEST ?= 2s
+FUZZ ?= .
+
+# fuzz_targets prints "dir FuzzName" for every Fuzz function in a fuzz_test.go.
+define fuzz_targets
+grep -rHoE --include=fuzz_test.go '^func (Fuzz[A-Za-z0-9_]+)' platform modules app test 2>/dev/null \
+	| sed -E 's#^(.*)/fuzz_test.go:func (Fuzz[A-Za-z0-9_]+)#\1 \2#' | grep -E " .*$(FUZZ)" | sort
+endef
+
+# run_fuzz runs each target for $(1); go test -fuzz takes one target per run.
+define run_fuzz
+set -euo pipefail; $(fuzz_targets) | while read -r dir name; do \
+	echo "fuzz $$dir $$name for $(1)"; \
+	(cd "$$dir" && go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(1) -parallel 2 .) | tail -n 3; \
+done
+endef
+
+.PHONY: fuzz fuzz-seeds test-protection test-hardening test-faults
+
+fuzz: ## Fuzz every decoder we own, FUZZTIME each (default 60s; FUZZ=regexp selects)
+	@$(call run_fuzz,$(FUZZTIME))
+
+fuzz-seeds: ## Run every fuzz target's checked-in seed corpus as ordinary tests
+	@set -euo pipefail; dirs=$$($(fuzz_targets) | cut -d' ' -f1 | sort -u | sed 's#^#./#'); \
+	go test -count=1 -run '^Fuzz' $$dirs
+
+test-protection: fuzz-seeds ## Rate limiter, outbound client, seed corpora, a short fuzz of each target
+	go test -count=1 -race ./platform/ratelimit/... ./platform/httpclient/...
+	@$(call run_fuzz,$(FUZZTIME_TEST))
+
+test-hardening: ## Bad input against the real binary: every route answers a 4xx envelope, nothing stored
+	go test -count=1 ./test/hardening/...
+
+test-faults: ## Real binary behind Toxiproxy: latency, resets, cut Postgres/Redis under load
+	go test -count=1 -timeout 10m ./test/faults/...
+
+TEST_TARGETS += test-protection
