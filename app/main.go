@@ -72,6 +72,7 @@ func commands() []command {
 		{"config", "print the effective configuration, secrets redacted", configCommand},
 		{"audit", "verify: recompute the audit hash chain (exit 1 when broken)", auditCommand},
 		{"outbox", "list dead/pending outbox events; requeue <id> | --all-dead", outboxCommand},
+		{"users", "create-admin --email E --password P: bootstrap an admin (idempotent)", usersCommand},
 		{"version", "print the version", versionCommand},
 	}
 }
