@@ -181,8 +181,15 @@ func TestFlyConfig(t *testing.T) {
 		}
 		shutdown = d
 	}
+	if v, ok := cfg.Env["SHUTDOWN_DELAY"]; ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			t.Fatalf("SHUTDOWN_DELAY %q: %v", v, err)
+		}
+		shutdown += d
+	}
 	if kt := durationOf(t, cfg.KillTimeout); kt <= shutdown {
-		t.Errorf("kill_timeout %s must exceed SHUTDOWN_TIMEOUT %s", kt, shutdown)
+		t.Errorf("kill_timeout %s must exceed SHUTDOWN_DELAY + SHUTDOWN_TIMEOUT (%s)", kt, shutdown)
 	}
 
 	// HTTP service and checks.

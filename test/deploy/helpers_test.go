@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"github.com/zclconf/go-cty/cty"
 	"os"
 	"path/filepath"
 	"testing"
@@ -40,3 +41,6 @@ func readRepoFile(t testing.TB, elem ...string) string {
 	}
 	return string(b)
 }
+
+// ctyZero indexes the first element of a cty list or tuple.
+var ctyZero = cty.NumberIntVal(0)

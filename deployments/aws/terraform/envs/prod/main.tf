@@ -67,6 +67,10 @@ locals {
     REDIS_PREFIX                = "zebra:"
     TRUSTED_PROXIES             = var.vpc_cidr
     OTEL_EXPORTER_OTLP_ENDPOINT = module.otel.otlp_endpoint
+    JWT_ISSUER                  = "https://${var.api_domain}"
+    JWT_AUDIENCE                = "zebra-api"
+    APP_BASE_URL                = var.app_base_url
+    MAIL_FROM                   = var.mail_from
     OTEL_TRACES_SAMPLER_RATIO   = "0.1"
   }
 }

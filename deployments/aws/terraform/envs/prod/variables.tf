@@ -68,3 +68,14 @@ variable "key_administrator_arns" {
   type        = list(string)
   default     = []
 }
+
+variable "app_base_url" {
+  description = "Base URL of the web app, used in the links of verification and password-reset mail."
+  type        = string
+}
+
+variable "mail_from" {
+  description = "Sender of the service's mail."
+  type        = string
+  default     = "Zebra <no-reply@zebralabs.io>"
+}

@@ -1,0 +1,151 @@
+package deploy
+
+import (
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/zebralabs/zebra/test/deploy/internal/tfcheck"
+)
+
+var (
+	tfModules = []string{"acm", "alb", "dns", "ecs_cluster", "ecs_service", "network", "otel", "rds_postgres", "redis", "s3_bucket", "secrets"}
+	tfEnvs    = []string{"dev", "prod", "stage"}
+)
+
+func loadTerraform(t *testing.T) *tfcheck.Config {
+	t.Helper()
+	cfg, diags := tfcheck.Load(repoPath(t, "deployments", "aws", "terraform"))
+	for _, d := range diags {
+		t.Error(d.Error())
+	}
+	if diags.HasErrors() {
+		t.FailNow()
+	}
+	return cfg
+}
+
+// TestTerraformSecurityRules parses every .tf file with HashiCorp's HCL
+// parser and applies the rules of internal/tfcheck: no data store open to
+// the internet, only the ALB public and only on 80/443, encryption at rest
+// and in transit, least-privilege IAM, remote state with locking, prod data
+// protection, module calls that match their modules.
+func TestTerraformSecurityRules(t *testing.T) {
+	cfg := loadTerraform(t)
+	if cfg.Files < 40 {
+		t.Fatalf("only %d .tf files found: is the tree complete?", cfg.Files)
+	}
+	for _, f := range tfcheck.Check(cfg) {
+		t.Error(f)
+	}
+}
+
+func TestTerraformLayout(t *testing.T) {
+	cfg := loadTerraform(t)
+	root := repoPath(t, "deployments", "aws", "terraform")
+
+	mods, err := tfcheck.ReadDirs(filepath.Join(root, "modules"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(mods, tfModules) {
+		t.Errorf("modules = %v, want %v", mods, tfModules)
+	}
+	envs, err := tfcheck.ReadDirs(filepath.Join(root, "envs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(envs, tfEnvs) {
+		t.Errorf("envs = %v, want %v", envs, tfEnvs)
+	}
+
+	for _, name := range tfModules {
+		m := cfg.Modules["modules/"+name]
+		if m == nil {
+			t.Errorf("module %s has no .tf files", name)
+			continue
+		}
+		for _, f := range []string{"main.tf", "variables.tf", "outputs.tf", "versions.tf"} {
+			if _, err := os.Stat(filepath.Join(root, "modules", name, f)); err != nil {
+				t.Errorf("module %s: %v", name, err)
+			}
+		}
+		for vname, v := range m.Variables() {
+			for _, a := range []string{"description", "type"} {
+				if _, ok := v.Body.Attributes[a]; !ok {
+					t.Errorf("modules/%s: variable %s has no %s", name, vname, a)
+				}
+			}
+		}
+		for oname, o := range m.Outputs() {
+			if _, ok := o.Body.Attributes["description"]; !ok {
+				t.Errorf("modules/%s: output %s has no description", name, oname)
+			}
+		}
+	}
+
+	// Every environment assembles the whole stack from the modules.
+	for _, env := range tfEnvs {
+		m := cfg.Modules["envs/"+env]
+		if m == nil {
+			t.Errorf("env %s has no .tf files", env)
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(root, "envs", env, "terraform.tfvars")); err != nil {
+			t.Errorf("env %s: %v", env, err)
+		}
+		called := map[string]bool{}
+		services := map[string]bool{}
+		for _, b := range m.Find("module") {
+			v, ok := m.Eval(b.Body.Attributes["source"].Expr)
+			if !ok {
+				t.Errorf("env %s: module %s source is not a literal", env, b.Labels[0])
+				continue
+			}
+			called[path.Base(v.AsString())] = true
+			if path.Base(v.AsString()) == "ecs_service" {
+				if cmd, ok := m.Eval(b.Body.Attributes["command"].Expr); ok && cmd.LengthInt() == 1 {
+					services[cmd.Index(ctyZero).AsString()] = true
+				}
+			}
+		}
+		for _, name := range tfModules {
+			if !called[name] {
+				t.Errorf("env %s does not call module %s", env, name)
+			}
+		}
+		if !services["serve"] || !services["worker"] {
+			t.Errorf("env %s: want ECS services running [\"serve\"] and [\"worker\"], got %v", env, services)
+		}
+
+		// The otel module loads the same alert rules promtool tests.
+		for _, b := range m.Find("module", "otel") {
+			a := b.Body.Attributes["alert_rules_file"]
+			if a == nil {
+				t.Errorf("env %s: module otel has no alert_rules_file", env)
+				continue
+			}
+			src := string(a.Expr.Range().SliceBytes(mustRead(t, a.Expr.Range().Filename)))
+			rel := strings.Trim(strings.TrimPrefix(strings.Trim(src, `"`), "${path.root}/"), `"`)
+			p := filepath.Clean(filepath.Join(root, "envs", env, rel))
+			if p != repoPath(t, "deployments", "observability", "prometheus", "rules", "zebra-alerts.yml") {
+				t.Errorf("env %s: alert_rules_file resolves to %s, not the repository's alert rules", env, p)
+			}
+			if _, err := os.Stat(p); err != nil {
+				t.Errorf("env %s: alert_rules_file: %v", env, err)
+			}
+		}
+	}
+}
+
+func mustRead(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
