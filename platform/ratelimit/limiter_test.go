@@ -12,11 +12,13 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/zebralabs/zebra/platform/ratelimit"
+	"github.com/zebralabs/zebra/platform/redistest"
 )
 
 func TestAllowSpendsTheBucketThenRefuses(t *testing.T) {
 	t.Parallel()
-	rdb, prefix := newRedis(t)
+	rdb, ks := redistest.New(t)
+	prefix := ks.Prefix()
 	l := ratelimit.New(rdb, ratelimit.Options{Prefix: prefix})
 	p := ratelimit.Policy{Name: "default", Rate: 5, Window: time.Minute}
 	ctx := context.Background()
@@ -66,7 +68,8 @@ func TestAllowSpendsTheBucketThenRefuses(t *testing.T) {
 
 func TestAllowRefillsOverTime(t *testing.T) {
 	t.Parallel()
-	rdb, prefix := newRedis(t)
+	rdb, ks := redistest.New(t)
+	prefix := ks.Prefix()
 	l := ratelimit.New(rdb, ratelimit.Options{Prefix: prefix})
 	p := ratelimit.Policy{Name: "fast", Rate: 4, Window: 400 * time.Millisecond} // a token per 100ms
 	ctx := context.Background()
@@ -89,12 +92,9 @@ func TestAllowRefillsOverTime(t *testing.T) {
 // limiters (replicas) never spend more than the bucket holds.
 func TestAllowIsAtomicAcrossReplicas(t *testing.T) {
 	t.Parallel()
-	rdb, prefix := newRedis(t)
-	opts, err := redis.ParseURL(redisURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb2 := redis.NewClient(opts)
+	rdb, ks := redistest.New(t)
+	prefix := ks.Prefix()
+	rdb2 := redis.NewClient(rdb.Options())
 	t.Cleanup(func() { _ = rdb2.Close() })
 	replicas := []*ratelimit.Limiter{
 		ratelimit.New(rdb, ratelimit.Options{Prefix: prefix}),
@@ -152,7 +152,8 @@ func (h *noScriptOnce) ProcessPipelineHook(next redis.ProcessPipelineHook) redis
 
 func TestAllowReloadsTheScriptOnNoScript(t *testing.T) {
 	t.Parallel()
-	rdb, prefix := newRedis(t)
+	rdb, ks := redistest.New(t)
+	prefix := ks.Prefix()
 	hook := &noScriptOnce{}
 	rdb.AddHook(hook)
 	l := ratelimit.New(rdb, ratelimit.Options{Prefix: prefix})
@@ -197,7 +198,8 @@ func TestAllowFailsFastWhenRedisIsDown(t *testing.T) {
 
 func TestAllowRecoversAfterTheBackoff(t *testing.T) {
 	t.Parallel()
-	rdb, prefix := newRedis(t)
+	rdb, ks := redistest.New(t)
+	prefix := ks.Prefix()
 	var broken atomic.Bool
 	broken.Store(true)
 	rdb.AddHook(failWhile{&broken})
