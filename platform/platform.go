@@ -23,6 +23,7 @@ import (
 	"github.com/zebralabs/zebra/platform/config"
 	"github.com/zebralabs/zebra/platform/database"
 	"github.com/zebralabs/zebra/platform/health"
+	"github.com/zebralabs/zebra/platform/httpclient"
 	"github.com/zebralabs/zebra/platform/httpserver"
 	"github.com/zebralabs/zebra/platform/idempotency"
 	"github.com/zebralabs/zebra/platform/logging"
@@ -54,6 +55,7 @@ var Module = fx.Module("platform",
 	telemetry.Module,
 	httpserver.Module,
 	ratelimit.Module,
+	httpclient.Module,
 	outbox.Module,
 	// After httpserver.Module's invoke, so after the server's hooks: fx
 	// runs OnStop hooks in reverse, so readiness turns 503 first, then
