@@ -35,7 +35,12 @@ type env struct {
 	writer *outbox.Writer
 }
 
-func newEnv(t *testing.T) *env {
+var nopLog = zap.NewNop()
+
+func newEnv(t *testing.T) *env { return newBenchEnv(t) }
+
+// newBenchEnv is newEnv for tests and benchmarks alike.
+func newBenchEnv(t testing.TB) *env {
 	t.Helper()
 	url := dbtest.URL(t)
 	db, err := gorm.Open(postgres.Open(url), &gorm.Config{Logger: logger.Discard})
@@ -49,7 +54,7 @@ func newEnv(t *testing.T) *env {
 	return &env{db: db, url: url, rdb: rdb, ks: ks, uow: database.NewUnitOfWork(db), signal: s, writer: outbox.NewWriter(db, s)}
 }
 
-func (e *env) relay(t *testing.T, rdb redis.UniversalClient, opts outbox.Options) *outbox.Relay {
+func (e *env) relay(t testing.TB, rdb redis.UniversalClient, opts outbox.Options) *outbox.Relay {
 	t.Helper()
 	return outbox.NewRelay(e.db, rdb, e.ks, opts, e.signal, outbox.NopMetrics(), zap.NewNop())
 }

@@ -39,6 +39,11 @@ type Options struct {
 	ListenURL string
 	// RoundTimeout bounds one claim-publish-mark round.
 	RoundTimeout time.Duration
+	// Linger is how long the relay lets events accumulate after a wake or
+	// a partial batch before the next round: a few milliseconds of latency
+	// buy batches instead of one round (and one commit) per event.
+	// Negative: no lingering.
+	Linger time.Duration
 }
 
 // OptionsFrom returns the relay options of cfg.
@@ -79,6 +84,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RoundTimeout <= 0 {
 		o.RoundTimeout = 30 * time.Second
+	}
+	if o.Linger == 0 {
+		o.Linger = 5 * time.Millisecond
 	}
 	return o
 }
@@ -143,24 +151,40 @@ func (r *Relay) Run(ctx context.Context) error {
 			continue
 		}
 		failures = 0
-		if n > 0 {
+		switch {
+		case n >= r.opts.BatchSize:
+			continue // more is waiting
+		case n > 0:
+			r.linger(ctx) // a trickle: let it accumulate
 			continue
 		}
-		wait(ctx, r.opts.PollInterval, r.signal.C(), notified)
+		if wait(ctx, r.opts.PollInterval, r.signal.C(), notified) {
+			r.linger(ctx)
+		}
 	}
 	return nil
 }
 
-// wait returns after d, or when one of the channels fires, or ctx ends.
-func wait(ctx context.Context, d time.Duration, a, b <-chan struct{}) {
+func (r *Relay) linger(ctx context.Context) {
+	if r.opts.Linger > 0 {
+		wait(ctx, r.opts.Linger, nil, nil)
+	}
+}
+
+// wait returns after d, or when one of the channels fires (then it
+// reports true), or ctx ends.
+func wait(ctx context.Context, d time.Duration, a, b <-chan struct{}) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 	case <-t.C:
 	case <-a:
+		return true
 	case <-b:
+		return true
 	}
+	return false
 }
 
 // row is a claimed outbox row.
