@@ -10,6 +10,8 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humagin"
 	"github.com/gin-gonic/gin"
+
+	"github.com/zebralabs/zebra/platform/apperr"
 )
 
 // The OpenAPI document's identity. A change to the contract of API.md needs
@@ -78,6 +80,7 @@ func NewAPI(engine *gin.Engine, cfg APIConfig, routes ...Routes) huma.API {
 	api := humagin.New(engine, hc)
 	oapi := api.OpenAPI()
 	errSchema := oapi.Components.Schemas.Schema(reflect.TypeOf(Error{}), true, "Error")
+	documentDetails(oapi.Components.Schemas)
 	oapi.OnAddOperation = append(oapi.OnAddOperation, func(_ *huma.OpenAPI, op *huma.Operation) {
 		documentOperation(op, errSchema, cfg.BodyLimit)
 	})
@@ -188,11 +191,67 @@ func documentOperation(op *huma.Operation, errSchema *huma.Schema, bodyLimit int
 	} else {
 		op.Responses["default"].Description = "Any other error, in the same envelope."
 	}
+	documentHeaders(op)
 }
 
 func errorResponse(description string, schema *huma.Schema) *huma.Response {
 	return &huma.Response{
 		Description: description,
 		Content:     map[string]*huma.MediaType{"application/json": {Schema: schema}},
+	}
+}
+
+// responseHeaders are documented on the responses that carry them.
+var (
+	requestIDHeader = &huma.Header{
+		Description: "The request id: the inbound X-Request-Id when it matches ^[A-Za-z0-9._-]{1,128}$, else a fresh one. Also in every error body and log line of the request.",
+		Schema:      &huma.Schema{Type: "string"},
+	}
+	retryAfterHeader = &huma.Header{
+		Description: "Seconds to wait before retrying.",
+		Schema:      &huma.Schema{Type: "integer"},
+	}
+	challengeHeader = &huma.Header{
+		Description: "`Bearer`, or `Bearer error=\"invalid_token\"` when a token was sent and rejected.",
+		Schema:      &huma.Schema{Type: "string"},
+	}
+)
+
+// documentHeaders adds X-Request-Id to every response and the headers of
+// API.md to the errors that send them.
+func documentHeaders(op *huma.Operation) {
+	for status, r := range op.Responses {
+		if r.Headers == nil {
+			r.Headers = map[string]*huma.Header{}
+		}
+		r.Headers["X-Request-Id"] = requestIDHeader
+		switch status {
+		case "401":
+			r.Headers["WWW-Authenticate"] = challengeHeader
+		case "429", "503":
+			r.Headers["Retry-After"] = retryAfterHeader
+		}
+	}
+}
+
+// documentDetails spells out the envelope's details for the codes that
+// have a defined shape, which huma cannot infer from map[string]any.
+func documentDetails(registry huma.Registry) {
+	env := registry.Map()["Error"]
+	if env == nil || env.Properties["details"] == nil {
+		return
+	}
+	fieldError := registry.Schema(reflect.TypeOf(apperr.FieldError{}), true, "FieldError")
+	details := env.Properties["details"]
+	details.Properties = map[string]*huma.Schema{
+		"fields": {
+			Type:        "array",
+			Description: "validation_failed, bad_request: one entry per invalid field or parameter.",
+			Items:       fieldError,
+		},
+		"reason": {
+			Type:        "string",
+			Description: "conflict: which conflict, e.g. `invalid_status_transition`.",
+		},
 	}
 }
