@@ -1,0 +1,53 @@
+# Deployments (owner: deployments): the image, the local stack, Fly.io, AWS
+# Terraform, observability assets, the CI pipeline and the runbooks. Every
+# file is checked by a real tool here, with no Docker engine and no network:
+#
+#   docker-compose (Debian's, v1)   docker-compose.yml
+#   promtool (Debian's prometheus)  prometheus.yml, alert rules + their unit tests, dashboard PromQL
+#   actionlint (pinned Go tool)     .github/workflows/ci.yml
+#   HCL parser + rules (Go)         deployments/aws/terraform/**.tf
+#   BuildKit parser, go-toml (Go)   Dockerfile, fly.toml (test/deploy)
+#
+# The tools come from Debian: apt-get install -y docker-compose prometheus.
+OBS := deployments/observability
+DEPLOY_TMP := $(or $(TMPDIR),/tmp)
+
+.PHONY: up down lint-deploy lint-compose lint-prometheus lint-actions lint-terraform lint-deploy-static test-deploy
+
+up: ## Start the local stack (Postgres, Redis, Mailpit, migrate, API) with docker compose
+	docker compose up -d --build
+
+down: ## Stop the local stack
+	docker compose --profile observability down
+
+lint-deploy: lint-compose lint-prometheus lint-actions lint-terraform lint-deploy-static ## Check every deployment asset
+
+lint-compose:
+	@command -v docker-compose >/dev/null || { echo "lint-compose: docker-compose not found; install it with: apt-get install -y docker-compose" >&2; exit 1; }
+	docker-compose -f docker-compose.yml config -q
+	docker-compose -f docker-compose.yml --profile observability config -q
+
+lint-prometheus:
+	@command -v promtool >/dev/null || { echo "lint-prometheus: promtool not found; install it with: apt-get install -y prometheus" >&2; exit 1; }
+	promtool check config $(OBS)/prometheus/prometheus.yml
+	promtool check rules $(OBS)/prometheus/rules/*.yml
+	promtool test rules $(OBS)/prometheus/tests/*.yml
+	@set -euo pipefail; out=$$(mktemp $(DEPLOY_TMP)/dashboard-rules.XXXXXX.yml); trap 'rm -f "$$out"' EXIT; \
+	(cd test && go run ./deploy/cmd/deploycheck dashboard-rules "$$out" $(addprefix ../,$(wildcard $(OBS)/grafana/dashboards/*.json))); \
+	promtool check rules "$$out"
+
+lint-actions:
+	cd test/deploy/tools && GOWORK=off go tool actionlint -no-color ../../../.github/workflows/ci.yml
+
+lint-terraform:
+	cd test && go run ./deploy/cmd/deploycheck terraform ../deployments/aws/terraform
+
+# The static checks of test/deploy (everything but the live binary).
+lint-deploy-static:
+	cd test && go test -count=1 -skip 'Live' ./deploy/...
+
+test-deploy: ## Deployment checks, including the metric names against the running binary's /metrics
+	cd test && go test -count=1 ./deploy/...
+
+LINT_TARGETS += lint-deploy
+TEST_TARGETS += test-deploy
