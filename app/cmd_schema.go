@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -74,21 +73,21 @@ func schemaSources() ([]migrate.Source, error) {
 // runSchema is schemaCommand with its inputs explicit, for tests.
 func runSchema(ctx context.Context, cfg config.Config, sources []migrate.Source, args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return errors.New(schemaUsage)
+		return &usageError{schemaUsage}
 	}
 	fs := flag.NewFlagSet("zebra schema "+args[0], flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	allowDestructive := fs.Bool("allow-destructive", false, "allow dropping schemas, tables and columns")
 	if err := fs.Parse(args[1:]); err != nil {
-		return fmt.Errorf("%w\n%s", err, schemaUsage)
+		return &usageError{fmt.Sprintf("zebra schema %s: %v\n%s", args[0], err, schemaUsage)}
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q\n%s", fs.Arg(0), schemaUsage)
+		return &usageError{fmt.Sprintf("zebra schema %s: unexpected argument %q\n%s", args[0], fs.Arg(0), schemaUsage)}
 	}
 	switch args[0] {
 	case "plan":
 		if *allowDestructive {
-			return fmt.Errorf("--allow-destructive is an apply flag\n%s", schemaUsage)
+			return &usageError{"zebra schema plan: --allow-destructive is an apply flag\n" + schemaUsage}
 		}
 		return withDatabase(ctx, cfg, out, func(db *sql.DB) error { return printPlan(ctx, db, sources, out) })
 	case "apply":
@@ -96,7 +95,7 @@ func runSchema(ctx context.Context, cfg config.Config, sources []migrate.Source,
 			return printApply(ctx, db, sources, migrate.Options{AllowDestructive: *allowDestructive}, out)
 		})
 	}
-	return fmt.Errorf("unknown schema command %q\n%s", args[0], schemaUsage)
+	return &usageError{fmt.Sprintf("zebra schema: unknown command %q\n%s", args[0], schemaUsage)}
 }
 
 // withDatabase opens DATABASE_URL (creating the database first when

@@ -167,7 +167,7 @@ func TestSchemaCommandRejectsBadArguments(t *testing.T) {
 		want string
 	}{
 		{"no subcommand", nil, "usage: zebra schema"},
-		{"unknown subcommand", []string{"drop"}, `unknown schema command "drop"`},
+		{"unknown subcommand", []string{"drop"}, `unknown command "drop"`},
 		{"unknown flag", []string{"apply", "--force"}, "flag provided but not defined"},
 		{"extra argument", []string{"plan", "now"}, `unexpected argument "now"`},
 		{"apply flag on plan", []string{"plan", "--allow-destructive"}, "is an apply flag"},
@@ -175,8 +175,9 @@ func TestSchemaCommandRejectsBadArguments(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := runSchemaOut(t, cfg, nil, tt.args...)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("err = %v, want it to contain %q", err, tt.want)
+			var usage *usageError
+			if !errors.As(err, &usage) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want a usage error containing %q", err, tt.want)
 			}
 		})
 	}
