@@ -13,7 +13,6 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
-	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/zebralabs/zebra/platform/config"
 )
@@ -33,11 +32,15 @@ type Tracing struct {
 
 // NewTracing builds the tracer provider: OTLP over HTTP to
 // cfg.Telemetry.OTLPEndpoint when set (sampling cfg.Telemetry.SampleRatio
-// of new traces, following the caller's decision for continued ones), a
-// no-op provider otherwise. It does not touch the globals; Install does.
+// of new traces, following the caller's decision for continued ones).
+// Without an endpoint nothing is recorded or exported, but spans still get
+// trace ids (an SDK provider that samples nothing and has no exporter),
+// so that access-log lines carry a trace id and outbound calls propagate
+// one. It does not touch the globals; Install does.
 func NewTracing(cfg config.Config) (*Tracing, error) {
 	if cfg.Telemetry.OTLPEndpoint == "" {
-		return &Tracing{Provider: noop.NewTracerProvider(), Shutdown: func(context.Context) error { return nil }}, nil
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()))
+		return &Tracing{Provider: tp, Shutdown: tp.Shutdown}, nil
 	}
 	endpoint, err := tracesURL(cfg.Telemetry.OTLPEndpoint)
 	if err != nil {
