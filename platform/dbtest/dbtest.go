@@ -137,21 +137,21 @@ func drop(t testing.TB, admin *sql.DB, name string) {
 var (
 	adminOnce sync.Once
 	adminPool *sql.DB
-	adminErr  error
+	errAdmin  error
 )
 
 // adminDB is the process-wide pool on the server's maintenance database,
 // used only to create and drop test databases.
 func adminDB() (*sql.DB, error) {
 	adminOnce.Do(func() {
-		adminPool, adminErr = sql.Open("pgx", ServerURL())
-		if adminErr != nil {
+		adminPool, errAdmin = sql.Open("pgx", ServerURL())
+		if errAdmin != nil {
 			return
 		}
 		adminPool.SetMaxOpenConns(2)
 		adminPool.SetConnMaxIdleTime(5 * time.Second)
 	})
-	return adminPool, adminErr
+	return adminPool, errAdmin
 }
 
 // ServerURL is the URL of the test server's maintenance database, for

@@ -108,7 +108,7 @@ func compareModel(s *gormschema.Schema, cols map[string]column) []string {
 	var problems []string
 	written := make(map[string]bool)
 	for _, f := range s.Fields {
-		if f.DBName == "" || !(f.Readable || f.Creatable || f.Updatable) {
+		if f.DBName == "" || !f.Readable && !f.Creatable && !f.Updatable {
 			continue
 		}
 		c, ok := cols[f.DBName]

@@ -93,14 +93,14 @@ func checkOwnership(name, owner string, f *hcl.File) error {
 		if err := lintBlock(name, b); err != nil {
 			return err
 		}
-		switch {
-		case b.Type == "schema":
+		switch b.Type {
+		case "schema":
 			if len(b.Labels) != 1 || b.Labels[0] != owner {
 				return fmt.Errorf("%s:%d: declares schema %q; a source declares only its own schema %q",
 					name, b.DefRange().Start.Line, strings.Join(b.Labels, "."), owner)
 			}
 			declared++
-		case b.Type == "table" || b.Type == "enum":
+		case "table", "enum":
 			if err := checkSchemaRef(name, owner, b); err != nil {
 				return err
 			}

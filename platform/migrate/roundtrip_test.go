@@ -1,9 +1,10 @@
 package migrate_test
 
 import (
-	"github.com/zebralabs/zebra/platform/migrate"
 	"strings"
 	"testing"
+
+	"github.com/zebralabs/zebra/platform/migrate"
 )
 
 // richHCL uses the constructs the modules' schemas need, written the way a
