@@ -73,6 +73,7 @@ func commands() []command {
 		{"audit", "verify: recompute the audit hash chain (exit 1 when broken)", auditCommand},
 		{"outbox", "list dead/pending outbox events; requeue <id> | --all-dead", outboxCommand},
 		{"users", "create-admin --email E --password P: bootstrap an admin (idempotent)", usersCommand},
+		{"openapi", "[-o FILE]: print the OpenAPI document generated from the code (make openapi writes docs/openapi.json)", openapiCommand},
 		{"version", "print the version", versionCommand},
 	}
 }
