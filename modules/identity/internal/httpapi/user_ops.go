@@ -72,7 +72,7 @@ func (r *Routes) get(ctx ctxT, in *userPath) (*userOutput, error) {
 }
 
 type changeRolesInput struct {
-	userPath
+	ID      string `path:"id" maxLength:"64" doc:"The user's id."`
 	IfMatch string `header:"If-Match" doc:"The user's ETag, e.g. \"3\". Required."`
 	Body    struct {
 		Roles []string `json:"roles" minItems:"1" maxItems:"3" uniqueItems:"true" doc:"The new roles: member, auditor, admin." example:"[\"member\",\"auditor\"]"`
@@ -87,7 +87,7 @@ func (r *Routes) changeRoles(ctx ctxT, in *changeRolesInput) (*userOutput, error
 	if err != nil {
 		return nil, err
 	}
-	id, err := in.id()
+	id, err := userPath{ID: in.ID}.id()
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func (r *Routes) changeRoles(ctx ctxT, in *changeRolesInput) (*userOutput, error
 }
 
 type deactivateInput struct {
-	userPath
+	ID      string `path:"id" maxLength:"64" doc:"The user's id."`
 	IfMatch string `header:"If-Match" doc:"The user's ETag, e.g. \"3\". Required."`
 }
 
@@ -110,7 +110,7 @@ func (r *Routes) deactivate(ctx ctxT, in *deactivateInput) (*userOutput, error) 
 	if err != nil {
 		return nil, err
 	}
-	id, err := in.id()
+	id, err := userPath{ID: in.ID}.id()
 	if err != nil {
 		return nil, err
 	}
