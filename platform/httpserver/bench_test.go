@@ -2,6 +2,7 @@ package httpserver_test
 
 import (
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -34,7 +35,7 @@ func BenchmarkMiddleware(b *testing.B) {
 	b.Run("GET authenticated", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			req := httptest.NewRequest("GET", "/test/me", nil)
+			req := httptest.NewRequest(http.MethodGet, "/test/me", nil)
 			req.Header.Set("Authorization", "Bearer "+goodToken)
 			rec := httptest.NewRecorder()
 			engine.ServeHTTP(rec, req)
@@ -46,7 +47,7 @@ func BenchmarkMiddleware(b *testing.B) {
 	b.Run("POST with body", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			req := httptest.NewRequest("POST", "/test/items", strings.NewReader(`{"title":"a title","description":"some words"}`))
+			req := httptest.NewRequest(http.MethodPost, "/test/items", strings.NewReader(`{"title":"a title","description":"some words"}`))
 			req.Header.Set("Content-Type", "application/json")
 			rec := httptest.NewRecorder()
 			engine.ServeHTTP(rec, req)

@@ -215,7 +215,7 @@ func TestChunkedBodyIsNotReadPastTheLimit(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	body := &countingReader{}
-	req := httptest.NewRequest("POST", "/test/items", io.MultiReader(strings.NewReader(`{"title":"`), body))
+	req := httptest.NewRequest(http.MethodPost, "/test/items", io.MultiReader(strings.NewReader(`{"title":"`), body))
 	req.ContentLength = -1
 	req.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()

@@ -98,11 +98,11 @@ type hookWriter struct {
 }
 
 func (w *hookWriter) fire() {
-	if w.done || w.ResponseWriter.Written() {
+	if w.done || w.Written() {
 		return
 	}
 	w.done = true
-	w.before(w.ResponseWriter.Status())
+	w.before(w.Status())
 }
 
 // WriteHeaderNow implements gin.ResponseWriter.
@@ -191,7 +191,7 @@ func cors(origins []string) gin.HandlerFunc {
 		h := c.Writer.Header()
 		h.Add("Vary", "Origin")
 		origin := c.GetHeader("Origin")
-		if origin == "" || !(anyOrigin || allowed[strings.ToLower(origin)]) {
+		if origin == "" || (!anyOrigin && !allowed[strings.ToLower(origin)]) {
 			c.Next()
 			return
 		}

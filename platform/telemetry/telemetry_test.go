@@ -115,7 +115,7 @@ func TestModuleInstallsGlobalsAndServesMetricsOnTheEngine(t *testing.T) {
 	app.RequireStart()
 	defer app.RequireStop()
 	rec := httptest.NewRecorder()
-	engine.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	engine.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "go_goroutines") {
 		t.Fatalf("/metrics: %d", rec.Code)
 	}
@@ -147,11 +147,11 @@ func TestMetricsAddrServesMetricsSeparately(t *testing.T) {
 	}
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if res.StatusCode != 200 || !strings.Contains(string(body), "process_cpu_seconds_total") {
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "process_cpu_seconds_total") {
 		t.Fatalf("metrics addr: %d", res.StatusCode)
 	}
 	rec := httptest.NewRecorder()
-	engine.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	engine.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	if rec.Code != http.StatusNotFound {
 		t.Fatalf("/metrics must leave the main router when METRICS_ADDR is set: %d", rec.Code)
 	}
