@@ -5,15 +5,31 @@ import (
 
 	"github.com/zebralabs/zebra/modules/activities/internal/app/command"
 	"github.com/zebralabs/zebra/modules/activities/internal/app/query"
+	"github.com/zebralabs/zebra/platform/apperr"
 )
 
 // ActivityPatch is the body of PATCH /v1/activities/{id}, a JSON merge
 // patch: absent fields stay unchanged, description null clears it. title
 // and status cannot be null (422). Any other field is rejected with 422.
 type ActivityPatch struct {
-	Title       *string        `json:"title,omitempty" doc:"1..200 characters after trimming; no control characters."`
-	Description optionalString `json:"description,omitempty"`
-	Status      *string        `json:"status,omitempty" enum:"planned,in_progress,done,cancelled" doc:"planned -> in_progress -> done; planned or in_progress -> cancelled."`
+	Title       titlePatch       `json:"title,omitempty"`
+	Description descriptionPatch `json:"description,omitempty"`
+	Status      statusPatch      `json:"status,omitempty"`
+}
+
+// nulls rejects null where the merge patch cannot mean "clear".
+func (p ActivityPatch) nulls() error {
+	var fields []apperr.FieldError
+	if p.Title.Set && p.Title.Value == nil {
+		fields = append(fields, apperr.FieldError{Field: "title", Message: "must not be null"})
+	}
+	if p.Status.Set && p.Status.Value == nil {
+		fields = append(fields, apperr.FieldError{Field: "status", Message: "must not be null"})
+	}
+	if len(fields) > 0 {
+		return apperr.Validation(fields...)
+	}
+	return nil
 }
 
 type updateInput struct {
@@ -27,9 +43,12 @@ func (r *Routes) update(ctx context.Context, in *updateInput) (*activityOutput, 
 	if err != nil {
 		return nil, err
 	}
+	if err := in.Body.nulls(); err != nil {
+		return nil, err
+	}
 	id := parseID(in.ID)
 	_, err = r.app.Commands.UpdateActivity.Handle(ctx, command.UpdateActivity{
-		ID: id, IfMatch: version, Title: in.Body.Title, Status: in.Body.Status,
+		ID: id, IfMatch: version, Title: in.Body.Title.Value, Status: in.Body.Status.Value,
 		DescriptionSet: in.Body.Description.Set, Description: in.Body.Description.Value,
 	})
 	if err != nil {

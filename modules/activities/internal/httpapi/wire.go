@@ -46,26 +46,49 @@ func outputOf(v query.Activity) *activityOutput {
 	return &activityOutput{ETag: etag.Format(v.Version), Body: activityOf(v)}
 }
 
-// optionalString is a merge-patch field that may be absent (unchanged),
-// null (cleared) or a string.
-type optionalString struct {
+// presence is a merge-patch field: absent (Set false), null (Set true,
+// Value nil) or a string. Huma lets null through for optional properties
+// whatever their schema, so the operations check null themselves.
+type presence struct {
 	Set   bool
 	Value *string
 }
 
 // UnmarshalJSON records that the field was present, null or not.
-func (o *optionalString) UnmarshalJSON(b []byte) error {
-	o.Set = true
+func (p *presence) UnmarshalJSON(b []byte) error {
+	p.Set = true
 	if string(b) == "null" {
-		o.Value = nil
+		p.Value = nil
 		return nil
 	}
-	return json.Unmarshal(b, &o.Value)
+	return json.Unmarshal(b, &p.Value)
 }
+
+// titlePatch is PATCH's title: a string, never null.
+type titlePatch struct{ presence }
+
+// Schema documents the field.
+func (titlePatch) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{Type: "string", Description: "1..200 characters after trimming; no control characters; not null."}
+}
+
+// statusPatch is PATCH's status: one of the statuses, never null.
+type statusPatch struct{ presence }
+
+// Schema documents the field; huma validates the enum before decoding.
+func (statusPatch) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{
+		Type: "string", Enum: []any{"planned", "in_progress", "done", "cancelled"},
+		Description: "planned -> in_progress -> done; planned or in_progress -> cancelled; not null.",
+	}
+}
+
+// descriptionPatch is PATCH's description: null clears it.
+type descriptionPatch struct{ presence }
 
 // Schema documents the field as a nullable string of at most 5000
 // characters, which huma validates before decoding.
-func (optionalString) Schema(huma.Registry) *huma.Schema {
+func (descriptionPatch) Schema(huma.Registry) *huma.Schema {
 	maxLen := 5000
 	return &huma.Schema{
 		Type: "string", Nullable: true, MaxLength: &maxLen,
