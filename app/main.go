@@ -74,6 +74,7 @@ func commands() []command {
 		{"outbox", "list dead/pending outbox events; requeue <id> | --all-dead", outboxCommand},
 		{"users", "create-admin --email E --password P: bootstrap an admin (idempotent)", usersCommand},
 		{"openapi", "[-o FILE]: print the OpenAPI document generated from the code (make openapi writes docs/openapi.json)", openapiCommand},
+		{"seed", "create demo users and activities (idempotent; refused with APP_ENV=prod)", seedCommand},
 		{"version", "print the version", versionCommand},
 	}
 }
