@@ -1,0 +1,88 @@
+package activities_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/fx"
+	"go.uber.org/fx/fxtest"
+
+	"github.com/zebralabs/zebra/modules/activities"
+	"github.com/zebralabs/zebra/modules/activities/internal/postgres"
+	"github.com/zebralabs/zebra/platform/auditlog"
+	"github.com/zebralabs/zebra/platform/auth"
+	"github.com/zebralabs/zebra/platform/config"
+	"github.com/zebralabs/zebra/platform/database"
+	"github.com/zebralabs/zebra/platform/dbtest"
+	"github.com/zebralabs/zebra/platform/httpserver"
+	"github.com/zebralabs/zebra/platform/idempotency"
+	"github.com/zebralabs/zebra/platform/migrate"
+	"github.com/zebralabs/zebra/platform/outbox"
+	"github.com/zebralabs/zebra/platform/redistest"
+)
+
+type recorder struct{ events []auditlog.Event }
+
+func (r *recorder) Record(_ context.Context, e auditlog.Event) error {
+	r.events = append(r.events, e)
+	return nil
+}
+
+type publisher struct{ events []outbox.Event }
+
+func (p *publisher) Publish(_ context.Context, events ...outbox.Event) error {
+	p.events = append(p.events, events...)
+	return nil
+}
+
+// TestModuleStartsAndServesItsFacade assembles activities.Module over real
+// Postgres and Redis with fakes for the audit and outbox ports (which other
+// modules provide), starts and stops it, and checks what it contributes:
+// its schema source, its routes and a working facade.
+func TestModuleStartsAndServesItsFacade(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t, postgres.SchemaSource())
+	rdb, keys := redistest.New(t)
+	rec, pub := &recorder{}, &publisher{}
+	var (
+		facade activities.Activities
+		in     struct {
+			fx.In
+			Routes  []httpserver.Routes `group:"routes"`
+			Sources []migrate.Source    `group:"schema"`
+		}
+	)
+	app := fxtest.New(t,
+		fx.Supply(db, rdb, keys, config.Config{}),
+		fx.Provide(
+			database.NewUnitOfWork,
+			func() prometheus.Registerer { return prometheus.NewRegistry() },
+			func() auditlog.Recorder { return rec },
+			func() outbox.Publisher { return pub },
+			func(uow *database.UnitOfWork) *idempotency.Keys {
+				return idempotency.New(idempotency.NewStore(db, 0, 0), uow)
+			},
+		),
+		activities.Module,
+		fx.Populate(&facade, &in),
+	)
+	app.RequireStart()
+	defer app.RequireStop()
+
+	if len(in.Routes) != 1 || len(in.Sources) != 1 || in.Sources[0].Owner != "activities" {
+		t.Fatalf("routes=%d sources=%v", len(in.Routes), in.Sources)
+	}
+	owner := uuid.Must(uuid.NewV7())
+	ctx := auth.WithPrincipal(context.Background(), auth.Principal{UserID: owner, Roles: []auth.Role{auth.RoleMember}})
+	if _, err := facade.Create(ctx, activities.NewActivity{Title: "Through the facade"}); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	if n, err := facade.CountOwn(ctx); err != nil || n != 1 {
+		t.Fatalf("CountOwn = %d, %v", n, err)
+	}
+	if len(rec.events) != 1 || len(pub.events) != 1 {
+		t.Fatalf("audit=%d outbox=%d, want 1 each", len(rec.events), len(pub.events))
+	}
+}
