@@ -94,9 +94,9 @@ func (k *Keys) serve(api huma.API, ctx huma.Context, next func(huma.Context)) {
 		writeError(api, ctx, err)
 		return
 	}
-	body, err := io.ReadAll(ctx.BodyReader())
+	body, err := readBody(ctx)
 	if err != nil {
-		writeError(api, ctx, bodyError(err))
+		writeError(api, ctx, err)
 		return
 	}
 	u := ctx.URL()
@@ -196,6 +196,28 @@ func clientIP(ctx huma.Context) (ip string) {
 		}
 	}()
 	return humagin.Unwrap(ctx).ClientIP()
+}
+
+// readBody reads the whole body, which the fingerprint needs, within the
+// operation's body limit (the platform's limit middleware usually stops
+// it first; this keeps the middleware safe without it).
+func readBody(ctx huma.Context) ([]byte, error) {
+	r := ctx.BodyReader()
+	limit := int64(0)
+	if op := ctx.Operation(); op != nil {
+		limit = op.MaxBodyBytes
+	}
+	if limit > 0 {
+		r = io.LimitReader(r, limit+1)
+	}
+	body, err := io.ReadAll(r)
+	if err != nil {
+		return nil, bodyError(err)
+	}
+	if limit > 0 && int64(len(body)) > limit {
+		return nil, apperr.New(apperr.CodePayloadTooLarge, "the request body is larger than the limit")
+	}
+	return body, nil
 }
 
 func bodyError(err error) error {

@@ -386,3 +386,18 @@ func TestOpenAPIDocumentsTheHeader(t *testing.T) {
 		t.Fatalf("201 response: %+v", op.Responses["201"])
 	}
 }
+
+// TestBodyOverTheOperationLimit is refused before anything is claimed.
+func TestBodyOverTheOperationLimit(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	big := `{"name":"` + strings.Repeat("x", 2<<20) + `"}` // huma's default limit is 1 MiB
+	if r := s.post(t, "/widgets", "big", big); r.status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d, want 413", r.status)
+	}
+	var n int64
+	s.db.Raw(`SELECT count(*) FROM platform.idempotency_keys`).Scan(&n)
+	if n != 0 || s.calls != 0 {
+		t.Fatalf("keys=%d calls=%d after a refused body", n, s.calls)
+	}
+}
