@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -149,25 +150,63 @@ func hasPathParams(op *huma.Operation) bool {
 
 func secured(op *huma.Operation) bool { return len(op.Security) > 0 }
 
+// hasHeader reports whether the operation takes the named request header.
+func hasHeader(name string) func(op *huma.Operation) bool {
+	return func(op *huma.Operation) bool {
+		for _, p := range op.Parameters {
+			if p.In == "header" && strings.EqualFold(p.Name, name) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// describe documents each status in the envelope's terms. Operations that
+// declare a status through huma.Operation.Errors get these descriptions
+// instead of huma's bare status text.
+var describe = map[int]string{
+	http.StatusBadRequest:            "`bad_request`: malformed JSON, a body of the wrong JSON type, or a parameter that does not parse.",
+	http.StatusUnauthorized:          "`unauthorized`: missing, malformed, expired or invalid access token. Sends `WWW-Authenticate: Bearer` (with `error=\"invalid_token\"` when a token was sent).",
+	http.StatusForbidden:             "`forbidden`: authenticated but lacking the permission.",
+	http.StatusNotFound:              "`not_found`: no such resource, or one the caller may not see.",
+	http.StatusConflict:              "`conflict`: the request conflicts with the current state; `details.reason` says which.",
+	http.StatusPreconditionFailed:    "`precondition_failed`: `If-Match` does not match the current version; nothing changed.",
+	http.StatusRequestEntityTooLarge: "`payload_too_large`: the body is over the configured limit.",
+	http.StatusUnsupportedMediaType:  "`unsupported_media_type`: a body sent without `Content-Type: application/json`.",
+	http.StatusUnprocessableEntity:   "`validation_failed`: the body or parameters fail validation, or the body has a field the operation does not define; `details.fields` names each field by its camelCase JSON path.",
+	http.StatusPreconditionRequired:  "`precondition_required`: `If-Match` is missing (or `*`).",
+	http.StatusTooManyRequests:       "`rate_limited`: over the rate limit. Sends `Retry-After` (seconds).",
+	http.StatusInternalServerError:   "`internal`: an unexpected error; nothing internal is revealed, quote `requestId` when reporting it.",
+	http.StatusServiceUnavailable:    "`unavailable`: a dependency is down or the server is at capacity; retry later (`Retry-After` may say when).",
+	http.StatusGatewayTimeout:        "`timeout`: the request ran past its deadline.",
+}
+
+// commonErrors are the error responses the platform itself produces; an
+// empty description means describe[status].
 var commonErrors = []commonError{
-	{http.StatusBadRequest, "`bad_request`: malformed JSON, a body of the wrong JSON type, or a parameter that does not parse.", hasInput},
-	{http.StatusUnauthorized, "`unauthorized`: missing, malformed, expired or invalid access token. Sends `WWW-Authenticate: Bearer` (with `error=\"invalid_token\"` when a token was sent).", secured},
-	{http.StatusForbidden, "`forbidden`: authenticated but lacking the permission.", secured},
-	{http.StatusNotFound, "`not_found`: no such resource, or one the caller may not see.", hasPathParams},
-	{http.StatusRequestEntityTooLarge, "`payload_too_large`: the body is over the configured limit.", hasBody},
-	{http.StatusUnsupportedMediaType, "`unsupported_media_type`: a body sent without `Content-Type: application/json`.", hasBody},
-	{http.StatusUnprocessableEntity, "`validation_failed`: the body or parameters fail validation, or the body has a field the operation does not define; `details.fields` names each field by its camelCase JSON path.", hasInput},
-	{http.StatusTooManyRequests, "`rate_limited`: over the rate limit. Sends `Retry-After` (seconds).", always},
-	{http.StatusInternalServerError, "`internal`: an unexpected error; nothing internal is revealed, quote `requestId` when reporting it.", always},
-	{http.StatusServiceUnavailable, "`unavailable`: a dependency is down or the server is at capacity; retry later (`Retry-After` may say when).", always},
-	{http.StatusGatewayTimeout, "`timeout`: the request ran past its deadline.", always},
+	{http.StatusBadRequest, "", hasInput},
+	{http.StatusUnauthorized, "", secured},
+	{http.StatusForbidden, "", secured},
+	{http.StatusNotFound, "", hasPathParams},
+	{http.StatusConflict, "`idempotency_key_in_use`: a request with the same `Idempotency-Key` is still being processed.", hasHeader("Idempotency-Key")},
+	{http.StatusPreconditionFailed, "", hasHeader("If-Match")},
+	{http.StatusPreconditionRequired, "", hasHeader("If-Match")},
+	{http.StatusRequestEntityTooLarge, "", hasBody},
+	{http.StatusUnsupportedMediaType, "", hasBody},
+	{http.StatusUnprocessableEntity, "", hasInput},
+	{http.StatusUnprocessableEntity, "`idempotency_key_reused`: the `Idempotency-Key` was first used for a different request.", hasHeader("Idempotency-Key")},
+	{http.StatusTooManyRequests, "", always},
+	{http.StatusInternalServerError, "", always},
+	{http.StatusServiceUnavailable, "", always},
+	{http.StatusGatewayTimeout, "", always},
 }
 
 // documentOperation adds the envelope error responses every operation can
 // produce, so that clients see them in the document, and aligns huma's
 // body limit with the body-limit middleware.
 func documentOperation(op *huma.Operation, errSchema *huma.Schema, bodyLimit int64) {
-	if op.RequestBody != nil && bodyLimit > 0 && (op.MaxBodyBytes == 0 || op.MaxBodyBytes > bodyLimit) {
+	if op.RequestBody != nil && bodyLimit > 0 && (op.MaxBodyBytes == 0 || op.MaxBodyBytes >= bodyLimit) {
 		// The middleware's MaxBytesReader answers 413 past bodyLimit bytes;
 		// huma's LimitReader rejects a body of exactly its limit, so its
 		// limit sits one byte above ours and never fires first.
@@ -176,15 +215,27 @@ func documentOperation(op *huma.Operation, errSchema *huma.Schema, bodyLimit int
 	if op.Responses == nil {
 		op.Responses = map[string]*huma.Response{}
 	}
+	for key, r := range op.Responses {
+		if code, err := strconv.Atoi(key); err == nil && r.Description == http.StatusText(code) && describe[code] != "" {
+			r.Description = describe[code] // declared through op.Errors
+		}
+	}
 	for _, ce := range commonErrors {
-		key := strconv.Itoa(ce.status)
 		if !ce.applies(op) {
 			continue
 		}
-		if r, ok := op.Responses[key]; ok && r.Description != http.StatusText(ce.status) {
-			continue // the operation documented it itself
+		key := strconv.Itoa(ce.status)
+		text := ce.description
+		if text == "" {
+			text = describe[ce.status]
 		}
-		op.Responses[key] = errorResponse(ce.description, errSchema)
+		r, ok := op.Responses[key]
+		switch {
+		case !ok:
+			op.Responses[key] = errorResponse(text, errSchema)
+		case !strings.Contains(r.Description, text) && usesSchema(r, errSchema):
+			r.Description += " Or " + text
+		}
 	}
 	if _, ok := op.Responses["default"]; !ok {
 		op.Responses["default"] = errorResponse("Any other error, in the same envelope.", errSchema)
@@ -192,6 +243,13 @@ func documentOperation(op *huma.Operation, errSchema *huma.Schema, bodyLimit int
 		op.Responses["default"].Description = "Any other error, in the same envelope."
 	}
 	documentHeaders(op)
+}
+
+// usesSchema reports whether r's JSON body is schema (an envelope response
+// the operation declared, which more meanings may be added to).
+func usesSchema(r *huma.Response, schema *huma.Schema) bool {
+	mt := r.Content["application/json"]
+	return mt != nil && mt.Schema != nil && mt.Schema.Ref != "" && mt.Schema.Ref == schema.Ref
 }
 
 func errorResponse(description string, schema *huma.Schema) *huma.Response {

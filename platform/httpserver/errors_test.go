@@ -175,6 +175,26 @@ func TestBodyAtLimitIsAccepted(t *testing.T) {
 	}
 }
 
+// TestDefaultLimitAcceptsExactlyOneMiB checks that huma's own limit never
+// fires before the middleware's: a body of exactly the default limit
+// passes, one byte more is 413.
+func TestDefaultLimitAcceptsExactlyOneMiB(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *config.HTTP) { c.BodyLimit = 1 << 20 })
+	prefix, suffix := `{"title":"t","description":"`, `"}`
+	filler := strings.Repeat(" ", 1<<20-len(prefix)-len(suffix)-4000)
+	body := prefix + strings.Repeat("d", 4000) + suffix + filler
+	if len(body) != 1<<20 {
+		t.Fatalf("body is %d bytes", len(body))
+	}
+	if res := h.send(t, "POST", "/test/items", body); res.status != 201 {
+		t.Fatalf("exactly 1 MiB: %d %s", res.status, res.body)
+	}
+	if res := h.send(t, "POST", "/test/items", body+" "); res.status != 413 {
+		t.Fatalf("1 MiB + 1: %d %s", res.status, res.body)
+	}
+}
+
 // chunked hides the length of r from net/http, so the body is sent with
 // Transfer-Encoding: chunked.
 type chunked struct{ r io.Reader }

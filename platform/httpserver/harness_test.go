@@ -89,6 +89,13 @@ type idInput struct {
 	ID string `path:"id"`
 }
 
+type replaceInput struct {
+	ID             string `path:"id"`
+	IfMatch        string `header:"If-Match"`
+	IdempotencyKey string `header:"Idempotency-Key"`
+	Body           itemBody
+}
+
 type listInput struct {
 	Limit int `query:"limit" minimum:"1" maximum:"100" default:"20"`
 }
@@ -129,6 +136,13 @@ func testRoutes(api huma.API) {
 				return nil, err
 			}
 			return nil, nil
+		})
+	huma.Register(api, huma.Operation{OperationID: "replace-item", Method: http.MethodPut, Path: "/test/items/{id}", Tags: []string{"Test"},
+		Security: httpserver.BearerAuth(), Errors: []int{http.StatusConflict}},
+		func(_ context.Context, in *replaceInput) (*itemOutput, error) {
+			out := &itemOutput{}
+			out.Body.ID, out.Body.Title = in.ID, in.Body.Title
+			return out, nil
 		})
 	huma.Register(api, huma.Operation{OperationID: "list-items", Method: http.MethodGet, Path: "/test/items", Tags: []string{"Test"}},
 		func(_ context.Context, in *listInput) (*listOutput, error) {

@@ -48,6 +48,7 @@ func TestOpenAPIDocument(t *testing.T) {
 		{"/test/items", "post", []string{"400", "413", "415", "422", "429", "500", "503", "504", "default"}, []string{"401", "404"}},
 		{"/test/items/{id}", "get", []string{"400", "404", "422", "500"}, []string{"401", "413", "415"}},
 		{"/test/me", "get", []string{"401", "403", "429", "500", "503", "504"}, []string{"413", "415"}},
+		{"/test/items/{id}", "put", []string{"401", "404", "409", "412", "413", "415", "422", "428"}, nil},
 	}
 	for _, tt := range tests {
 		op := doc.Paths[tt.path][tt.method]
@@ -67,6 +68,21 @@ func TestOpenAPIDocument(t *testing.T) {
 			}
 		}
 	}
+	put := doc.Paths["/test/items/{id}"]["put"].Responses
+	if d := put["409"].Description; !strings.Contains(d, "`conflict`") || !strings.Contains(d, "idempotency_key_in_use") {
+		t.Errorf("409 of an operation declaring it, with Idempotency-Key: %q", d)
+	}
+	if d := put["422"].Description; !strings.Contains(d, "validation_failed") || !strings.Contains(d, "idempotency_key_reused") {
+		t.Errorf("422 with Idempotency-Key: %q", d)
+	}
+	for status, r := range put {
+		if _, ok := r.Headers["X-Request-Id"]; !ok {
+			t.Errorf("PUT %s does not document X-Request-Id", status)
+		}
+	}
+	if _, ok := put["401"].Headers["WWW-Authenticate"]; !ok {
+		t.Error("401 does not document WWW-Authenticate")
+	}
 	if sec := doc.Paths["/test/me"]["get"].Security; len(sec) != 1 {
 		t.Errorf("/test/me security = %v", sec)
 	}
@@ -78,7 +94,9 @@ func TestOpenAPIDocument(t *testing.T) {
 type operation struct {
 	Security  []map[string][]string `json:"security"`
 	Responses map[string]struct {
-		Content map[string]struct {
+		Description string                     `json:"description"`
+		Headers     map[string]json.RawMessage `json:"headers"`
+		Content     map[string]struct {
 			Schema struct {
 				Ref string `json:"$ref"`
 			} `json:"schema"`
