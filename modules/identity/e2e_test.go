@@ -185,6 +185,16 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}
 
+	failed := s.do("GET", "/v1/audit-events?action=user.login_failed&limit=1", adminAccess, nil).expect(t, 200, "login_failed events")
+	items, _ := failed.body["items"].([]any)
+	if len(items) == 0 {
+		t.Fatal("no user.login_failed event")
+	}
+	meta, _ := items[0].(map[string]any)["metadata"].(map[string]any)
+	if meta["ip"] != "127.0.0.1" || meta["email"] == nil {
+		t.Fatalf("login_failed metadata %v", meta)
+	}
+
 	// OIDC: a real ID token of the configured provider is accepted and
 	// provisions a member; one for another audience is not.
 	idTok := oidctest.IDToken(t, issuer, "zebra-web")
