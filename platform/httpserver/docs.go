@@ -68,7 +68,7 @@ func serveAsset(c *gin.Context, file, contentType string) {
 	c.Header("Content-Security-Policy", docsCSP)
 	var body io.Reader = f
 	if strings.HasSuffix(file, ".gz") {
-		c.Header("Vary", "Accept-Encoding")
+		c.Writer.Header().Add("Vary", "Accept-Encoding")
 		if acceptsGzip(c.GetHeader("Accept-Encoding")) {
 			c.Header("Content-Encoding", "gzip")
 		} else {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"sync"
 
@@ -51,7 +52,13 @@ func (e *Error) Unwrap() error { return e.cause }
 func Render(err error) *Error {
 	var env *Error
 	if errors.As(err, &env) {
-		return env.normalized()
+		// A copy: the request id is stamped on the result, and err may be
+		// shared (a package-level value) between concurrent requests.
+		c := *env
+		if c.Details != nil {
+			c.Details = maps.Clone(c.Details)
+		}
+		return c.normalized()
 	}
 	if e, ok := apperr.As(err); ok {
 		out := &Error{Code: e.Code, Message: e.Message, Details: e.Details, cause: err}
