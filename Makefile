@@ -1,9 +1,15 @@
-# Developer tasks. Areas add their own targets in mk/<area>.mk and append
-# them to LINT_TARGETS / TEST_TARGETS, so `make lint` and `make test` run
-# everything without this file knowing each area.
+# Developer tasks. `make run` and `make test` are the two that matter; the
+# rest are listed by `make help`.
+#
+# Areas add their own targets in mk/<area>.mk and append them to
+# LINT_TARGETS / TEST_TARGETS, so `make lint` and `make test` run
+# everything without this file knowing each area. mk/go.mk holds the Go
+# targets every area shares (build, run, test, lint, fmt, up, down).
 SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
+# Every Go module of go.work; `make test` and `make lint` cover them all.
 MODULES := app platform modules/activities modules/audit modules/identity schema test
 LINT_TARGETS :=
 TEST_TARGETS :=
@@ -12,4 +18,4 @@ TEST_TARGETS :=
 
 .PHONY: help
 help: ## List the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
