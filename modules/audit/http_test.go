@@ -1,4 +1,8 @@
-package httpapi_test
+package audit_test
+
+// The HTTP tests live beside the wiring, the one place allowed to import
+// both httpapi and postgres: they run the operations through the
+// platform's engine over the real store.
 
 import (
 	"context"

@@ -5,6 +5,17 @@
 // succeeded, takes over entries a dead consumer left pending (XAUTOCLAIM)
 // and skips events its group already handled (de-duplication by event id),
 // so handlers see every event at least once and, in the normal case, once.
+//
+// A module consumes events by contributing a consumer as a background job
+// (platform.Module provides the client, the keyspace and *Metrics):
+//
+//	fx.Provide(background.AsJob(func(rdb *redis.Client, ks redisdb.Keyspace, m *stream.Metrics, log *zap.Logger) *stream.Consumer {
+//		return stream.NewConsumer(rdb, stream.Config{Stream: stream.Name(ks, "user"), Group: "mailer"},
+//			mailer.Handle, stream.WithMetrics(m), stream.WithLogger(log))
+//	}))
+//
+// The handler switches on Message.Type and ignores the types it does not
+// handle (returning nil acknowledges them).
 package stream
 
 import (
