@@ -162,7 +162,9 @@ func accessLog(c *gin.Context, log *zap.Logger, route string, status int, elapse
 		zap.String("route", route),
 		zap.String("path", c.Request.URL.Path),
 		zap.Int("status", status),
-		zap.Duration("latency", elapsed),
+		// Milliseconds with microsecond precision, the unit of every
+		// duration in our logs (a zap.Duration would round to whole ms).
+		zap.Float64("latency", float64(elapsed.Microseconds())/1000),
 		zap.Int("bytes", max(c.Writer.Size(), 0)),
 		zap.String("requestId", requestid.From(ctx)),
 		zap.String("clientIp", c.ClientIP()),

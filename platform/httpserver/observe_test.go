@@ -82,8 +82,8 @@ func TestAccessLogLine(t *testing.T) {
 			t.Errorf("%s = %v (%T), want %v", k, f[k], f[k], v)
 		}
 	}
-	if _, ok := f["latency"]; !ok {
-		t.Error("no latency")
+	if ms, ok := f["latency"].(float64); !ok || ms <= 0 {
+		t.Errorf("latency = %v, want milliseconds > 0", f["latency"])
 	}
 	if b, _ := f["bytes"].(int64); b <= 0 {
 		t.Errorf("bytes = %v", f["bytes"])
