@@ -4,6 +4,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/zebralabs/zebra/platform/config"
+	"github.com/zebralabs/zebra/platform/httpserver"
 )
 
 func TestRequestID(t *testing.T) {
@@ -207,5 +210,40 @@ func TestRateLimitHookRunsAfterAuthentication(t *testing.T) {
 	}
 	if user := <-h.limiter.seen; user != testUser.String() {
 		t.Fatalf("limiter saw %q, want the authenticated user", user)
+	}
+}
+
+// TestClientIPTrustsOnlyConfiguredProxies: X-Forwarded-For is believed
+// only from TRUSTED_PROXIES, since the rate limiter keys on the client IP.
+func TestClientIPTrustsOnlyConfiguredProxies(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		proxies []string
+		want    string
+	}{
+		{"no trusted proxy", nil, "127.0.0.1"},
+		{"loopback is a trusted proxy", []string{"127.0.0.1/32"}, "203.0.113.7"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, func(c *config.HTTP) { c.TrustedProxies = tt.proxies })
+			h.send(t, "GET", "/test/items/1", "", "X-Forwarded-For", "203.0.113.7", "X-Request-Id", "ip-1")
+			lines := h.logs.FilterMessage("request").AllUntimed()
+			if len(lines) != 1 || lines[0].ContextMap()["clientIp"] != tt.want {
+				t.Fatalf("clientIp = %v, want %s", lines[0].ContextMap()["clientIp"], tt.want)
+			}
+		})
+	}
+}
+
+func TestInvalidTrustedProxiesAreAConfigError(t *testing.T) {
+	t.Parallel()
+	cfg := testHTTPConfig()
+	cfg.TrustedProxies = []string{"not-an-ip"}
+	_, err := httpserver.NewEngine(httpserver.EngineOptions{HTTP: cfg})
+	if err == nil || !strings.Contains(err.Error(), "TRUSTED_PROXIES") {
+		t.Fatalf("err = %v", err)
 	}
 }
