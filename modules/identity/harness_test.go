@@ -27,7 +27,7 @@ import (
 var (
 	buildOnce sync.Once
 	binary    string
-	buildErr  error
+	errBuild  error
 )
 
 // zebraBinary builds the real zebra command once per test run.
@@ -37,18 +37,18 @@ func zebraBinary(t *testing.T) string {
 		_, file, _, _ := runtime.Caller(0)
 		dir, err := os.MkdirTemp("", "identity-e2e-")
 		if err != nil {
-			buildErr = err
+			errBuild = err
 			return
 		}
 		binary = filepath.Join(dir, "zebra")
 		cmd := exec.Command("go", "build", "-o", binary, ".")
 		cmd.Dir = filepath.Join(filepath.Dir(file), "..", "..", "app")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = &buildError{out: string(out), err: err}
+			errBuild = &buildError{out: string(out), err: err}
 		}
 	})
-	if buildErr != nil {
-		t.Fatalf("build zebra: %v", buildErr)
+	if errBuild != nil {
+		t.Fatalf("build zebra: %v", errBuild)
 	}
 	return binary
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -64,7 +65,7 @@ func (t *Throttle) Blocked(ctx context.Context, account, ip string) (time.Durati
 	counts := pipe.MGet(ctx, acct, ipKey)
 	ttlAcct := pipe.PTTL(ctx, acct)
 	ttlIP := pipe.PTTL(ctx, ipKey)
-	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return 0, fmt.Errorf("read login throttle: %w", err)
 	}
 	vals := counts.Val()

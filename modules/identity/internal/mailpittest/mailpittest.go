@@ -8,6 +8,7 @@ package mailpittest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -35,7 +36,7 @@ type Server struct {
 var (
 	binOnce sync.Once
 	binPath string
-	binErr  error
+	errBin  error
 )
 
 // binary builds (once per test binary) and returns Mailpit's path.
@@ -46,16 +47,17 @@ func binary() (string, error) {
 		cmd.Dir = filepath.Dir(file) // inside the identity module, where the tool is pinned
 		out, err := cmd.Output()
 		if err != nil {
-			binErr = fmt.Errorf("go tool -n mailpit: %w (%s)", err, exitStderr(err))
+			errBin = fmt.Errorf("go tool -n mailpit: %w (%s)", err, exitStderr(err))
 			return
 		}
 		binPath = strings.TrimSpace(string(out))
 	})
-	return binPath, binErr
+	return binPath, errBin
 }
 
 func exitStderr(err error) string {
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		return string(ee.Stderr)
 	}
 	return ""

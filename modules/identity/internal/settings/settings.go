@@ -7,9 +7,9 @@ package settings
 
 import (
 	"fmt"
-	"net"
 	"net/mail"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -189,10 +189,11 @@ func ParseSMTP(raw string) (SMTP, error) {
 		return SMTP{}, fmt.Errorf("scheme must be smtp or smtps")
 	}
 	if p := u.Port(); p != "" {
-		if _, err := net.LookupPort("tcp", p); err != nil {
+		port, err := strconv.Atoi(p)
+		if err != nil || port < 1 || port > 65535 {
 			return SMTP{}, fmt.Errorf("bad port %q", p)
 		}
-		fmt.Sscan(p, &s.Port)
+		s.Port = port
 	}
 	switch u.Query().Get("tls") {
 	case "", "opportunistic":
