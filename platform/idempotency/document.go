@@ -37,7 +37,9 @@ func document(op *huma.Operation) {
 	}
 	key := strconv.Itoa(status)
 	if op.Responses[key] == nil {
-		op.Responses[key] = &huma.Response{}
+		// Huma fills in the description only for a response it creates
+		// itself; without one, the document is invalid OpenAPI.
+		op.Responses[key] = &huma.Response{Description: http.StatusText(status)}
 	}
 	if op.Responses[key].Headers == nil {
 		op.Responses[key].Headers = map[string]*huma.Param{}
