@@ -116,7 +116,7 @@ func Parse(streamID string, values map[string]any) (Message, error) {
 	if at := str(FieldOccurredAt); at != "" {
 		t, err := time.Parse(time.RFC3339Nano, at)
 		if err != nil {
-			return m, fmt.Errorf("%w %s: %s: %v", ErrMalformed, streamID, FieldOccurredAt, err)
+			return m, fmt.Errorf("%w %s: %s: %w", ErrMalformed, streamID, FieldOccurredAt, err)
 		}
 		m.OccurredAt = t
 	}
