@@ -56,6 +56,10 @@ type Database struct {
 	ConnMaxLifetime  time.Duration `env:"DATABASE_CONN_MAX_LIFETIME" envDefault:"30m"`
 	ConnMaxIdleTime  time.Duration `env:"DATABASE_CONN_MAX_IDLE_TIME" envDefault:"5m"`
 	StatementTimeout time.Duration `env:"DATABASE_STATEMENT_TIMEOUT" envDefault:"5s"`
+	// AcquireTimeout bounds the wait for a free pooled connection: past
+	// it the request answers 503 unavailable instead of queueing until
+	// its deadline. 0 waits as long as the request's context allows.
+	AcquireTimeout time.Duration `env:"DATABASE_ACQUIRE_TIMEOUT" envDefault:"2s"`
 	// ConnectTimeout bounds opening one connection (TCP, TLS, auth), and
 	// so how long startup waits for an unreachable server.
 	ConnectTimeout time.Duration `env:"DATABASE_CONNECT_TIMEOUT" envDefault:"3s"`

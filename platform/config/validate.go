@@ -118,6 +118,7 @@ func (d Database) validate(ps *problems) {
 	notNegative(ps, "DATABASE_CONN_MAX_LIFETIME", d.ConnMaxLifetime)
 	notNegative(ps, "DATABASE_CONN_MAX_IDLE_TIME", d.ConnMaxIdleTime)
 	positive(ps, "DATABASE_STATEMENT_TIMEOUT", d.StatementTimeout)
+	notNegative(ps, "DATABASE_ACQUIRE_TIMEOUT", d.AcquireTimeout)
 	positive(ps, "DATABASE_CONNECT_TIMEOUT", d.ConnectTimeout)
 }
 

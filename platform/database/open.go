@@ -88,6 +88,10 @@ func Open(ctx context.Context, cfg config.Database, opts ...Option) (*gorm.DB, e
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("install tracing: %w", err)
 	}
+	if err := db.Use(newPoolGate(cfg.MaxOpenConns, cfg.AcquireTimeout)); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("install pool gate: %w", err)
+	}
 
 	pingCtx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
 	defer cancel()

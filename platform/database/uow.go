@@ -38,6 +38,11 @@ func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context) error)
 	if _, ok := ctx.Value(txKey{}).(*txState); ok {
 		return fn(ctx)
 	}
+	release, err := acquireTx(ctx, u.db)
+	if err != nil {
+		return err
+	}
+	defer release()
 	tx := u.db.WithContext(ctx).Begin()
 	if tx.Error != nil {
 		return Translate(fmt.Errorf("begin: %w", tx.Error))
