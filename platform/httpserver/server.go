@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 
-	"github.com/gin-gonic/gin"
 	"go.uber.org/zap"
 
 	"github.com/zebralabs/zebra/platform/config"
@@ -65,5 +64,3 @@ func Shutdown(ctx context.Context, srv *http.Server, cfg config.HTTP) error {
 	}
 	return nil
 }
-
-var _ http.Handler = (*gin.Engine)(nil)
