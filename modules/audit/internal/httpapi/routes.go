@@ -58,8 +58,8 @@ type Event struct {
 	EntityType string          `json:"entityType"`
 	EntityID   string          `json:"entityId"`
 	RequestID  string          `json:"requestId" doc:"The X-Request-Id of the request that caused the change."`
-	Before     json.RawMessage `json:"before" nullable:"true" doc:"Snapshot before the change; null when none."`
-	After      json.RawMessage `json:"after" nullable:"true" doc:"Snapshot after the change; null when none."`
+	Before     json.RawMessage `json:"before" doc:"Snapshot before the change; null when none."`
+	After      json.RawMessage `json:"after" doc:"Snapshot after the change; null when none."`
 	Metadata   json.RawMessage `json:"metadata" doc:"Additional context, an object (empty when none)."`
 }
 
