@@ -74,6 +74,7 @@ func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context) error)
 		return Translate(fmt.Errorf("commit: %w", err))
 	}
 	committed = true
+	release() // before the hooks, which may need a connection of their own
 	hookCtx := context.WithoutCancel(ctx)
 	for _, h := range st.afterCommit {
 		h(hookCtx)
