@@ -8,6 +8,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
+	"gorm.io/gorm"
 
 	"github.com/zebralabs/zebra/modules/identity/internal/accesstoken"
 	"github.com/zebralabs/zebra/modules/identity/internal/app"
@@ -58,6 +59,9 @@ var Module = fx.Module("identity",
 		fx.Annotate(newAccounts, fx.As(new(Accounts))),
 		httpserver.AsRoutes(newRoutes),
 		background.AsJob(newMailerJob),
+		background.AsJob(func(db *gorm.DB, log *zap.Logger) *postgres.CleanupJob {
+			return postgres.NewCleanupJob(db, time.Hour, log.Named("identity"))
+		}),
 		migrate.AsSource(func() migrate.Source {
 			return migrate.Source{Owner: "identity", HCL: schema.HCL("identity"), PostSQL: schema.PostSQL("identity")}
 		}),
