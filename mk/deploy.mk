@@ -37,6 +37,7 @@ lint-prometheus:
 	promtool check rules "$$out"
 
 lint-actions:
+	cd test/deploy/tools && GOWORK=off go mod tidy -diff
 	cd test/deploy/tools && GOWORK=off go tool actionlint -no-color ../../../.github/workflows/ci.yml
 
 lint-terraform:
@@ -50,4 +51,5 @@ test-deploy: ## Deployment checks, including the metric names against the runnin
 	cd test && go test -count=1 ./deploy/...
 
 LINT_TARGETS += lint-deploy
-TEST_TARGETS += test-deploy
+# test-deploy is not appended to TEST_TARGETS: `make test` already runs
+# test/deploy through test-go (./test/...), live check included.

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"bytes"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -209,7 +210,7 @@ func TestFlyConfig(t *testing.T) {
 	}
 	paths := map[string]bool{}
 	for _, c := range hs.Checks {
-		if c.Method != "GET" || c.Interval == "" || c.Timeout == "" {
+		if c.Method != http.MethodGet || c.Interval == "" || c.Timeout == "" {
 			t.Errorf("check %+v: want method GET with interval and timeout", c)
 		}
 		paths[c.Path] = true

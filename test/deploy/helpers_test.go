@@ -1,10 +1,11 @@
 package deploy
 
 import (
-	"github.com/zclconf/go-cty/cty"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/zclconf/go-cty/cty"
 )
 
 // repoRoot is the directory holding go.work.

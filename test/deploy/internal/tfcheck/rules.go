@@ -724,7 +724,7 @@ func checkNetwork(c *Config) []Finding {
 		}
 		for _, b := range m.Find("module") {
 			src, _ := m.evalString(b.Body.Attributes["source"])
-			want := ""
+			var want string
 			attr := "subnet_ids"
 			switch path.Base(src) {
 			case "ecs_service":
@@ -812,7 +812,7 @@ func checkECS(c *Config) []Finding {
 		readOnly, nonRoot := false, false
 		for _, b := range m.Blocks {
 			walkBody(b.Body, func(a *hclsyntax.Attribute) {
-				hclsyntax.VisitAll(a.Expr, func(n hclsyntax.Node) hcl.Diagnostics {
+				_ = hclsyntax.VisitAll(a.Expr, func(n hclsyntax.Node) hcl.Diagnostics {
 					obj, ok := n.(*hclsyntax.ObjectConsExpr)
 					if !ok {
 						return nil

@@ -72,7 +72,7 @@ func TestLoadReportsSyntaxErrors(t *testing.T) {
 	if _, diags := Load(root); !diags.HasErrors() {
 		t.Fatal("a broken attribute parsed without error")
 	}
-	if err := os.WriteFile(filepath.Join(root, "main.tf"), []byte("resourse \"aws_s3_bucket\" \"x\" {}\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(root, "main.tf"), []byte("bucket \"aws_s3_bucket\" \"x\" {}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, diags := Load(root); !diags.HasErrors() {
