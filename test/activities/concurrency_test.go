@@ -237,6 +237,8 @@ func TestReadCache(t *testing.T) {
 	if got.json(t)["title"] != "Fresh" || got.header.Get("ETag") != `"2"` {
 		t.Fatalf("stale read after a change: %s", got.body)
 	}
+	expect(t, call(t, alice, "DELETE", path, nil, "If-Match", `"2"`), http.StatusNoContent)
+	expect(t, call(t, alice, "GET", path, nil), http.StatusNotFound)
 }
 
 func cacheHits(t *testing.T) float64 {
