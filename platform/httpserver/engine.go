@@ -31,7 +31,7 @@ type EngineOptions struct {
 
 // NewEngine returns the gin engine with API.md's cross-cutting behaviour,
 // outermost first: panic recovery, request id, tracing, metrics and access
-// log, security headers, concurrency limit, CORS, body limit, content type,
+// log, security headers, header size limit, concurrency limit, CORS, body limit, content type,
 // request deadline, authentication, rate limit; then the route.
 //
 // Trailing slashes are not redirected and paths are not "fixed": a path
@@ -67,6 +67,7 @@ func NewEngine(o EngineOptions) (*gin.Engine, error) {
 		tracing(o.TracerProvider),
 		observe(m, o.Logger),
 		securityHeaders(),
+		headerLimit(o.HTTP.MaxHeaderBytes),
 		inFlightLimit(o.HTTP.MaxInFlight),
 		cors(o.HTTP.CORSOrigins),
 		bodyLimit(o.HTTP.BodyLimit),

@@ -22,7 +22,7 @@ func NewServer(cfg config.HTTP, handler http.Handler) *http.Server {
 		ReadTimeout:       cfg.ReadTimeout,
 		WriteTimeout:      cfg.WriteTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
-		MaxHeaderBytes:    cfg.MaxHeaderBytes,
+		MaxHeaderBytes:    parserHeaderLimit(cfg.MaxHeaderBytes),
 	}
 }
 
