@@ -26,6 +26,7 @@ require (
 	github.com/zebralabs/zebra/platform v0.0.0
 	golang.org/x/mod v0.42.0
 	gopkg.in/yaml.v3 v3.0.1
+	pgregory.net/rapid v1.3.0
 )
 
 require (

@@ -1,0 +1,2 @@
+// Package alpha is the facade.
+package alpha

@@ -1,0 +1,3 @@
+module github.com/zebralabs/zebra/modules/alpha
+
+go 1.26

@@ -1,0 +1,3 @@
+package query
+
+import "github.com/zebralabs/zebra/modules/alpha/internal/httpapi"

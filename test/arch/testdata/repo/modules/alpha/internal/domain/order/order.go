@@ -1,0 +1,3 @@
+package order
+
+import "github.com/zebralabs/zebra/modules/alpha/internal/domain/thing"

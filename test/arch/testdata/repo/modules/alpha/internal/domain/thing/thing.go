@@ -1,0 +1,10 @@
+package thing
+
+import (
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/zebralabs/zebra/platform/apperr"
+	"gorm.io/gorm"
+)

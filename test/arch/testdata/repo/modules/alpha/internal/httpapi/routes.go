@@ -1,0 +1,6 @@
+package httpapi
+
+import (
+	"github.com/zebralabs/zebra/modules/alpha/internal/app/command"
+	"github.com/zebralabs/zebra/modules/alpha/internal/postgres"
+)

@@ -1,0 +1,3 @@
+package postgres_test
+
+import "github.com/zebralabs/zebra/modules/alpha/internal/postgres"

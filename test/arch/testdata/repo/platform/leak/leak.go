@@ -1,0 +1,4 @@
+// Package leak reaches into a module's adapter from the platform.
+package leak
+
+import _ "github.com/zebralabs/zebra/modules/alpha/internal/postgres"
