@@ -3,6 +3,6 @@ package thing_test
 import (
 	"testing"
 
-	"github.com/zebralabs/zebra/modules/alpha/internal/domain/thing"
 	"github.com/stretchr/testify/require"
+	"github.com/zebralabs/zebra/modules/alpha/internal/domain/thing"
 )
