@@ -76,8 +76,13 @@ func TestEveryCommandWritesAuditAndOutboxEvents(t *testing.T) {
 	var types []string
 	for rows.Next() {
 		var s string
-		_ = rows.Scan(&s)
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
 		types = append(types, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	want := "activity.created,activity.updated,activity.status_changed,activity.deleted"
 	if strings.Join(types, ",") != want {

@@ -67,7 +67,7 @@ func start() (*server, error) {
 		s.bin = filepath.Join(dir, "zebra")
 		build := exec.Command("go", "build", "-o", s.bin, "github.com/zebralabs/zebra/app")
 		if out, err := build.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("build zebra: %v\n%s", err, out)
+			return nil, fmt.Errorf("build zebra: %w\n%s", err, out)
 		}
 	}
 	if err := s.createDatabase(); err != nil {
@@ -87,7 +87,7 @@ func start() (*server, error) {
 		"RATE_LIMIT_ENABLED=false",
 	)
 	if out, err := s.run("schema", "apply"); err != nil {
-		return s, fmt.Errorf("zebra schema apply: %v\n%s", err, out)
+		return s, fmt.Errorf("zebra schema apply: %w\n%s", err, out)
 	}
 	if s.logs, err = os.Create(filepath.Join(dir, "serve.log")); err != nil {
 		return s, err

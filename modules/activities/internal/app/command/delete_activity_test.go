@@ -16,13 +16,13 @@ func TestDeleteActivity(t *testing.T) {
 		caller   context.Context
 		ifMatch  int
 		wantCode apperr.Code
-		wantErr  error
+		wantErr  errMatcher
 	}{
 		{"owner", as(alice), 1, "", nil},
 		{"admin", as(admin), 1, "", nil},
-		{"another member", as(bob), 1, "", activity.ErrNotFound},
+		{"another member", as(bob), 1, "", is(activity.ErrNotFound)},
 		{"auditor", as(auditor), 1, apperr.CodeForbidden, nil},
-		{"stale", as(alice), 2, "", activity.ErrVersionMismatch},
+		{"stale", as(alice), 2, "", is(activity.ErrVersionMismatch)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -41,7 +41,7 @@ func TestDeleteActivity(t *testing.T) {
 			// Deleting again, even with the new version, is not found.
 			err = command.NewDeleteActivityHandler(f.deps).Handle(as(alice), command.DeleteActivity{ID: id, IfMatch: 2})
 			if deleted {
-				assertErr(t, err, "", activity.ErrNotFound)
+				assertErr(t, err, "", is(activity.ErrNotFound))
 			}
 		})
 	}

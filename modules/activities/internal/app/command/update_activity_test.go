@@ -19,7 +19,7 @@ func TestUpdateActivity(t *testing.T) {
 		caller      context.Context
 		cmd         command.UpdateActivity // ID is filled in
 		wantCode    apperr.Code
-		wantErr     error
+		wantErr     errMatcher
 		wantVersion int
 		wantOutbox  []string
 	}{
@@ -29,13 +29,13 @@ func TestUpdateActivity(t *testing.T) {
 			[]string{"activity.updated", "activity.status_changed"}},
 		{"nothing changes", as(alice), command.UpdateActivity{IfMatch: 1, Title: ptr("Walk")}, "", nil, 1, nil},
 		{"admin updates anyone's", as(admin), command.UpdateActivity{IfMatch: 1, Title: ptr("Run")}, "", nil, 2, []string{"activity.updated"}},
-		{"another member gets not found", as(bob), command.UpdateActivity{IfMatch: 1, Title: ptr("Run")}, "", activity.ErrNotFound, 0, nil},
+		{"another member gets not found", as(bob), command.UpdateActivity{IfMatch: 1, Title: ptr("Run")}, "", is(activity.ErrNotFound), 0, nil},
 		{"auditor is forbidden", as(auditor), command.UpdateActivity{IfMatch: 1, Title: ptr("Run")}, apperr.CodeForbidden, nil, 0, nil},
 		{"anonymous", context.Background(), command.UpdateActivity{IfMatch: 1, Title: ptr("Run")}, apperr.CodeUnauthorized, nil, 0, nil},
-		{"stale version", as(alice), command.UpdateActivity{IfMatch: 7, Title: ptr("Run")}, "", activity.ErrVersionMismatch, 0, nil},
-		{"invalid transition", as(alice), command.UpdateActivity{IfMatch: 1, Status: ptr("done")}, "", &activity.InvalidTransitionError{}, 0, nil},
-		{"unknown status", as(alice), command.UpdateActivity{IfMatch: 1, Status: ptr("paused")}, "", &activity.ValidationError{}, 0, nil},
-		{"invalid title", as(alice), command.UpdateActivity{IfMatch: 1, Title: ptr("")}, "", &activity.ValidationError{}, 0, nil},
+		{"stale version", as(alice), command.UpdateActivity{IfMatch: 7, Title: ptr("Run")}, "", is(activity.ErrVersionMismatch), 0, nil},
+		{"invalid transition", as(alice), command.UpdateActivity{IfMatch: 1, Status: ptr("done")}, "", isTransition, 0, nil},
+		{"unknown status", as(alice), command.UpdateActivity{IfMatch: 1, Status: ptr("paused")}, "", isValidation, 0, nil},
+		{"invalid title", as(alice), command.UpdateActivity{IfMatch: 1, Title: ptr("")}, "", isValidation, 0, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,7 +77,7 @@ func TestUpdateActivityUnknownID(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	_, err := command.NewUpdateActivityHandler(f.deps).Handle(as(admin), command.UpdateActivity{IfMatch: 1, Title: ptr("x")})
-	assertErr(t, err, "", activity.ErrNotFound)
+	assertErr(t, err, "", is(activity.ErrNotFound))
 }
 
 func principalOf(ctx context.Context) auth.Principal {
