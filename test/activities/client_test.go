@@ -130,8 +130,8 @@ func admin(t *testing.T) *user {
 	t.Helper()
 	adminOnce.Do(func() {
 		email := "admin-" + random() + "@e2e.test"
-		if out, err := srv.run("users", "create-admin", "--email", email, "--password", password); err != nil {
-			t.Fatalf("create-admin: %v\n%s", err, out)
+		if code, out := srv.run(t, "users", "create-admin", "--email", email, "--password", password); code != 0 {
+			t.Fatalf("create-admin exited %d:\n%s", code, out)
 		}
 		theAdmin = login(t, email)
 	})

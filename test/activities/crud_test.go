@@ -14,10 +14,9 @@ var (
 	timestamp = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$`)
 )
 
-// TestCreate: POST /v1/activities answers 201, the activity, Location and
+// testCreate: POST /v1/activities answers 201, the activity, Location and
 // ETag.
-func TestCreate(t *testing.T) {
-	t.Parallel()
+func testCreate(t *testing.T) {
 	alice := newMember(t)
 	r := expect(t, call(t, alice, "POST", "/v1/activities", map[string]any{"title": "  Morning run  "}), http.StatusCreated)
 	a := r.json(t)
@@ -58,10 +57,9 @@ func TestCreate(t *testing.T) {
 	}
 }
 
-// TestCreateRejectsBadInput covers the title, description and status rules
+// testCreateRejectsBadInput covers the title, description and status rules
 // and mass assignment: every bad body is a 4xx envelope naming the field.
-func TestCreateRejectsBadInput(t *testing.T) {
-	t.Parallel()
+func testCreateRejectsBadInput(t *testing.T) {
 	alice := newMember(t)
 	tests := []struct {
 		name      string
@@ -105,10 +103,9 @@ func TestCreateRejectsBadInput(t *testing.T) {
 	}
 }
 
-// TestGet: 200 with ETag; If-None-Match gives 304 without a body; unknown,
+// testGet: 200 with ETag; If-None-Match gives 304 without a body; unknown,
 // malformed, deleted and other members' ids are 404.
-func TestGet(t *testing.T) {
-	t.Parallel()
+func testGet(t *testing.T) {
 	alice, bob := newMember(t), newMember(t)
 	a := create(t, alice, map[string]any{"title": "Read me"})
 	path := "/v1/activities/" + a["id"].(string)
@@ -151,9 +148,8 @@ func TestGet(t *testing.T) {
 	}
 }
 
-// TestPatch covers merge-patch semantics, If-Match and versions.
-func TestPatch(t *testing.T) {
-	t.Parallel()
+// testPatch covers merge-patch semantics, If-Match and versions.
+func testPatch(t *testing.T) {
 	alice := newMember(t)
 	a := create(t, alice, map[string]any{"title": "Draft", "description": "notes"})
 	path := "/v1/activities/" + a["id"].(string)
@@ -225,9 +221,8 @@ func TestPatch(t *testing.T) {
 	}
 }
 
-// TestDelete: If-Match required, 204, then 404 everywhere.
-func TestDelete(t *testing.T) {
-	t.Parallel()
+// testDelete: If-Match required, 204, then 404 everywhere.
+func testDelete(t *testing.T) {
 	alice := newMember(t)
 	a := create(t, alice, map[string]any{"title": "Doomed"})
 	path := "/v1/activities/" + a["id"].(string)
@@ -254,10 +249,9 @@ func TestDelete(t *testing.T) {
 	}
 }
 
-// TestMembersCannotTouchOthersActivities: another member's activity does
+// testMembersCannotTouchOthersActivities: another member's activity does
 // not exist for them (404, never 403), and nothing changes.
-func TestMembersCannotTouchOthersActivities(t *testing.T) {
-	t.Parallel()
+func testMembersCannotTouchOthersActivities(t *testing.T) {
 	alice, bob := newMember(t), newMember(t)
 	a := create(t, alice, map[string]any{"title": "Alice's"})
 	path := "/v1/activities/" + a["id"].(string)
@@ -288,10 +282,9 @@ func TestMembersCannotTouchOthersActivities(t *testing.T) {
 	}
 }
 
-// TestAdminManagesEveryonesActivities: admins read, update and delete
+// testAdminManagesEveryonesActivities: admins read, update and delete
 // every user's activities.
-func TestAdminManagesEveryonesActivities(t *testing.T) {
-	t.Parallel()
+func testAdminManagesEveryonesActivities(t *testing.T) {
 	alice, adm := newMember(t), admin(t)
 	a := create(t, alice, map[string]any{"title": "Alice's"})
 	path := "/v1/activities/" + a["id"].(string)
@@ -304,9 +297,8 @@ func TestAdminManagesEveryonesActivities(t *testing.T) {
 	expect(t, call(t, alice, "GET", path, nil), http.StatusNotFound)
 }
 
-// TestAuditorsCannotTouchActivities: 403 on every activities route.
-func TestAuditorsCannotTouchActivities(t *testing.T) {
-	t.Parallel()
+// testAuditorsCannotTouchActivities: 403 on every activities route.
+func testAuditorsCannotTouchActivities(t *testing.T) {
 	alice, auditor := newMember(t), newAuditor(t)
 	a := create(t, alice, map[string]any{"title": "Audited"})
 	path := "/v1/activities/" + a["id"].(string)
