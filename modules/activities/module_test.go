@@ -2,6 +2,7 @@ package activities_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/google/uuid"
@@ -23,9 +24,15 @@ import (
 	"github.com/zebralabs/zebra/platform/redistest"
 )
 
-type recorder struct{ events []auditlog.Event }
+type recorder struct {
+	events []auditlog.Event
+	fail   error
+}
 
 func (r *recorder) Record(_ context.Context, e auditlog.Event) error {
+	if r.fail != nil {
+		return r.fail
+	}
 	r.events = append(r.events, e)
 	return nil
 }
@@ -84,5 +91,16 @@ func TestModuleStartsAndServesItsFacade(t *testing.T) {
 	}
 	if len(rec.events) != 1 || len(pub.events) != 1 {
 		t.Fatalf("audit=%d outbox=%d, want 1 each", len(rec.events), len(pub.events))
+	}
+
+	// One unit of work: when the audit event cannot be written, the
+	// activity is not created either.
+	rec.fail = errors.New("audit store down")
+	if _, err := facade.Create(ctx, activities.NewActivity{Title: "Never stored"}); !errors.Is(err, rec.fail) {
+		t.Fatalf("Create with a failing recorder: %v", err)
+	}
+	var n int64
+	if err := db.Table("activities.activities").Where("title = ?", "Never stored").Count(&n).Error; err != nil || n != 0 {
+		t.Fatalf("%d activities stored without their audit event (%v)", n, err)
 	}
 }
