@@ -10,6 +10,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/zebralabs/zebra/platform"
+	"github.com/zebralabs/zebra/platform/dbtest"
 )
 
 // TestValidateApp checks that every command's graph is complete: every
@@ -78,7 +79,7 @@ func TestRun_StartupFailuresAreOneLine(t *testing.T) {
 			`config: HTTP_REQUEST_TIMEOUT="abc": not a duration`},
 		{"postgres down", map[string]string{"DATABASE_URL": "postgres://postgres:pw@" + closed + "/zebra?sslmode=disable", "DATABASE_CONNECT_TIMEOUT": "1s"},
 			fmt.Sprintf("cannot reach PostgreSQL at postgres://postgres@%s/zebra (is it running? try: make up)", closed)},
-		{"redis down", map[string]string{"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "REDIS_URL": "redis://" + closed + "/0"},
+		{"redis down", map[string]string{"DATABASE_URL": dbtest.EmptyURL(t), "REDIS_URL": "redis://" + closed + "/0"},
 			fmt.Sprintf("cannot reach Redis at redis://%s/0 (is it running? try: make up)", closed)},
 	}
 	for _, tt := range tests {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zebralabs/zebra/platform/dbtest"
 	"github.com/zebralabs/zebra/test/internal/zebratest"
 )
 
@@ -24,7 +25,7 @@ func TestStartupFailures(t *testing.T) {
 			"config: CURSOR_SECRET: the development default, or anything shorter than 32 characters, is refused when APP_ENV=prod"},
 		{"postgres unreachable", []string{"DATABASE_URL=postgres://postgres:pw@" + closed + "/zebra?sslmode=disable"},
 			fmt.Sprintf("cannot reach PostgreSQL at postgres://postgres@%s/zebra (is it running? try: make up)", closed)},
-		{"redis unreachable", []string{"DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "REDIS_URL=redis://" + closed + "/0"},
+		{"redis unreachable", []string{"DATABASE_URL=" + dbtest.EmptyURL(t), "REDIS_URL=redis://" + closed + "/0"},
 			fmt.Sprintf("cannot reach Redis at redis://%s/0 (is it running? try: make up)", closed)},
 	}
 	for _, tt := range tests {
