@@ -1,0 +1,170 @@
+package load_test
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zebralabs/zebra/platform/dbtest"
+	"github.com/zebralabs/zebra/platform/redistest"
+)
+
+// Settings, from the environment. The defaults are the smoke run of
+// `make test`; `make bench` sets the real ones.
+const (
+	envDuration = "BENCH_DURATION" // per scenario, after the warm-up (smoke: 1s)
+	envWarmup   = "BENCH_WARMUP"   // per scenario, discarded (smoke: 300ms)
+	envRows     = "BENCH_ROWS"     // activities seeded (100000)
+	envEnforce  = "BENCH_ENFORCE"  // "1": a missed target fails the test
+	envOut      = "BENCH_OUT"      // a file to append the report to
+	envOnly     = "BENCH_ONLY"     // a substring: run only matching scenarios
+)
+
+// deepPages is how many pages the deep-page scenario walks first.
+const deepPages = 1000
+
+// Targets of issue 8.
+const (
+	minReadRatio   = 0.60 // get by id, list first page: of the baseline's requests/s
+	minCreateRatio = 0.50
+	maxP99Ratio    = 1.5
+	maxDeepDrop    = 0.20 // the deep page within 20 % of the first page
+	maxRSS         = 100 << 20
+	maxReady       = time.Second
+)
+
+// TestBench measures zebra against the baseline; see the package comment.
+func TestBench(t *testing.T) {
+	duration := envDurationOr(t, envDuration, time.Second)
+	warmup := envDurationOr(t, envWarmup, 300*time.Millisecond)
+	rows := 100_000
+	if v := os.Getenv(envRows); v != "" {
+		if _, err := fmt.Sscan(v, &rows); err != nil || rows < (deepPages+2)*20 {
+			t.Fatalf("%s=%q: want a number >= %d", envRows, v, (deepPages+2)*20)
+		}
+	}
+
+	dbURL := dbtest.EmptyURL(t)
+	rcfg := redistest.Config(t)
+	zebra := startZebra(t, dbURL, rcfg.URL, rcfg.Prefix)
+	user := signUp(t, zebra)
+	ids := seed(t, dbURL, user.id, rows)
+	base := startBaseline(t, baselineConfig{
+		DatabaseURL: dbURL, PoolSize: 8, RedisURL: rcfg.URL, RedisPrefix: rcfg.Prefix,
+		PublicKey: publicKey(t, zebra), Issuer: user.iss, Audience: user.aud, CursorSecret: []byte("baseline-cursor-secret"),
+	})
+
+	// The 32 oldest activities are PATCHed, one per worker; get by id
+	// picks among the others.
+	patchIDs, getIDs := ids[:concurrency], ids[concurrency:]
+	targets := []*target{
+		newTarget(zebra, user.token, getIDs, patchIDs),
+		newTarget(base, user.token, getIDs, patchIDs),
+	}
+	for _, tg := range targets {
+		tg.deep = walkDeep(t, tg, deepPages)
+	}
+
+	load1, _ := loadAverage()
+	fmt.Fprintf(os.Stdout, "\nzebra load benchmark: %d activities, %d connections, %s per scenario after %s warm-up; load average %s at start\n",
+		rows, concurrency, duration, warmup, load1)
+	results := make([][2]outcome, len(scenarios))
+	for i, sc := range scenarios {
+		if only := os.Getenv(envOnly); only != "" && !strings.Contains(sc.name, only) {
+			continue
+		}
+		for j, tg := range targets {
+			results[i][j] = attack(t, tg, sc, warmup, duration)
+		}
+	}
+	load2, _ := loadAverage()
+	peak, rss := zebra.memory(t)
+	r := report{
+		rows: rows, duration: duration, warmup: warmup, loadStart: load1, loadEnd: load2,
+		ready: zebra.ready, results: results, zebraRSSNow: rss, zebraPeakEver: peak,
+	}
+	var out io.Writer = os.Stdout
+	if path := os.Getenv(envOut); path != "" {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		out = io.MultiWriter(os.Stdout, f)
+	}
+	misses := r.print(out)
+
+	// Whatever the machine's load: every request must have succeeded and
+	// every figure must be there.
+	for i, sc := range scenarios {
+		for j, name := range []string{"zebra", "baseline"} {
+			o := results[i][j]
+			if o.requests == 0 {
+				if os.Getenv(envOnly) == "" {
+					t.Errorf("%s, %s: no request was made", name, sc.name)
+				}
+				continue
+			}
+			if o.errors > 0 {
+				t.Errorf("%s, %s: %d of %d requests failed, e.g. %v", name, sc.name, o.errors, o.requests, o.samples)
+			}
+			if o.rps <= 0 || o.p50 <= 0 || o.p99 < o.p50 {
+				t.Errorf("%s, %s: implausible figures %+v", name, sc.name, o)
+			}
+		}
+	}
+	if zebra.ready <= 0 || peak <= 0 {
+		t.Errorf("implausible start-to-ready %s or peak RSS %d", zebra.ready, peak)
+	}
+	if os.Getenv(envEnforce) == "1" {
+		for _, m := range misses {
+			t.Errorf("target missed: %s", m)
+		}
+	}
+}
+
+func envDurationOr(t *testing.T, key string, def time.Duration) time.Duration {
+	t.Helper()
+	v := os.Getenv(key)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		t.Fatalf("%s=%q: want a duration such as 15s", key, v)
+	}
+	return d
+}
+
+// loadAverage is the first three fields of /proc/loadavg.
+func loadAverage() (string, error) {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?", err
+	}
+	f := strings.Fields(string(raw))
+	return strings.Join(f[:3], " "), nil
+}
+
+// machine describes the CPU, for the report.
+func machine() string {
+	out, err := exec.Command("nproc").Output()
+	cpus := strings.TrimSpace(string(out))
+	if err != nil {
+		cpus = "?"
+	}
+	model := "?"
+	if raw, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.SplitSeq(string(raw), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				model = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	return cpus + " CPUs, " + model
+}

@@ -1,0 +1,212 @@
+package load_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// concurrency is the number of workers and connections of every attack.
+const concurrency = 32
+
+// target is one service under load, as the scenarios see it.
+type target struct {
+	p      *proc
+	token  string
+	client *http.Client
+	// ids are the seeded activities get-by-id picks from.
+	ids []string
+	// deep is the URL of the page 1,000 pages deep.
+	deep string
+	// patches hands each in-flight PATCH an activity of its own and its
+	// current version.
+	patches chan patchItem
+	seq     atomic.Int64
+}
+
+type patchItem struct {
+	id      string
+	version int
+}
+
+// newTarget prepares a target: its client (whose transport returns each
+// patched activity to the pool with its new version as soon as the
+// response arrives) and the activities reserved for PATCH.
+func newTarget(p *proc, token string, ids, patchIDs []string) *target {
+	tg := &target{p: p, token: token, ids: ids, patches: make(chan patchItem, len(patchIDs))}
+	for _, id := range patchIDs {
+		tg.patches <- patchItem{id: id, version: 1}
+	}
+	transport := &http.Transport{
+		MaxIdleConns: concurrency, MaxIdleConnsPerHost: concurrency, MaxConnsPerHost: concurrency,
+		DisableCompression: true, IdleConnTimeout: time.Minute,
+	}
+	tg.client = &http.Client{Timeout: 30 * time.Second, Transport: &tracking{base: transport, tg: tg}}
+	return tg
+}
+
+// tracking is the transport that closes the PATCH loop.
+type tracking struct {
+	base http.RoundTripper
+	tg   *target
+}
+
+func (t *tracking) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if req.Method != http.MethodPatch {
+		return resp, err
+	}
+	id := req.URL.Path[strings.LastIndexByte(req.URL.Path, '/')+1:]
+	version, _ := strconv.Atoi(strings.Trim(req.Header.Get("If-Match"), `"`))
+	if err == nil && resp.StatusCode == http.StatusOK {
+		if v, perr := strconv.Atoi(strings.Trim(resp.Header.Get("ETag"), `"`)); perr == nil {
+			version = v
+		}
+	} else if v, ok := t.tg.currentVersion(id); ok {
+		version = v // a failed PATCH: start again from what the server has
+	}
+	t.tg.patches <- patchItem{id: id, version: version}
+	return resp, err
+}
+
+// currentVersion reads an activity's version with a GET.
+func (tg *target) currentVersion(id string) (int, bool) {
+	req, _ := http.NewRequest(http.MethodGet, tg.p.url("/v1/activities/"+id), nil)
+	req.Header.Set("Authorization", "Bearer "+tg.token)
+	resp, err := tg.client.Transport.(*tracking).base.RoundTrip(req)
+	if err != nil {
+		return 0, false
+	}
+	defer resp.Body.Close()
+	var a struct {
+		Version int `json:"version"`
+	}
+	if json.NewDecoder(resp.Body).Decode(&a) != nil || a.Version == 0 {
+		return 0, false
+	}
+	return a.Version, true
+}
+
+func (tg *target) header() http.Header {
+	return http.Header{"Authorization": {"Bearer " + tg.token}}
+}
+
+// scenario is one workload, the same for zebra and the baseline.
+type scenario struct {
+	name     string
+	targeter func(tg *target) vegeta.Targeter
+}
+
+var scenarios = []scenario{
+	{"get by id", func(tg *target) vegeta.Targeter {
+		return func(t *vegeta.Target) error {
+			t.Method, t.URL, t.Header = http.MethodGet, tg.p.url("/v1/activities/"+tg.ids[rand.IntN(len(tg.ids))]), tg.header()
+			return nil
+		}
+	}},
+	{"list first page", func(tg *target) vegeta.Targeter {
+		return func(t *vegeta.Target) error {
+			t.Method, t.URL, t.Header = http.MethodGet, tg.p.url("/v1/activities"), tg.header()
+			return nil
+		}
+	}},
+	{"list page 1,000 deep", func(tg *target) vegeta.Targeter {
+		return func(t *vegeta.Target) error {
+			t.Method, t.URL, t.Header = http.MethodGet, tg.deep, tg.header()
+			return nil
+		}
+	}},
+	{"create (Idempotency-Key)", func(tg *target) vegeta.Targeter {
+		return func(t *vegeta.Target) error {
+			n := tg.seq.Add(1)
+			h := tg.header()
+			h.Set("Content-Type", "application/json")
+			h.Set("Idempotency-Key", uuid.NewString())
+			t.Method, t.URL, t.Header = http.MethodPost, tg.p.url("/v1/activities"), h
+			t.Body = fmt.Appendf(nil, `{"title":"Created by the benchmark %d","description":"load test"}`, n)
+			return nil
+		}
+	}},
+	{"patch (If-Match)", func(tg *target) vegeta.Targeter {
+		return func(t *vegeta.Target) error {
+			item := <-tg.patches
+			h := tg.header()
+			h.Set("Content-Type", "application/json")
+			h.Set("If-Match", `"`+strconv.Itoa(item.version)+`"`)
+			t.Method, t.URL, t.Header = http.MethodPatch, tg.p.url("/v1/activities/"+item.id), h
+			t.Body = fmt.Appendf(nil, `{"title":"Patched by the benchmark %d"}`, tg.seq.Add(1))
+			return nil
+		}
+	}},
+}
+
+// walkDeep follows nextCursor for depth pages and returns the URL of the
+// page after them.
+func walkDeep(t *testing.T, tg *target, depth int) string {
+	t.Helper()
+	url := tg.p.url("/v1/activities")
+	for i := range depth {
+		var page struct {
+			Items      []json.RawMessage `json:"items"`
+			NextCursor *string           `json:"nextCursor"`
+		}
+		call(t, http.MethodGet, url, tg.token, nil, http.StatusOK, &page)
+		if page.NextCursor == nil || len(page.Items) != 20 {
+			t.Fatalf("%s: page %d has %d items and cursor %v", tg.p.name, i+1, len(page.Items), page.NextCursor)
+		}
+		url = tg.p.url("/v1/activities?cursor=" + *page.NextCursor)
+	}
+	return url
+}
+
+// outcome is what one attack measured.
+type outcome struct {
+	requests uint64
+	errors   int
+	rps      float64
+	p50, p99 time.Duration
+	peakRSS  int64
+	samples  []string // a few distinct errors
+}
+
+// attack runs sc against tg for warm-up (discarded) then duration, with
+// concurrency workers over as many connections.
+func attack(t *testing.T, tg *target, sc scenario, warmup, duration time.Duration) outcome {
+	t.Helper()
+	if warmup > 0 {
+		run(tg, sc, warmup)
+	}
+	tg.p.resetPeak(t)
+	o := run(tg, sc, duration)
+	o.peakRSS, _ = tg.p.memory(t)
+	return o
+}
+
+func run(tg *target, sc scenario, d time.Duration) outcome {
+	a := vegeta.NewAttacker(vegeta.Client(tg.client), vegeta.Workers(concurrency), vegeta.MaxWorkers(concurrency), vegeta.MaxBody(0))
+	var m vegeta.Metrics
+	var o outcome
+	seen := map[string]bool{}
+	for r := range a.Attack(sc.targeter(tg), vegeta.Rate{Freq: 0}, d, sc.name) {
+		m.Add(r)
+		if r.Error != "" || r.Code >= 400 {
+			o.errors++
+			if msg := fmt.Sprintf("%d %s", r.Code, r.Error); !seen[msg] && len(seen) < 5 {
+				seen[msg] = true
+				o.samples = append(o.samples, msg)
+			}
+		}
+	}
+	m.Close()
+	o.requests, o.rps, o.p50, o.p99 = m.Requests, m.Throughput, m.Latencies.P50, m.Latencies.P99
+	return o
+}

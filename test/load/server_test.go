@@ -1,0 +1,261 @@
+package load_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildBin  string
+	errBuild  error
+)
+
+// binary is $ZEBRA_BIN, or ./app built once with the flags of `make build`.
+func binary(t testing.TB) string {
+	t.Helper()
+	if bin := os.Getenv("ZEBRA_BIN"); bin != "" {
+		return bin
+	}
+	buildOnce.Do(func() {
+		if buildDir, errBuild = os.MkdirTemp("", "zebra-load-"); errBuild != nil {
+			return
+		}
+		buildBin = filepath.Join(buildDir, "zebra")
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w -X main.version=v0.0.0-bench",
+			"-o", buildBin, "github.com/zebralabs/zebra/app")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			errBuild = fmt.Errorf("go build ./app: %w\n%s", err, out)
+		}
+	})
+	if errBuild != nil {
+		t.Fatalf("load: %v", errBuild)
+	}
+	return buildBin
+}
+
+func removeBinary() {
+	if buildDir != "" {
+		_ = os.RemoveAll(buildDir)
+	}
+}
+
+// proc is a server process under test: zebra or the baseline.
+type proc struct {
+	name  string
+	addr  string
+	cmd   *exec.Cmd
+	log   string
+	done  chan struct{}
+	ready time.Duration // from exec to the first successful readiness probe
+}
+
+// start runs cmd with its output in a log file and waits until probe
+// answers 200, measuring how long that took from the exec.
+func start(t *testing.T, name string, cmd *exec.Cmd, addr, probe string) *proc {
+	t.Helper()
+	logFile, err := os.CreateTemp("", "zebra-load-"+name+"-*.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{name: name, addr: addr, cmd: cmd, log: logFile.Name(), done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	began := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go func() { _ = cmd.Wait(); _ = logFile.Close(); close(p.done) }()
+	t.Cleanup(func() {
+		p.stop()
+		if t.Failed() {
+			out, _ := os.ReadFile(p.log)
+			if len(out) > 20000 {
+				out = out[len(out)-20000:]
+			}
+			t.Logf("%s log (tail):\n%s", name, out)
+		}
+		_ = os.Remove(p.log)
+	})
+	client := &http.Client{Timeout: time.Second}
+	for deadline := began.Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		select {
+		case <-p.done:
+			out, _ := os.ReadFile(p.log)
+			t.Fatalf("%s exited before it was ready; its log:\n%s", name, out)
+		default:
+		}
+		resp, err := client.Get("http://" + addr + probe)
+		if err != nil {
+			continue
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			p.ready = time.Since(began)
+			return p
+		}
+	}
+	out, _ := os.ReadFile(p.log)
+	t.Fatalf("%s not ready after 90s; its log:\n%s", name, out)
+	return nil
+}
+
+func (p *proc) url(path string) string { return "http://" + p.addr + path }
+
+// stop sends SIGTERM and waits, killing after 30 s.
+func (p *proc) stop() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// resetPeak resets the process's peak RSS (VmHWM), so the next reading is
+// the peak of what ran since (proc(5), clear_refs "5").
+func (p *proc) resetPeak(t *testing.T) {
+	t.Helper()
+	path := fmt.Sprintf("/proc/%d/clear_refs", p.cmd.Process.Pid)
+	if err := os.WriteFile(path, []byte("5"), 0); err != nil {
+		t.Logf("reset peak RSS of %s: %v (the peak then covers the whole run)", p.name, err)
+	}
+}
+
+// memory reads VmHWM (peak RSS since start or the last reset) and VmRSS,
+// in bytes.
+func (p *proc) memory(t *testing.T) (peak, now int64) {
+	t.Helper()
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		t.Fatalf("read status of %s: %v", p.name, err)
+	}
+	for line := range strings.SplitSeq(string(raw), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		if err != nil {
+			continue
+		}
+		switch k {
+		case "VmHWM":
+			peak = kb * 1024
+		case "VmRSS":
+			now = kb * 1024
+		}
+	}
+	return peak, now
+}
+
+// startZebra applies the schema to dbURL and starts `zebra serve` with
+// every middleware on: auth, rate limit (its limit raised, not disabled),
+// access log at info, metrics, tracing (no exporter: the no-op path).
+func startZebra(t *testing.T, dbURL, redisURL, redisPrefix string) *proc {
+	t.Helper()
+	bin := binary(t)
+	base := append(os.Environ(), "APP_ENV=test", "DATABASE_URL="+dbURL, "DATABASE_CREATE=false")
+	apply := exec.Command(bin, "schema", "apply")
+	apply.Env = base
+	if out, err := apply.CombinedOutput(); err != nil {
+		t.Fatalf("zebra schema apply: %v\n%s", err, out)
+	}
+	addr := freeAddr(t)
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(base,
+		"LOG_LEVEL=info",
+		"HTTP_ADDR="+addr,
+		"METRICS_ADDR=",
+		"REDIS_URL="+redisURL,
+		"REDIS_PREFIX="+redisPrefix,
+		"OTEL_EXPORTER_OTLP_ENDPOINT=",
+		"RATE_LIMIT_ENABLED=true",
+		"RATE_LIMIT_DEFAULT=1000000000",
+		"ACCESS_TOKEN_TTL=1h",
+	)
+	cmd.Env = append(cmd.Env, strings.Fields(os.Getenv("BENCH_ZEBRA_ENV"))...)
+	return start(t, "zebra", cmd, addr, "/readyz")
+}
+
+// startBaseline re-executes the test binary as the baseline server.
+func startBaseline(t *testing.T, c baselineConfig) *proc {
+	t.Helper()
+	c.Addr = freeAddr(t)
+	raw, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(self)
+	cmd.Env = append(os.Environ(), baselineEnv+"="+string(raw))
+	// Any authenticated route answers 401 without a token: it is up.
+	return startProbe(t, "baseline", cmd, c.Addr)
+}
+
+// startProbe is start for a server without a readiness route: ready when
+// it answers anything on /v1/activities.
+func startProbe(t *testing.T, name string, cmd *exec.Cmd, addr string) *proc {
+	t.Helper()
+	logFile, err := os.CreateTemp("", "zebra-load-"+name+"-*.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{name: name, addr: addr, cmd: cmd, log: logFile.Name(), done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	began := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go func() { _ = cmd.Wait(); _ = logFile.Close(); close(p.done) }()
+	t.Cleanup(func() { p.stop(); _ = os.Remove(p.log) })
+	for deadline := began.Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		select {
+		case <-p.done:
+			out, _ := os.ReadFile(p.log)
+			t.Fatalf("%s exited: %s", name, out)
+		default:
+		}
+		if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			_ = conn.Close()
+			p.ready = time.Since(began)
+			return p
+		}
+	}
+	t.Fatalf("%s not listening after 60s", name)
+	return nil
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
