@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,7 +58,11 @@ func NewAPI(engine *gin.Engine, cfg APIConfig, routes ...Routes) huma.API {
 				Title:       Title,
 				Version:     Version,
 				Description: apiDescription,
+				Contact:     &huma.Contact{Name: "Zebra Labs"},
 			},
+			// Relative to the document's own URL: the server that serves
+			// /openapi.json serves the API, wherever it is deployed.
+			Servers: []*huma.Server{{URL: "/", Description: "This server."}},
 			Components: &huma.Components{
 				Schemas: huma.NewMapRegistry("#/components/schemas/", huma.DefaultSchemaNamer),
 				SecuritySchemes: map[string]*huma.SecurityScheme{
@@ -74,16 +80,18 @@ func NewAPI(engine *gin.Engine, cfg APIConfig, routes ...Routes) huma.API {
 		OpenAPIPath:   "",
 		DocsPath:      "",
 		SchemasPath:   "",
-		Formats:       huma.DefaultFormats,
+		Formats:       jsonFormats(),
 		DefaultFormat: "application/json",
 		Transformers:  []huma.Transformer{transformErrors},
 	}
 	api := humagin.New(engine, hc)
+	api.UseMiddleware(validationPanics(api))
 	oapi := api.OpenAPI()
 	errSchema := oapi.Components.Schemas.Schema(reflect.TypeOf(Error{}), true, "Error")
 	documentDetails(oapi.Components.Schemas)
-	oapi.OnAddOperation = append(oapi.OnAddOperation, func(_ *huma.OpenAPI, op *huma.Operation) {
+	oapi.OnAddOperation = append(oapi.OnAddOperation, func(oapi *huma.OpenAPI, op *huma.Operation) {
 		documentOperation(op, errSchema, cfg.BodyLimit)
+		declareTags(oapi, op)
 	})
 	for _, r := range routes {
 		r.Register(api)
@@ -242,7 +250,26 @@ func documentOperation(op *huma.Operation, errSchema *huma.Schema, bodyLimit int
 	} else {
 		op.Responses["default"].Description = "Any other error, in the same envelope."
 	}
+	for key, r := range op.Responses {
+		// An error an operation declared with a description only (e.g. a
+		// 429 with its own wording) still answers with the envelope.
+		if (key == "default" || key[0] == '4' || key[0] == '5') && len(r.Content) == 0 {
+			r.Content = errorResponse("", errSchema).Content
+		}
+	}
 	documentHeaders(op)
+}
+
+// declareTags lists op's tags in the document's top-level tags (sorted),
+// where OpenAPI tools look up a tag's existence and order.
+func declareTags(oapi *huma.OpenAPI, op *huma.Operation) {
+	for _, name := range op.Tags {
+		i := sort.Search(len(oapi.Tags), func(i int) bool { return oapi.Tags[i].Name >= name })
+		if i < len(oapi.Tags) && oapi.Tags[i].Name == name {
+			continue
+		}
+		oapi.Tags = slices.Insert(oapi.Tags, i, &huma.Tag{Name: name})
+	}
 }
 
 // usesSchema reports whether r's JSON body is schema (an envelope response
@@ -273,6 +300,15 @@ var (
 		Description: "`Bearer`, or `Bearer error=\"invalid_token\"` when a token was sent and rejected.",
 		Schema:      &huma.Schema{Type: "string"},
 	}
+	rateLimitPolicyHeader = &huma.Header{
+		Description: "The rate-limit policy that applied (draft-ietf-httpapi-ratelimit-headers), e.g. `\"default\";q=100;w=60`. " +
+			"Sent whenever the request went through the rate limiter (every route but the health probes, when limiting is on).",
+		Schema: &huma.Schema{Type: "string"},
+	}
+	rateLimitHeader = &huma.Header{
+		Description: "What is left of that policy's quota, e.g. `\"default\";r=42;t=17`. Sent with RateLimit-Policy.",
+		Schema:      &huma.Schema{Type: "string"},
+	}
 )
 
 // documentHeaders adds X-Request-Id to every response and the headers of
@@ -283,6 +319,8 @@ func documentHeaders(op *huma.Operation) {
 			r.Headers = map[string]*huma.Header{}
 		}
 		r.Headers["X-Request-Id"] = requestIDHeader
+		r.Headers["RateLimit-Policy"] = rateLimitPolicyHeader
+		r.Headers["RateLimit"] = rateLimitHeader
 		switch status {
 		case "401":
 			r.Headers["WWW-Authenticate"] = challengeHeader
