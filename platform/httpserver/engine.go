@@ -31,8 +31,9 @@ type EngineOptions struct {
 
 // NewEngine returns the gin engine with API.md's cross-cutting behaviour,
 // outermost first: panic recovery, request id, tracing, metrics and access
-// log, security headers, header size limit, concurrency limit, CORS, body limit, content type,
-// request deadline, authentication, rate limit; then the route.
+// log, security headers, header size limit, NUL/UTF-8 guard of the URL,
+// concurrency limit, CORS, body limit, content type, request deadline,
+// authentication, rate limit; then the route.
 //
 // Trailing slashes are not redirected and paths are not "fixed": a path
 // matches exactly or answers 404 (a redirect would turn a POST into a GET
@@ -68,6 +69,7 @@ func NewEngine(o EngineOptions) (*gin.Engine, error) {
 		observe(m, o.Logger),
 		securityHeaders(),
 		headerLimit(o.HTTP.MaxHeaderBytes),
+		textGuard(),
 		inFlightLimit(o.HTTP.MaxInFlight),
 		cors(o.HTTP.CORSOrigins),
 		bodyLimit(o.HTTP.BodyLimit),

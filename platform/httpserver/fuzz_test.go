@@ -131,6 +131,10 @@ func checkResponse(t *testing.T, method string, body []byte, rec *httptest.Respo
 		t.Fatalf("%s %q answered %d: %s", method, body, rec.Code, rec.Body.String())
 	}
 	if rec.Code < 400 {
+		var sent any
+		if !utf8.Valid(body) || (json.Unmarshal(body, &sent) == nil && containsNUL(sent)) {
+			t.Fatalf("%s %q with invalid UTF-8 or a NUL character answered %d", method, body, rec.Code)
+		}
 		if !json.Valid(rec.Body.Bytes()) {
 			t.Fatalf("%s %q answered %d with invalid JSON %q", method, body, rec.Code, rec.Body.String())
 		}
@@ -154,4 +158,24 @@ func checkResponse(t *testing.T, method string, body []byte, rec *httptest.Respo
 		env.RequestID != rec.Header().Get("X-Request-Id") {
 		t.Fatalf("%s %q answered %d with envelope %+v", method, body, rec.Code, env)
 	}
+}
+
+func containsNUL(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.ContainsRune(v, 0)
+	case []any:
+		for _, x := range v {
+			if containsNUL(x) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, x := range v {
+			if strings.ContainsRune(k, 0) || containsNUL(x) {
+				return true
+			}
+		}
+	}
+	return false
 }
