@@ -157,7 +157,10 @@ func testPaginationWalkWhileInserting(t *testing.T) {
 				return
 			default:
 			}
-			create(t, alice, map[string]any{"title": fmt.Sprintf("Concurrent %d", i)})
+			if r := call(t, alice, "POST", "/v1/activities", map[string]any{"title": fmt.Sprintf("Concurrent %d", i)}); r.status != http.StatusCreated {
+				t.Errorf("concurrent insert: %d %s", r.status, r.body)
+				return
+			}
 			time.Sleep(2 * time.Millisecond)
 		}
 	})
