@@ -7,6 +7,9 @@
 // down, reads go straight to the loader without an error (each Redis call
 // has a short deadline, and after a failure the cache stays out of the
 // way for a moment), and cache_requests_total{result="error"} counts it.
+// Invalidations Redis refused during an outage are remembered and applied
+// before the cache is used again, so a change committed during the outage
+// is not hidden by an old copy afterwards.
 package cache
 
 import (
@@ -14,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -49,7 +53,17 @@ type Cache[T any] struct {
 	opts      Options
 	requests  *prometheus.CounterVec
 	skipUntil atomic.Int64 // unix nanoseconds
+
+	// Invalidations Redis refused, retried before the next use of Redis so
+	// that this replica never reads back what it failed to invalidate.
+	mu       sync.Mutex
+	pending  map[string]int64
+	npending atomic.Int64
 }
+
+// maxPending bounds the invalidations remembered during an outage; past
+// it the oldest are forgotten and expire with their TTL.
+const maxPending = 10_000
 
 // New returns a cache of T values in rdb, counting requests on reg.
 // Several caches may share one registerer.
@@ -90,24 +104,71 @@ func (c *Cache[T]) Get(ctx context.Context, key string, load Loader[T]) (T, erro
 
 // Invalidate marks every cached copy of key older than version as gone.
 // Call it after the change that produced version has committed (e.g. in
-// database.AfterCommit). A failure is counted, not returned: the copy then
-// expires with its TTL.
+// database.AfterCommit). It never fails: when Redis is unreachable the
+// invalidation is remembered and applied before this cache next reads or
+// writes Redis (other replicas may serve the old copy until then, at most
+// for the TTL).
 func (c *Cache[T]) Invalidate(ctx context.Context, key string, version int64) {
-	if c.bypassed() {
-		return
+	if c.bypassed() || !c.flushPending(ctx) || !c.invalidate(ctx, key, version) {
+		c.remember(key, version)
 	}
+}
+
+func (c *Cache[T]) invalidate(ctx context.Context, key string, version int64) bool {
 	ctx, cancel := c.callContext(ctx)
 	defer cancel()
 	err := invalidateScript.Run(ctx, c.rdb, []string{c.key(key)}, version, c.opts.TTL.Milliseconds()).Err()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		c.fail()
+		return false
 	}
+	return true
+}
+
+// remember keeps an invalidation Redis could not take.
+func (c *Cache[T]) remember(key string, version int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pending == nil {
+		c.pending = map[string]int64{}
+	}
+	if len(c.pending) >= maxPending {
+		for k := range c.pending { // forget an arbitrary one; it expires with its TTL
+			delete(c.pending, k)
+			break
+		}
+	}
+	if version > c.pending[key] {
+		c.pending[key] = version
+	}
+	c.npending.Store(int64(len(c.pending)))
+}
+
+// flushPending applies the remembered invalidations and reports whether
+// none is left.
+func (c *Cache[T]) flushPending(ctx context.Context) bool {
+	if c.npending.Load() == 0 {
+		return true
+	}
+	c.mu.Lock()
+	pending := c.pending
+	c.pending = nil
+	c.npending.Store(0)
+	c.mu.Unlock()
+	ok := true
+	for key, version := range pending {
+		if !ok || !c.invalidate(ctx, key, version) {
+			ok = false
+			c.remember(key, version)
+		}
+	}
+	return ok
 }
 
 // lookup returns the cached value, counting a hit, a miss or an error.
 func (c *Cache[T]) lookup(ctx context.Context, key string) (T, bool) {
 	var zero T
-	if c.bypassed() {
+	if c.bypassed() || !c.flushPending(ctx) {
 		c.count("error")
 		return zero, false
 	}
@@ -135,7 +196,7 @@ func (c *Cache[T]) lookup(ctx context.Context, key string) (T, bool) {
 // store caches v at version unless a newer version (or its invalidation)
 // is already there.
 func (c *Cache[T]) store(ctx context.Context, key string, v T, version int64) {
-	if c.bypassed() {
+	if c.bypassed() || !c.flushPending(ctx) {
 		return
 	}
 	data, err := json.Marshal(v)

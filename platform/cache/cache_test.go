@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -180,5 +181,63 @@ func TestCachesShareTheRegisterer(t *testing.T) {
 		if _, err := cache.New[item](rdb, reg, cache.Options{Name: name}); err != nil {
 			t.Fatalf("cache %s: %v", name, err)
 		}
+	}
+}
+
+// outage is a go-redis hook that fails every command while down is set.
+type outage struct{ down atomic.Bool }
+
+func (o *outage) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (o *outage) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if o.down.Load() {
+			err := errors.New("simulated outage")
+			cmd.SetErr(err)
+			return err
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (o *outage) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// TestInvalidationLostInAnOutageIsAppliedAfterwards: a change committed
+// while Redis is down must not leave the old copy to be served once Redis
+// is back.
+func TestInvalidationLostInAnOutageIsAppliedAfterwards(t *testing.T) {
+	t.Parallel()
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", MaxRetries: -1})
+	defer rdb.Close()
+	o := &outage{}
+	rdb.AddHook(o)
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	prefix := "zebratest:" + hex.EncodeToString(b) + ":"
+	defer deleteKeys(rdb, prefix)
+	c, err := cache.New[item](rdb, prometheus.NewRegistry(), cache.Options{Name: "items", Prefix: prefix, Backoff: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &source{item: item{Name: "old", Version: 1}}
+	get(t, c, src) // cached at version 1
+
+	o.down.Store(true)
+	src.item = item{Name: "new", Version: 2}
+	c.Invalidate(context.Background(), "k", 2) // lost: Redis is down
+	if got := get(t, c, src); got.Name != "new" {
+		t.Fatalf("during the outage Get = %+v, want the source's", got)
+	}
+
+	o.down.Store(false)
+	time.Sleep(20 * time.Millisecond) // past the backoff
+	loads := src.loads
+	if got := get(t, c, src); got.Name != "new" || src.loads != loads+1 {
+		t.Fatalf("after the outage Get = %+v (%d loads): the old copy was served", got, src.loads-loads)
+	}
+	if got := get(t, c, src); got.Name != "new" || src.loads != loads+1 {
+		t.Fatalf("the new version is not cached again: %+v", got)
 	}
 }
