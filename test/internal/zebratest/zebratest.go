@@ -34,7 +34,7 @@ var (
 	buildOnce sync.Once
 	buildDir  string
 	buildBin  string
-	buildErr  error
+	errBuild  error
 )
 
 // Main runs the package's tests, then removes the binary Binary built.
@@ -56,8 +56,8 @@ func Binary(t testing.TB) string {
 		return bin
 	}
 	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "zebratest-")
-		if buildErr != nil {
+		buildDir, errBuild = os.MkdirTemp("", "zebratest-")
+		if errBuild != nil {
 			return
 		}
 		buildBin = filepath.Join(buildDir, "zebra")
@@ -67,11 +67,11 @@ func Binary(t testing.TB) string {
 			"-ldflags", "-X main.version="+Version, "-o", buildBin, "github.com/zebralabs/zebra/app")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./app: %w\n%s", err, out)
+			errBuild = fmt.Errorf("go build ./app: %w\n%s", err, out)
 		}
 	})
-	if buildErr != nil {
-		t.Fatalf("zebratest: %v", buildErr)
+	if errBuild != nil {
+		t.Fatalf("zebratest: %v", errBuild)
 	}
 	return buildBin
 }
