@@ -13,6 +13,8 @@ import (
 // user is an authenticated caller.
 type user struct {
 	id, email, token string
+	// base is the URL of the server the user belongs to.
+	base string
 }
 
 // response is a finished HTTP exchange.
@@ -57,6 +59,16 @@ func (r response) fields(t *testing.T) []string {
 // (sent as is) or nil; headers are name, value pairs.
 func call(t *testing.T, u *user, method, path string, body any, headers ...string) response {
 	t.Helper()
+	if u != nil {
+		return callBase(t, u.base, u, method, path, body, headers...)
+	}
+	base := srv.base
+	return callBase(t, base, u, method, path, body, headers...)
+}
+
+// callBase is call against the server at base.
+func callBase(t *testing.T, base string, u *user, method, path string, body any, headers ...string) response {
+	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -69,7 +81,7 @@ func call(t *testing.T, u *user, method, path string, body any, headers ...strin
 		}
 		rd = bytes.NewReader(j)
 	}
-	req, err := http.NewRequest(method, srv.base+path, rd)
+	req, err := http.NewRequest(method, base+path, rd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,15 +119,26 @@ const password = "correct horse battery staple"
 // newMember signs up and logs in a fresh member through identity's routes.
 func newMember(t *testing.T) *user {
 	t.Helper()
+	return newMemberOn(t, srv.base)
+}
+
+// newMemberOn is newMember on the server at base.
+func newMemberOn(t *testing.T, base string) *user {
+	t.Helper()
 	email := "member-" + random() + "@e2e.test"
-	expect(t, call(t, nil, "POST", "/v1/auth/signup", map[string]any{"email": email, "password": password}), http.StatusCreated)
-	return login(t, email)
+	expect(t, callBase(t, base, nil, "POST", "/v1/auth/signup", map[string]any{"email": email, "password": password}), http.StatusCreated)
+	return loginOn(t, base, email)
 }
 
 func login(t *testing.T, email string) *user {
 	t.Helper()
-	r := expect(t, call(t, nil, "POST", "/v1/auth/login", map[string]any{"email": email, "password": password}), http.StatusOK)
-	u := &user{email: email, token: r.json(t)["accessToken"].(string)}
+	return loginOn(t, srv.base, email)
+}
+
+func loginOn(t *testing.T, base, email string) *user {
+	t.Helper()
+	r := expect(t, callBase(t, base, nil, "POST", "/v1/auth/login", map[string]any{"email": email, "password": password}), http.StatusOK)
+	u := &user{email: email, token: r.json(t)["accessToken"].(string), base: base}
 	u.id = expect(t, call(t, u, "GET", "/v1/me", nil), http.StatusOK).json(t)["id"].(string)
 	return u
 }
