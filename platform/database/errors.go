@@ -27,6 +27,10 @@ func Translate(err error) error {
 		switch {
 		case pgErr.Code == "57014": // query_canceled, e.g. statement_timeout
 			return apperr.Timeout(err)
+		case pgErr.Code == "22021", pgErr.Code == "22P05": // a NUL or bytes that are not UTF-8 in a value
+			// The HTTP layer refuses such text; this is the backstop for
+			// any path that still reaches the database with it.
+			return apperr.Wrap(apperr.CodeBadRequest, "the request contains characters that cannot be stored", err)
 		case pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", // shutdown, cannot connect now
 			len(pgErr.Code) == 5 && pgErr.Code[:2] == "08": // connection exception
 			return apperr.Unavailable(err)

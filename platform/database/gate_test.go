@@ -136,3 +136,12 @@ func TestSlowStatementTimesOutAndFreesItsConnection(t *testing.T) {
 	require.NoError(t, db.Raw("SELECT 1").Scan(&n).Error)
 	assert.Equal(t, 1, n)
 }
+
+// TestUnstorableTextIsABadRequest: a NUL character that reaches Postgres
+// (22021) is the client's bad input, not a 500.
+func TestUnstorableTextIsABadRequest(t *testing.T) {
+	t.Parallel()
+	db := open(t, testConfig(t, dbtest.EmptyURL(t)))
+	err := database.Translate(db.Exec("SELECT ?::text", "a\x00b").Error)
+	assert.Equal(t, apperr.CodeBadRequest, apperr.CodeOf(err), "%v", err)
+}
