@@ -34,11 +34,6 @@ func NewListActivitiesHandler(read ReadModel, cursors *pagination.Codec) ListAct
 	return ListActivitiesHandler{read: read, cursors: cursors}
 }
 
-// cursorPosition is what a cursor of this list holds: the last id shown.
-type cursorPosition struct {
-	ID uuid.UUID `json:"id"`
-}
-
 // Handle returns the page. Members only ever see their own activities:
 // asking for another owner's gives an empty page, not an error, so the
 // answer says nothing about whether that user has any.
@@ -64,20 +59,14 @@ func (h ListActivitiesHandler) Handle(ctx context.Context, q ListActivities) (pa
 		f.OwnerID = &p.UserID
 	}
 	list := listName(p, f)
-	if q.Cursor != "" {
-		var pos cursorPosition
-		if err := h.cursors.Decode(list, q.Cursor, &pos); err != nil {
-			return pagination.Page[Activity]{}, err
-		}
-		f.Before = &pos.ID
+	if f.Before, err = h.cursors.AfterID(list, q.Cursor); err != nil {
+		return pagination.Page[Activity]{}, err
 	}
 	rows, err := h.read.Activities(ctx, f)
 	if err != nil {
 		return pagination.Page[Activity]{}, fmt.Errorf("list activities: %w", err)
 	}
-	return pagination.Build(h.cursors, list, rows, limit, func(v Activity) any {
-		return cursorPosition{ID: v.ID}
-	}), nil
+	return pagination.ByID(h.cursors, list, rows, limit, func(v Activity) uuid.UUID { return v.ID }), nil
 }
 
 // listName binds a cursor to the caller and every filter that shapes the
@@ -87,5 +76,5 @@ func listName(p auth.Principal, f Filter) string {
 	if f.OwnerID != nil {
 		owner = f.OwnerID.String()
 	}
-	return fmt.Sprintf("activities?caller=%s&owner=%s&status=%s", p.UserID, owner, f.Status)
+	return pagination.Name("activities", "caller", p.UserID.String(), "owner", owner, "status", f.Status)
 }
