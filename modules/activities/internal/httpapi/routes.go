@@ -44,7 +44,13 @@ func (r *Routes) Register(api huma.API) {
 		Summary: "Get an activity", Security: httpserver.BearerAuth(),
 		Description: "Answers `404` when the activity does not exist, was deleted, or belongs to another user " +
 			"and the caller is not an admin. With a matching `If-None-Match`, answers `304` without a body.",
-		Responses: map[string]*huma.Response{"304": {Description: "Not Modified: `If-None-Match` matches the current `ETag`."}},
+		Responses: map[string]*huma.Response{"304": {
+			Description: "Not Modified: `If-None-Match` matches the current `ETag`.",
+			Headers: map[string]*huma.Header{"ETag": {
+				Description: "The current version, quoted (RFC 9110 sends it on a 304 too).",
+				Schema:      &huma.Schema{Type: "string"},
+			}},
+		}},
 	}, r.get)
 	huma.Register(api, huma.Operation{
 		OperationID: "list-activities", Method: http.MethodGet, Path: "/v1/activities", Tags: []string{tag},

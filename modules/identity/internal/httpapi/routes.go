@@ -78,7 +78,10 @@ func (r *Routes) registerAuth(api huma.API) {
 			"wrong password get the same `401`. Repeated failures lock the account and the client IP for a " +
 			"while: `429` with `Retry-After`. No authentication. Not idempotent-replayable: responses carry secrets " +
 			"and are never stored.",
-		Responses: map[string]*huma.Response{"429": {Description: "Too many failed logins; see Retry-After."}},
+		Responses: map[string]*huma.Response{
+			"401": {Description: "`unauthorized`: wrong email or password (the same answer for both), or a deactivated account."},
+			"429": {Description: "Too many failed logins; see Retry-After."},
+		},
 	}, r.login)
 	huma.Register(api, huma.Operation{
 		OperationID: "refresh-tokens", Method: http.MethodPost, Path: "/v1/auth/refresh", Tags: []string{tagAuth},
@@ -86,6 +89,9 @@ func (r *Routes) registerAuth(api huma.API) {
 		Description: "Exchanges a refresh token for a new pair; the presented token is spent. Presenting a spent " +
 			"refresh token revokes its whole family (every token descended from that login) and answers `401`. " +
 			"No authentication.",
+		Responses: map[string]*huma.Response{
+			"401": {Description: "`unauthorized`: the refresh token is unknown, expired, revoked or already spent."},
+		},
 	}, r.refresh)
 	huma.Register(api, huma.Operation{
 		OperationID: "log-out", Method: http.MethodPost, Path: "/v1/auth/logout", Tags: []string{tagAuth},
