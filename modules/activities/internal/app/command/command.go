@@ -13,6 +13,7 @@ import (
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/auth"
+	"github.com/zebralabs/zebra/platform/id"
 	"github.com/zebralabs/zebra/platform/outbox"
 )
 
@@ -30,7 +31,7 @@ type Deps struct {
 	Outbox     outbox.Publisher
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
-	// NewID returns a fresh time-ordered id; nil means uuid.NewV7.
+	// NewID returns a fresh time-ordered id; nil means id.New (UUIDv7).
 	NewID func() uuid.UUID
 }
 
@@ -47,7 +48,7 @@ func (d Deps) newID() uuid.UUID {
 	if d.NewID != nil {
 		return d.NewID()
 	}
-	return uuid.Must(uuid.NewV7())
+	return id.New()
 }
 
 // visible reports whether p may see and change a: its owner, or anyone who
