@@ -7,16 +7,17 @@
 #   make bench BENCH_DURATION=5s       shorter
 #   make bench BENCH_ONLY=create       one scenario
 #   make bench BENCH_ENFORCE=1         fail when a target is missed
-#   make bench BENCH_ZEBRA_ENV='DEBUG_PPROF_ADDR=127.0.0.1:6060'   profile zebra under load
+#   make bench BENCH_PROFILE_DIR=/tmp/prof   CPU and alloc profiles of zebra per scenario
 
 BENCH_DURATION ?= 15s
 BENCH_WARMUP   ?= 5s
+BENCH_ROUNDS   ?= 3
 BENCH_OUT      ?=
 
 .PHONY: bench
 
 bench: ## Load benchmark: zebra vs a bare baseline, req/s, p50/p99, errors, peak RSS, start-to-ready (~4 min)
 	@uptime
-	cd test && BENCH_DURATION=$(BENCH_DURATION) BENCH_WARMUP=$(BENCH_WARMUP) BENCH_OUT=$(BENCH_OUT) \
-		BENCH_ONLY='$(BENCH_ONLY)' BENCH_ENFORCE='$(BENCH_ENFORCE)' BENCH_ZEBRA_ENV='$(BENCH_ZEBRA_ENV)' \
+	cd test && BENCH_DURATION=$(BENCH_DURATION) BENCH_WARMUP=$(BENCH_WARMUP) BENCH_OUT=$(BENCH_OUT) BENCH_ROUNDS=$(BENCH_ROUNDS) \
+		BENCH_ONLY='$(BENCH_ONLY)' BENCH_ENFORCE='$(BENCH_ENFORCE)' BENCH_PROFILE_DIR='$(BENCH_PROFILE_DIR)' BENCH_ZEBRA_ENV='$(BENCH_ZEBRA_ENV)' \
 		go test -count=1 -run '^TestBench$$' -timeout 30m -v ./load/

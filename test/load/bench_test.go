@@ -16,12 +16,14 @@ import (
 // Settings, from the environment. The defaults are the smoke run of
 // `make test`; `make bench` sets the real ones.
 const (
-	envDuration = "BENCH_DURATION" // per scenario, after the warm-up (smoke: 1s)
-	envWarmup   = "BENCH_WARMUP"   // per scenario, discarded (smoke: 300ms)
-	envRows     = "BENCH_ROWS"     // activities seeded (100000)
-	envEnforce  = "BENCH_ENFORCE"  // "1": a missed target fails the test
-	envOut      = "BENCH_OUT"      // a file to append the report to
-	envOnly     = "BENCH_ONLY"     // a substring: run only matching scenarios
+	envDuration = "BENCH_DURATION"    // per scenario, after the warm-up (smoke: 1s)
+	envWarmup   = "BENCH_WARMUP"      // per scenario, discarded (smoke: 300ms)
+	envRows     = "BENCH_ROWS"        // activities seeded (100000)
+	envEnforce  = "BENCH_ENFORCE"     // "1": a missed target fails the test
+	envOut      = "BENCH_OUT"         // a file to append the report to
+	envOnly     = "BENCH_ONLY"        // a substring: run only matching scenarios
+	envProfile  = "BENCH_PROFILE_DIR" // a directory: CPU and alloc profiles of zebra per scenario
+	envRounds   = "BENCH_ROUNDS"      // slices each scenario's duration is cut into (smoke: 1)
 )
 
 // deepPages is how many pages the deep-page scenario walks first.
@@ -41,7 +43,12 @@ const (
 func TestBench(t *testing.T) {
 	duration := envDurationOr(t, envDuration, time.Second)
 	warmup := envDurationOr(t, envWarmup, 300*time.Millisecond)
-	rows := 100_000
+	rows, rounds := 100_000, 1
+	if v := os.Getenv(envRounds); v != "" {
+		if _, err := fmt.Sscan(v, &rounds); err != nil || rounds < 1 {
+			t.Fatalf("%s=%q: want a number >= 1", envRounds, v)
+		}
+	}
 	if v := os.Getenv(envRows); v != "" {
 		if _, err := fmt.Sscan(v, &rows); err != nil || rows < (deepPages+2)*20 {
 			t.Fatalf("%s=%q: want a number >= %d", envRows, v, (deepPages+2)*20)
@@ -70,16 +77,36 @@ func TestBench(t *testing.T) {
 	}
 
 	load1, _ := loadAverage()
-	fmt.Fprintf(os.Stdout, "\nzebra load benchmark: %d activities, %d connections, %s per scenario after %s warm-up; load average %s at start\n",
-		rows, concurrency, duration, warmup, load1)
+	fmt.Fprintf(os.Stdout, "\nzebra load benchmark: %d activities, %d connections, %s per scenario (in %d rounds alternating zebra and baseline) after %s warm-up; load average %s at start\n",
+		rows, concurrency, duration, rounds, warmup, load1)
+	// Every scenario warms up on both targets, then the measured time is
+	// cut into rounds, each running every scenario on zebra then on the
+	// baseline: a burst of load from elsewhere on the machine then hits
+	// both sides and every scenario alike instead of skewing one figure.
+	selected := func(sc scenario) bool {
+		only := os.Getenv(envOnly)
+		return only == "" || strings.Contains(sc.name, only)
+	}
 	results := make([][2]outcome, len(scenarios))
-	for i, sc := range scenarios {
-		if only := os.Getenv(envOnly); only != "" && !strings.Contains(sc.name, only) {
-			continue
+	for _, sc := range scenarios {
+		for _, tg := range targets {
+			if selected(sc) && warmup > 0 {
+				run(tg, sc, warmup, &outcome{})
+			}
 		}
-		for j, tg := range targets {
-			results[i][j] = attack(t, tg, sc, warmup, duration)
+	}
+	for range rounds {
+		for i, sc := range scenarios {
+			for j, tg := range targets {
+				if selected(sc) {
+					attack(t, tg, sc, duration/time.Duration(rounds), &results[i][j])
+				}
+			}
 		}
+	}
+	for i := range results {
+		results[i][0].finish()
+		results[i][1].finish()
 	}
 	load2, _ := loadAverage()
 	peak, rss := zebra.memory(t)

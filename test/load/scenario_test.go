@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -23,7 +24,8 @@ type target struct {
 	p      *proc
 	token  string
 	client *http.Client
-	// ids are the seeded activities get-by-id picks from.
+	// ids are the seeded activities get-by-id picks from; hot is the
+	// working set of the cached scenario (its first hotSet ids).
 	ids []string
 	// deep is the URL of the page 1,000 pages deep.
 	deep string
@@ -104,27 +106,36 @@ func (tg *target) header() http.Header {
 type scenario struct {
 	name     string
 	targeter func(tg *target) vegeta.Targeter
+	// informative scenarios are reported but have no target.
+	informative bool
 }
+
+// hotSet is the working set of "get by id": 10 % of the seeded
+// activities, drawn uniformly, so zebra's read cache holds most of them
+// after the warm-up. "get by id, cold" draws from every activity, so most
+// reads miss the cache (informative; no target).
+const hotSet = 10_000
 
 var scenarios = []scenario{
 	{"get by id", func(tg *target) vegeta.Targeter {
+		n := min(hotSet, len(tg.ids))
 		return func(t *vegeta.Target) error {
-			t.Method, t.URL, t.Header = http.MethodGet, tg.p.url("/v1/activities/"+tg.ids[rand.IntN(len(tg.ids))]), tg.header()
+			t.Method, t.URL, t.Header = http.MethodGet, tg.p.url("/v1/activities/"+tg.ids[rand.IntN(n)]), tg.header()
 			return nil
 		}
-	}},
+	}, false},
 	{"list first page", func(tg *target) vegeta.Targeter {
 		return func(t *vegeta.Target) error {
 			t.Method, t.URL, t.Header = http.MethodGet, tg.p.url("/v1/activities"), tg.header()
 			return nil
 		}
-	}},
+	}, false},
 	{"list page 1,000 deep", func(tg *target) vegeta.Targeter {
 		return func(t *vegeta.Target) error {
 			t.Method, t.URL, t.Header = http.MethodGet, tg.deep, tg.header()
 			return nil
 		}
-	}},
+	}, false},
 	{"create (Idempotency-Key)", func(tg *target) vegeta.Targeter {
 		return func(t *vegeta.Target) error {
 			n := tg.seq.Add(1)
@@ -135,7 +146,7 @@ var scenarios = []scenario{
 			t.Body = fmt.Appendf(nil, `{"title":"Created by the benchmark %d","description":"load test"}`, n)
 			return nil
 		}
-	}},
+	}, false},
 	{"patch (If-Match)", func(tg *target) vegeta.Targeter {
 		return func(t *vegeta.Target) error {
 			item := <-tg.patches
@@ -146,7 +157,13 @@ var scenarios = []scenario{
 			t.Body = fmt.Appendf(nil, `{"title":"Patched by the benchmark %d"}`, tg.seq.Add(1))
 			return nil
 		}
-	}},
+	}, false},
+	{"get by id, cold", func(tg *target) vegeta.Targeter {
+		return func(t *vegeta.Target) error {
+			t.Method, t.URL, t.Header = http.MethodGet, tg.p.url("/v1/activities/"+tg.ids[rand.IntN(len(tg.ids))]), tg.header()
+			return nil
+		}
+	}, true},
 }
 
 // walkDeep follows nextCursor for depth pages and returns the URL of the
@@ -168,45 +185,64 @@ func walkDeep(t *testing.T, tg *target, depth int) string {
 	return url
 }
 
-// outcome is what one attack measured.
+// outcome is what the attacks of one scenario on one target measured.
 type outcome struct {
-	requests uint64
-	errors   int
-	rps      float64
-	p50, p99 time.Duration
-	peakRSS  int64
-	samples  []string // a few distinct errors
+	requests  uint64
+	errors    int
+	wall      time.Duration // summed over the rounds
+	latencies []time.Duration
+	rps       float64
+	p50, p99  time.Duration
+	peakRSS   int64
+	samples   []string // a few distinct errors
 }
 
-// attack runs sc against tg for warm-up (discarded) then duration, with
-// concurrency workers over as many connections.
-func attack(t *testing.T, tg *target, sc scenario, warmup, duration time.Duration) outcome {
+// attack runs sc against tg for d, adding to o; the peak RSS is the
+// highest over the rounds.
+func attack(t *testing.T, tg *target, sc scenario, d time.Duration, o *outcome) {
 	t.Helper()
-	if warmup > 0 {
-		run(tg, sc, warmup)
-	}
 	tg.p.resetPeak(t)
-	o := run(tg, sc, duration)
-	o.peakRSS, _ = tg.p.memory(t)
-	return o
+	profiled := profile(t, tg.p, sc.name, d)
+	run(tg, sc, d, o)
+	profiled()
+	peak, _ := tg.p.memory(t)
+	o.peakRSS = max(o.peakRSS, peak)
 }
 
-func run(tg *target, sc scenario, d time.Duration) outcome {
+// run is one attack at concurrency workers over as many connections.
+// Latencies are kept whole (a few hundred thousand at most), so the
+// quantiles are exact.
+func run(tg *target, sc scenario, d time.Duration, o *outcome) {
 	a := vegeta.NewAttacker(vegeta.Client(tg.client), vegeta.Workers(concurrency), vegeta.MaxWorkers(concurrency), vegeta.MaxBody(0))
-	var m vegeta.Metrics
-	var o outcome
-	seen := map[string]bool{}
+	began := time.Now()
 	for r := range a.Attack(sc.targeter(tg), vegeta.Rate{Freq: 0}, d, sc.name) {
-		m.Add(r)
+		o.requests++
 		if r.Error != "" || r.Code >= 400 {
 			o.errors++
-			if msg := fmt.Sprintf("%d %s", r.Code, r.Error); !seen[msg] && len(seen) < 5 {
-				seen[msg] = true
+			if msg := fmt.Sprintf("%d %s", r.Code, r.Error); len(o.samples) < 5 && !slices.Contains(o.samples, msg) {
 				o.samples = append(o.samples, msg)
 			}
+			continue
 		}
+		o.latencies = append(o.latencies, r.Latency)
 	}
-	m.Close()
-	o.requests, o.rps, o.p50, o.p99 = m.Requests, m.Throughput, m.Latencies.P50, m.Latencies.P99
-	return o
+	o.wall += time.Since(began)
+}
+
+// finish computes requests/s (successful ones over the time spent) and
+// the quantiles.
+func (o *outcome) finish() {
+	if o.wall > 0 {
+		o.rps = float64(len(o.latencies)) / o.wall.Seconds()
+	}
+	slices.Sort(o.latencies)
+	o.p50, o.p99 = quantile(o.latencies, 0.50), quantile(o.latencies, 0.99)
+	o.latencies = nil
+}
+
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(int(q*float64(len(sorted))), len(sorted)-1)]
 }

@@ -64,6 +64,7 @@ type proc struct {
 	log   string
 	done  chan struct{}
 	ready time.Duration // from exec to the first successful readiness probe
+	pprof string        // DEBUG_PPROF_ADDR, when profiling
 }
 
 // start runs cmd with its output in a log file and waits until probe
@@ -195,8 +196,15 @@ func startZebra(t *testing.T, dbURL, redisURL, redisPrefix string) *proc {
 		"RATE_LIMIT_DEFAULT=1000000000",
 		"ACCESS_TOKEN_TTL=1h",
 	)
+	var pprofAddr string
+	if os.Getenv(envProfile) != "" {
+		pprofAddr = freeAddr(t)
+		cmd.Env = append(cmd.Env, "DEBUG_PPROF_ADDR="+pprofAddr)
+	}
 	cmd.Env = append(cmd.Env, strings.Fields(os.Getenv("BENCH_ZEBRA_ENV"))...)
-	return start(t, "zebra", cmd, addr, "/readyz")
+	p := start(t, "zebra", cmd, addr, "/readyz")
+	p.pprof = pprofAddr
+	return p
 }
 
 // startBaseline re-executes the test binary as the baseline server.
