@@ -27,8 +27,12 @@ type Config struct {
 
 // HTTP configures the server and its per-request behaviour.
 type HTTP struct {
-	Addr              string        `env:"HTTP_ADDR" envDefault:":8080"`
-	MetricsAddr       string        `env:"METRICS_ADDR"` // empty: /metrics on HTTP_ADDR
+	Addr        string `env:"HTTP_ADDR" envDefault:":8080"`
+	MetricsAddr string `env:"METRICS_ADDR"` // empty: /metrics on HTTP_ADDR
+	// PprofAddr serves net/http/pprof on this separate address, for
+	// profiling under load; empty (the default) serves no profiles at all.
+	// Bind it to localhost or an internal interface only.
+	PprofAddr         string        `env:"DEBUG_PPROF_ADDR"`
 	ReadHeaderTimeout time.Duration `env:"HTTP_READ_HEADER_TIMEOUT" envDefault:"5s"`
 	ReadTimeout       time.Duration `env:"HTTP_READ_TIMEOUT" envDefault:"15s"`
 	WriteTimeout      time.Duration `env:"HTTP_WRITE_TIMEOUT" envDefault:"30s"`

@@ -86,6 +86,9 @@ func (h HTTP) validate(ps *problems) {
 	if h.MetricsAddr != "" {
 		listenAddr(ps, "METRICS_ADDR", h.MetricsAddr)
 	}
+	if h.PprofAddr != "" {
+		listenAddr(ps, "DEBUG_PPROF_ADDR", h.PprofAddr)
+	}
 	positive(ps, "HTTP_READ_HEADER_TIMEOUT", h.ReadHeaderTimeout)
 	positive(ps, "HTTP_READ_TIMEOUT", h.ReadTimeout)
 	positive(ps, "HTTP_WRITE_TIMEOUT", h.WriteTimeout)

@@ -24,6 +24,7 @@ import (
 var Module = fx.Module("httpserver",
 	fx.Provide(newEngine, newAPI, newServer),
 	fx.Invoke(func(*http.Server) {}),
+	fx.Invoke(servePprof),
 )
 
 type engineParams struct {
