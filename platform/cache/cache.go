@@ -62,7 +62,7 @@ type Cache[T any] struct {
 }
 
 // maxPending bounds the invalidations remembered during an outage; past
-// it the oldest are forgotten and expire with their TTL.
+// it an arbitrary one is forgotten, and its copy expires with the TTL.
 const maxPending = 10_000
 
 // New returns a cache of T values in rdb, counting requests on reg.
