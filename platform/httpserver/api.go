@@ -305,6 +305,11 @@ var (
 			"Sent whenever the request went through the rate limiter (every route but the health probes, when limiting is on).",
 		Schema: &huma.Schema{Type: "string"},
 	}
+	replayedHeader = &huma.Header{
+		Description: "`true` when this response is the replay of a recorded one: the first outcome of a request " +
+			"with the same `Idempotency-Key`, whatever its status (5xx and 429 excepted, which are never recorded).",
+		Schema: &huma.Schema{Type: "string", Enum: []any{"true"}},
+	}
 	rateLimitHeader = &huma.Header{
 		Description: "What is left of that policy's quota, e.g. `\"default\";r=42;t=17`. Sent with RateLimit-Policy.",
 		Schema:      &huma.Schema{Type: "string"},
@@ -314,6 +319,7 @@ var (
 // documentHeaders adds X-Request-Id to every response and the headers of
 // API.md to the errors that send them.
 func documentHeaders(op *huma.Operation) {
+	replayable := hasHeader("Idempotency-Key")(op)
 	for status, r := range op.Responses {
 		if r.Headers == nil {
 			r.Headers = map[string]*huma.Header{}
@@ -321,6 +327,9 @@ func documentHeaders(op *huma.Operation) {
 		r.Headers["X-Request-Id"] = requestIDHeader
 		r.Headers["RateLimit-Policy"] = rateLimitPolicyHeader
 		r.Headers["RateLimit"] = rateLimitHeader
+		if replayable && status != "429" && status[0] != '5' && r.Headers["Idempotent-Replayed"] == nil {
+			r.Headers["Idempotent-Replayed"] = replayedHeader
+		}
 		switch status {
 		case "401":
 			r.Headers["WWW-Authenticate"] = challengeHeader
