@@ -2,7 +2,10 @@ package database
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"io"
 	"net"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -42,7 +45,7 @@ func Translate(err error) error {
 	}
 	var connErr *pgconn.ConnectError
 	var netErr net.Error
-	if errors.As(err, &connErr) || errors.As(err, &netErr) || pgconn.SafeToRetry(err) {
+	if errors.As(err, &connErr) || errors.As(err, &netErr) || pgconn.SafeToRetry(err) || lostConnection(err) {
 		return apperr.Unavailable(err)
 	}
 	return err
@@ -56,4 +59,12 @@ func IsUniqueViolation(err error, constraint ...string) bool {
 		return false
 	}
 	return len(constraint) == 0 || pgErr.ConstraintName == constraint[0]
+}
+
+// lostConnection reports an error of a connection that broke mid-way (the
+// server or the link went away while a statement was in flight): EOF
+// without a network error, a closed or bad connection.
+func lostConnection(err error) bool {
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone)
 }

@@ -2,11 +2,16 @@ package database_test
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"fmt"
+	"io"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -144,4 +149,14 @@ func TestUnstorableTextIsABadRequest(t *testing.T) {
 	db := open(t, testConfig(t, dbtest.EmptyURL(t)))
 	err := database.Translate(db.Exec("SELECT ?::text", "a\x00b").Error)
 	assert.Equal(t, apperr.CodeBadRequest, apperr.CodeOf(err), "%v", err)
+}
+
+// TestLostConnectionsAreUnavailable: a connection that breaks mid-way
+// (reset, EOF) is a dependency failure, 503, not a 500.
+func TestLostConnectionsAreUnavailable(t *testing.T) {
+	t.Parallel()
+	for _, err := range []error{io.ErrUnexpectedEOF, io.EOF, pgconn.ErrConnClosed, driver.ErrBadConn, sql.ErrConnDone} {
+		got := database.Translate(fmt.Errorf("insert row: %w", err))
+		assert.Equal(t, apperr.CodeUnavailable, apperr.CodeOf(got), "%v", err)
+	}
 }
