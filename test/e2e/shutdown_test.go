@@ -19,7 +19,7 @@ import (
 // completes (after the listener has closed), and the process exits 0.
 func TestSIGTERM_DrainsARequestInFlight(t *testing.T) {
 	t.Parallel()
-	const delay = 2 * time.Second
+	const delay = 3 * time.Second
 	srv := zebratest.Start(t, zebratest.WithEnv(
 		fmt.Sprintf("SHUTDOWN_DELAY=%s", delay),
 		"SHUTDOWN_TIMEOUT=15s",
@@ -38,7 +38,7 @@ func TestSIGTERM_DrainsARequestInFlight(t *testing.T) {
 
 	srv.Signal(t, syscall.SIGTERM)
 	sigterm := time.Now()
-	waitFor(t, 1500*time.Millisecond, "readiness to answer 503 shutting_down", func() bool {
+	waitFor(t, 2500*time.Millisecond, "readiness to answer 503 shutting_down", func() bool {
 		r, err := client.Get(srv.URL("/readyz"))
 		if err != nil {
 			return false
