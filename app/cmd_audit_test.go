@@ -59,7 +59,7 @@ func TestAuditVerify(t *testing.T) {
 
 	var victim string
 	err := db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Raw("SELECT id::text FROM audit.events WHERE seq = 2").Scan(&victim).Error; err != nil {
+		if err := tx.Raw("SELECT event_id::text FROM audit.chain WHERE seq = 2").Scan(&victim).Error; err != nil {
 			return err
 		}
 		if err := tx.Exec("ALTER TABLE audit.events DISABLE TRIGGER USER").Error; err != nil {

@@ -13,7 +13,7 @@ ON CONFLICT (id) DO NOTHING;
 CREATE OR REPLACE FUNCTION audit.refuse_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  RAISE EXCEPTION 'audit.events is append-only: % is not allowed', TG_OP
+  RAISE EXCEPTION 'audit.% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP
     USING ERRCODE = 'insufficient_privilege',
           HINT = 'audit events are never changed or removed; record a new event instead';
 END;
@@ -25,6 +25,15 @@ CREATE OR REPLACE TRIGGER events_append_only
 
 CREATE OR REPLACE TRIGGER events_no_truncate
   BEFORE TRUNCATE ON audit.events
+  FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_change();
+
+-- The chain is append-only in the same way.
+CREATE OR REPLACE TRIGGER chain_append_only
+  BEFORE UPDATE OR DELETE ON audit.chain
+  FOR EACH ROW EXECUTE FUNCTION audit.refuse_change();
+
+CREATE OR REPLACE TRIGGER chain_no_truncate
+  BEFORE TRUNCATE ON audit.chain
   FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_change();
 
 -- The chain head only moves forward, and is never removed.
@@ -51,7 +60,9 @@ CREATE OR REPLACE TRIGGER chain_head_no_truncate
 -- DELETE or TRUNCATE through PUBLIC. In production the service's role
 -- should not own the tables; grant it exactly this (see docs/audit.md):
 --   GRANT USAGE ON SCHEMA audit TO zebra_app;
---   GRANT SELECT, INSERT ON audit.events TO zebra_app;
+--   GRANT SELECT, INSERT ON audit.events, audit.chain TO zebra_app;
+--   GRANT SELECT, INSERT, DELETE ON audit.unchained TO zebra_app;
 --   GRANT SELECT, UPDATE ON audit.chain_head TO zebra_app;
 REVOKE UPDATE, DELETE, TRUNCATE ON audit.events FROM PUBLIC;
+REVOKE UPDATE, DELETE, TRUNCATE ON audit.chain FROM PUBLIC;
 REVOKE DELETE, TRUNCATE ON audit.chain_head FROM PUBLIC;

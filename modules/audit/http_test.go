@@ -203,7 +203,7 @@ func TestVerifyReportsTheFirstBrokenEvent(t *testing.T) {
 	assert.Equal(t, map[string]any{"ok": true, "checked": 3.0}, body)
 
 	var victim string
-	require.NoError(t, s.db.Raw("SELECT id::text FROM audit.events WHERE seq = 2").Scan(&victim).Error)
+	require.NoError(t, s.db.Raw("SELECT event_id::text FROM audit.chain WHERE seq = 2").Scan(&victim).Error)
 	require.NoError(t, s.db.Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec("ALTER TABLE audit.events DISABLE TRIGGER USER").Error; err != nil {
 			return err

@@ -11,6 +11,7 @@ import (
 	"github.com/zebralabs/zebra/modules/audit/internal/httpapi"
 	"github.com/zebralabs/zebra/modules/audit/internal/postgres"
 	"github.com/zebralabs/zebra/platform/auditlog"
+	"github.com/zebralabs/zebra/platform/background"
 	"github.com/zebralabs/zebra/platform/config"
 	"github.com/zebralabs/zebra/platform/database"
 	"github.com/zebralabs/zebra/platform/httpserver"
@@ -20,12 +21,14 @@ import (
 
 // Module wires the audit context: its schema, its routes, the
 // auditlog.Recorder every other context records through (provided as the
-// platform port, so they never import this module) and the Chain facade.
+// platform port, so they never import this module), the chainer job that
+// links recorded events into the hash chain, and the Chain facade.
 // The application and its adapters are private.
 var Module = fx.Module("audit",
 	fx.Provide(migrate.AsSource(postgres.Source)),
 	fx.Provide(fx.Private, postgres.NewStore, newApplication),
 	fx.Provide(
+		background.AsJob(postgres.NewChainer),
 		fx.Annotate(newRecorder, fx.As(new(auditlog.Recorder))),
 		func(a app.Application) Chain { return chain{app: a} },
 		httpserver.AsRoutes(httpapi.NewRoutes),

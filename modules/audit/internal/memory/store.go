@@ -7,6 +7,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -30,7 +31,9 @@ var (
 // New returns an empty store.
 func New() *Store { return &Store{head: event.Start()} }
 
-// Append chains and stores events under the store's lock.
+// Append chains and stores events under the store's lock (the Postgres
+// store queues them for its chainer instead; Link makes the difference
+// invisible to the contract).
 func (s *Store) Append(_ context.Context, events ...*event.Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -69,6 +72,13 @@ func (s *Store) Head(context.Context) (event.Link, error) {
 	defer s.mu.Unlock()
 	return s.head, nil
 }
+
+// Link implements query.ChainReader: the fake chains at Append, so nothing
+// ever waits.
+func (s *Store) Link(context.Context) (int, error) { return 0, nil }
+
+// Unchained implements query.ChainReader: every event is chained.
+func (s *Store) Unchained(context.Context, time.Duration) (uuid.UUID, error) { return uuid.Nil, nil }
 
 // Walk calls fn for events up to upTo in chain order.
 func (s *Store) Walk(_ context.Context, upTo int64, fn func(*event.Event) bool) error {

@@ -33,7 +33,7 @@ func TestRepositoryHasNoWayToChangeOrRemoveEvents(t *testing.T) {
 	for i := range typ.NumMethod() {
 		methods = append(methods, typ.Method(i).Name)
 	}
-	assert.Equal(t, []string{"Append", "Head", "List", "Walk"}, methods)
+	assert.Equal(t, []string{"Append", "Head", "Link", "List", "Unchained", "Walk"}, methods)
 }
 
 func seed(t *testing.T, db *gorm.DB, n int) (*postgres.Store, []*event.Event) {
@@ -45,6 +45,9 @@ func seed(t *testing.T, db *gorm.DB, n int) (*postgres.Store, []*event.Event) {
 		require.NoError(t, store.Append(context.Background(), e))
 		events = append(events, e)
 	}
+	linked, err := store.Link(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, n, linked)
 	return store, events
 }
 
@@ -62,6 +65,9 @@ func TestDatabaseRefusesUpdateDeleteTruncate(t *testing.T) {
 		{"update all", "UPDATE audit.events SET after = NULL", nil},
 		{"delete", "DELETE FROM audit.events WHERE id = ?", []any{id}},
 		{"truncate", "TRUNCATE audit.events", nil},
+		{"update chain", "UPDATE audit.chain SET hash = hash", nil},
+		{"delete chain", "DELETE FROM audit.chain", nil},
+		{"truncate chain", "TRUNCATE audit.chain", nil},
 		{"head backwards", "UPDATE audit.chain_head SET seq = 0", nil},
 		{"head delete", "DELETE FROM audit.chain_head", nil},
 	}
@@ -167,9 +173,17 @@ func TestFiftyConcurrentWritersLeaveOneValidChain(t *testing.T) {
 	for err := range errs {
 		require.NoError(t, err)
 	}
+	// The writers never waited for each other: their events are queued
+	// for the chainer, which links them all in one pass.
+	var queued int
+	require.NoError(t, db.Raw("SELECT count(*) FROM audit.unchained").Scan(&queued).Error)
+	assert.Equal(t, writers, queued)
+	linked, err := postgres.NewStore(db).Link(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, writers, linked)
 	assert.Equal(t, event.Verification{OK: true, Checked: writers}, verifyDB(t, db))
 	var seqs []int64
-	require.NoError(t, db.Raw("SELECT seq FROM audit.events ORDER BY seq").Scan(&seqs).Error)
+	require.NoError(t, db.Raw("SELECT seq FROM audit.chain ORDER BY seq").Scan(&seqs).Error)
 	want := make([]int64, writers)
 	for i := range want {
 		want[i] = int64(i + 1)

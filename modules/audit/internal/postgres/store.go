@@ -1,6 +1,9 @@
-// Package postgres stores the audit log in PostgreSQL (audit.events and
-// audit.chain_head): the append-only repository with its chain lock, the
-// list read model and the chain reader for verification.
+// Package postgres stores the audit log in PostgreSQL: events
+// (audit.events, appended in the caller's transaction without any lock),
+// the hash chain (audit.chain, appended by the chainer shortly after the
+// events commit, with its end in audit.chain_head) and the queue between
+// them (audit.unchained); the list read model and the chain reader for
+// verification.
 package postgres
 
 import (
@@ -18,14 +21,21 @@ import (
 	"github.com/zebralabs/zebra/platform/database"
 )
 
-// walkBatch is how many events Walk reads per statement.
-const walkBatch = 1000
+// walkBatch is how many chain positions Walk reads per statement, and
+// linkBatch how many events one chaining transaction links at most.
+const (
+	walkBatch = 1000
+	linkBatch = 1000
+)
 
 // Store implements the audit ports over gorm. It has no method that
 // updates or deletes an event, and the database refuses both anyway.
 type Store struct {
 	db  *gorm.DB
 	uow *database.UnitOfWork
+	// wake tells the chainer job that events committed (capacity 1: one
+	// pending signal covers any number of commits).
+	wake chan struct{}
 }
 
 var (
@@ -36,13 +46,12 @@ var (
 
 // NewStore returns a store over db.
 func NewStore(db *gorm.DB) *Store {
-	return &Store{db: db, uow: database.NewUnitOfWork(db)}
+	return &Store{db: db, uow: database.NewUnitOfWork(db), wake: make(chan struct{}, 1)}
 }
 
 // eventRow is the audit.events row.
 type eventRow struct {
 	ID         uuid.UUID `gorm:"column:id;primaryKey"`
-	Seq        int64     `gorm:"column:seq"`
 	OccurredAt time.Time `gorm:"column:occurred_at"`
 	Actor      string    `gorm:"column:actor"`
 	Action     string    `gorm:"column:action"`
@@ -52,11 +61,26 @@ type eventRow struct {
 	Before     []byte    `gorm:"column:before"`
 	After      []byte    `gorm:"column:after"`
 	Metadata   []byte    `gorm:"column:metadata"`
-	Hash       []byte    `gorm:"column:hash"`
 }
 
 // TableName implements gorm's tabler.
 func (eventRow) TableName() string { return "audit.events" }
+
+// linkedRow is an event with its place in the chain, as Walk reads it.
+type linkedRow struct {
+	Seq        int64     `gorm:"column:seq"`
+	Hash       []byte    `gorm:"column:hash"`
+	ID         uuid.UUID `gorm:"column:id"`
+	OccurredAt time.Time `gorm:"column:occurred_at"`
+	Actor      string    `gorm:"column:actor"`
+	Action     string    `gorm:"column:action"`
+	EntityType string    `gorm:"column:entity_type"`
+	EntityID   string    `gorm:"column:entity_id"`
+	RequestID  string    `gorm:"column:request_id"`
+	Before     []byte    `gorm:"column:before"`
+	After      []byte    `gorm:"column:after"`
+	Metadata   []byte    `gorm:"column:metadata"`
+}
 
 // headRow is the audit.chain_head row.
 type headRow struct {
@@ -65,47 +89,133 @@ type headRow struct {
 	EventID *uuid.UUID `gorm:"column:event_id"`
 }
 
-// Append locks the chain head FOR UPDATE (in READ COMMITTED the locked
-// read returns the head as the previous holder committed it), chains the
-// events after it and, in one more statement, inserts them and moves the
-// head. Two round trips inside the lock; it is released at commit.
+// eventColumns are eventRow's columns, qualified by the alias e.
+const eventColumns = "e.id, e.occurred_at, e.actor, e.action, e.entity_type, e.entity_id, e.request_id, e.before, e.after, e.metadata"
+
+// Append inserts the events and queues them for the chainer, in one
+// statement in the transaction of ctx: they commit or roll back with the
+// change they describe, and no lock is taken, so audited writers never
+// wait for each other. The chainer links them into the chain shortly after
+// the commit (Link); verification covers them from then on.
 func (s *Store) Append(ctx context.Context, events ...*event.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	if !database.InTx(ctx) {
-		// The lock only means something inside a transaction.
-		return s.uow.Do(ctx, func(ctx context.Context) error { return s.Append(ctx, events...) })
-	}
-	conn := database.Conn(ctx, s.db)
-	var head headRow
-	res := conn.Raw("SELECT seq, hash, event_id FROM audit.chain_head WHERE id = 1 FOR UPDATE").Scan(&head)
-	if res.Error != nil {
-		return database.Translate(fmt.Errorf("lock audit chain head: %w", res.Error))
-	}
-	if res.RowsAffected != 1 {
-		return errors.New("lock audit chain head: audit.chain_head has no row (was audit.sql applied?)")
-	}
-	link := event.Link{Seq: head.Seq, Hash: head.Hash}
 	var sql strings.Builder
 	sql.WriteString("WITH ins AS (INSERT INTO audit.events " +
-		"(id, seq, occurred_at, actor, action, entity_type, entity_id, request_id, before, after, metadata, hash) VALUES ")
-	args := make([]any, 0, len(events)*12+3)
+		"(id, occurred_at, actor, action, entity_type, entity_id, request_id, before, after, metadata) VALUES ")
+	args := make([]any, 0, len(events)*10)
 	for i, e := range events {
-		link = e.Chain(link)
 		if i > 0 {
 			sql.WriteString(", ")
 		}
-		sql.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-		args = append(args, e.ID(), e.Seq(), e.OccurredAt(), e.Actor(), e.Action(), e.EntityType(),
-			e.EntityID(), e.RequestID(), jsonArg(e.Before()), jsonArg(e.After()), jsonArg(e.Metadata()), e.Hash())
+		sql.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, e.ID(), e.OccurredAt(), e.Actor(), e.Action(), e.EntityType(),
+			e.EntityID(), e.RequestID(), jsonArg(e.Before()), jsonArg(e.After()), jsonArg(e.Metadata()))
 	}
-	sql.WriteString(") UPDATE audit.chain_head SET seq = ?, hash = ?, event_id = ? WHERE id = 1")
-	args = append(args, link.Seq, link.Hash, link.EventID)
-	if err := conn.Exec(sql.String(), args...).Error; err != nil {
+	sql.WriteString(" RETURNING id) INSERT INTO audit.unchained (event_id) SELECT id FROM ins")
+	if err := database.Conn(ctx, s.db).Exec(sql.String(), args...).Error; err != nil {
 		return database.Translate(fmt.Errorf("append audit events: %w", err))
 	}
+	database.AfterCommit(ctx, func(context.Context) {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	})
 	return nil
+}
+
+// Link links every queued event into the chain, in batches of linkBatch,
+// and returns how many it linked. Each batch is one transaction that locks
+// the chain head FOR UPDATE (so chainers of several replicas take turns),
+// reads the queued events (those whose transaction committed), chains
+// them in id order after the head, appends them to audit.chain, removes
+// them from the queue and moves the head: one commit for the whole batch.
+// A queued event whose row is gone cannot be linked; it stays queued and
+// verification reports it (Unchained).
+func (s *Store) Link(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := s.linkBatch(ctx)
+		total += n
+		if err != nil || n < linkBatch {
+			return total, err
+		}
+	}
+}
+
+func (s *Store) linkBatch(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var head headRow
+		res := tx.Raw("SELECT seq, hash, event_id FROM audit.chain_head WHERE id = 1 FOR UPDATE").Scan(&head)
+		if res.Error != nil {
+			return fmt.Errorf("lock audit chain head: %w", res.Error)
+		}
+		if res.RowsAffected != 1 {
+			return errors.New("lock audit chain head: audit.chain_head has no row (was audit.sql applied?)")
+		}
+		var rows []eventRow
+		if err := tx.Raw("SELECT "+eventColumns+" FROM audit.unchained q JOIN audit.events e ON e.id = q.event_id "+
+			"ORDER BY e.id LIMIT ?", linkBatch).Scan(&rows).Error; err != nil {
+			return fmt.Errorf("read unchained audit events: %w", err)
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		link := event.Link{Seq: head.Seq, Hash: head.Hash}
+		var sql strings.Builder
+		sql.WriteString("WITH ins AS (INSERT INTO audit.chain (seq, event_id, hash) VALUES ")
+		args := make([]any, 0, len(rows)*3+4)
+		ids := make([]uuid.UUID, len(rows))
+		for i, r := range rows {
+			link = fromRow(r, 0, nil).Chain(link)
+			if i > 0 {
+				sql.WriteString(", ")
+			}
+			sql.WriteString("(?, ?, ?)")
+			args = append(args, link.Seq, link.EventID, link.Hash)
+			ids[i] = r.ID
+		}
+		sql.WriteString("), del AS (DELETE FROM audit.unchained WHERE event_id IN ?) " +
+			"UPDATE audit.chain_head SET seq = ?, hash = ?, event_id = ? WHERE id = 1")
+		args = append(args, ids, link.Seq, link.Hash, link.EventID)
+		if err := tx.Exec(sql.String(), args...).Error; err != nil {
+			return fmt.Errorf("link audit events: %w", err)
+		}
+		n = len(rows)
+		return nil
+	})
+	if err != nil {
+		return 0, database.Translate(err)
+	}
+	return n, nil
+}
+
+// Unchained returns the oldest event that should be in the chain by now
+// but is not: one that occurred more than olderThan ago and is not linked
+// (never queued, e.g. inserted behind the service's back), or else one
+// still queued after olderThan (its row was removed before it could be
+// linked). uuid.Nil when there is none.
+func (s *Store) Unchained(ctx context.Context, olderThan time.Duration) (uuid.UUID, error) {
+	var ids []uuid.UUID
+	err := s.db.WithContext(ctx).Raw(`SELECT e.id FROM audit.events e
+		WHERE e.occurred_at < now() - make_interval(secs => ?)
+		  AND NOT EXISTS (SELECT 1 FROM audit.chain c WHERE c.event_id = e.id)
+		ORDER BY e.id LIMIT 1`, olderThan.Seconds()).Scan(&ids).Error
+	if err == nil && len(ids) == 0 {
+		err = s.db.WithContext(ctx).Raw(`SELECT event_id FROM audit.unchained
+			WHERE enqueued_at < now() - make_interval(secs => ?) ORDER BY enqueued_at, event_id LIMIT 1`,
+			olderThan.Seconds()).Scan(&ids).Error
+	}
+	if err != nil {
+		return uuid.Nil, database.Translate(fmt.Errorf("find unchained audit events: %w", err))
+	}
+	if len(ids) == 0 {
+		return uuid.Nil, nil
+	}
+	return ids[0], nil
 }
 
 // List reads one page, newest first, with one statement. Every filter
@@ -151,38 +261,40 @@ func (s *Store) Head(ctx context.Context) (event.Link, error) {
 	return link, nil
 }
 
-// Walk reads events by seq in batches of walkBatch (keyset on the unique
-// seq index), so verifying millions of events needs constant memory.
+// Walk reads the chain by seq in windows of walkBatch positions (keyset
+// on the primary key), each joined with its events, so verifying millions
+// of events needs constant memory. A position whose event row is gone is
+// skipped: the next event's position then does not follow, which the
+// verifier reports.
 func (s *Store) Walk(ctx context.Context, upTo int64, fn func(*event.Event) bool) error {
-	var after int64
-	for after < upTo {
-		var rows []eventRow
-		err := s.db.WithContext(ctx).Where("seq > ? AND seq <= ?", after, upTo).
-			Order("seq").Limit(walkBatch).Find(&rows).Error
+	for after := int64(0); after < upTo; after += walkBatch {
+		var rows []linkedRow
+		err := s.db.WithContext(ctx).Raw("SELECT c.seq, c.hash, "+eventColumns+
+			" FROM audit.chain c JOIN audit.events e ON e.id = c.event_id"+
+			" WHERE c.seq > ? AND c.seq <= ? ORDER BY c.seq", after, min(after+walkBatch, upTo)).Scan(&rows).Error
 		if err != nil {
-			return database.Translate(fmt.Errorf("read audit events after seq %d: %w", after, err))
+			return database.Translate(fmt.Errorf("read audit chain after seq %d: %w", after, err))
 		}
 		for _, r := range rows {
-			if !fn(fromRow(r)) {
+			if !fn(fromRow(eventRow{
+				ID: r.ID, OccurredAt: r.OccurredAt, Actor: r.Actor, Action: r.Action, EntityType: r.EntityType,
+				EntityID: r.EntityID, RequestID: r.RequestID, Before: r.Before, After: r.After, Metadata: r.Metadata,
+			}, r.Seq, r.Hash)) {
 				return nil
 			}
 		}
-		if len(rows) < walkBatch {
-			return nil
-		}
-		after = rows[len(rows)-1].Seq
 	}
 	return nil
 }
 
-func fromRow(r eventRow) *event.Event {
+func fromRow(r eventRow, seq int64, hash []byte) *event.Event {
 	return event.FromStorage(event.Stored{
 		Draft: event.Draft{
 			ID: r.ID, OccurredAt: r.OccurredAt, Actor: r.Actor, Action: r.Action,
 			EntityType: r.EntityType, EntityID: r.EntityID, RequestID: r.RequestID,
 			Before: r.Before, After: r.After, Metadata: r.Metadata,
 		},
-		Seq: r.Seq, Hash: r.Hash,
+		Seq: seq, Hash: hash,
 	})
 }
 

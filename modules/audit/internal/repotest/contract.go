@@ -50,6 +50,8 @@ func Run(t *testing.T, newStore func(t *testing.T) (Store, InTx)) {
 			e := NewEvent(t, "activity", fmt.Sprint(i), "system", "activity.created")
 			require.NoError(t, tx(ctx, func(ctx context.Context) error { return s.Append(ctx, e) }))
 		}
+		_, err := s.Link(ctx)
+		require.NoError(t, err)
 		head, err := s.Head(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, int64(3), head.Seq)
@@ -127,9 +129,12 @@ func Run(t *testing.T, newStore func(t *testing.T) (Store, InTx)) {
 	})
 }
 
+// verify links what waits for the chainer, then recomputes the chain.
 func verify(t *testing.T, s Store) event.Verification {
 	t.Helper()
 	ctx := context.Background()
+	_, err := s.Link(ctx)
+	require.NoError(t, err)
 	head, err := s.Head(ctx)
 	require.NoError(t, err)
 	v := event.NewVerifier()

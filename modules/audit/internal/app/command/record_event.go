@@ -23,16 +23,17 @@ type Transactor interface {
 	BeforeCommit(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
-// LockTiming says when the chain's end is locked.
+// LockTiming says when, in the caller's transaction, the event is written.
+// (Its name dates from when appending locked the end of the chain; the
+// chain is now linked after the commit, by the store's chainer, so neither
+// timing makes writers wait for each other.)
 type LockTiming int
 
 const (
-	// LockAtCommit appends (and so locks the chain) just before the
-	// transaction commits: the serialised section is as short as possible.
-	// This is the default.
+	// LockAtCommit appends just before the transaction commits. This is
+	// the default.
 	LockAtCommit LockTiming = iota
-	// LockAtRecord appends at once, holding the chain lock for the rest
-	// of the caller's transaction. Kept to measure the difference.
+	// LockAtRecord appends at once. Kept to measure the difference.
 	LockAtRecord
 )
 
@@ -55,8 +56,9 @@ func NewRecordEventHandler(tx Transactor, repo event.Repository, now func() time
 
 // Record fills the event's id, time and request id when they are zero,
 // strips sensitive keys from its snapshots and metadata, validates it and
-// appends it to the chain in the transaction of ctx: the event commits or
-// rolls back with the change it describes. Invalid events are refused at
+// appends it in the transaction of ctx: the event commits or rolls back
+// with the change it describes, and is linked into the hash chain right
+// after the commit. Invalid events are refused at
 // once, before anything is written.
 func (h *RecordEventHandler) Record(ctx context.Context, in auditlog.Event) error {
 	e, err := h.build(ctx, in)

@@ -1,0 +1,183 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"gorm.io/gorm"
+
+	"github.com/zebralabs/zebra/modules/audit/internal/app/command"
+	"github.com/zebralabs/zebra/modules/audit/internal/domain/event"
+	"github.com/zebralabs/zebra/modules/audit/internal/postgres"
+	"github.com/zebralabs/zebra/platform/auditlog"
+	"github.com/zebralabs/zebra/platform/database"
+)
+
+// TestChainerLinksConcurrentWritersIntoOneChain runs the chainer job as
+// `zebra serve` does and 50 audited commands at once: without any call to
+// Link, every event ends up in one valid chain, promptly.
+func TestChainerLinksConcurrentWritersIntoOneChain(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	store := postgres.NewStore(db)
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- postgres.NewChainer(store, zap.NewNop()).Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-stopped })
+
+	uow := database.NewUnitOfWork(db)
+	rec := command.NewRecordEventHandler(postgres.Transactor{UnitOfWork: uow}, store, time.Now, command.LockAtCommit)
+	const writers = 50
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	began := time.Now()
+	for i := range writers {
+		wg.Go(func() {
+			errs <- uow.Do(context.Background(), func(ctx context.Context) error {
+				return rec.Record(ctx, auditlog.Event{
+					Actor: auditlog.SystemActor, Action: "activity.created", EntityType: "activity",
+					EntityID: fmt.Sprint(i), After: map[string]any{"i": i},
+				})
+			})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.Eventually(t, func() bool {
+		head, err := store.Head(context.Background())
+		return err == nil && head.Seq == writers
+	}, 10*time.Second, 5*time.Millisecond, "the chainer did not link every event")
+	t.Logf("50 events linked %s after the first write began", time.Since(began).Round(time.Millisecond))
+	assert.Equal(t, 0, count(t, db, "audit.unchained"))
+	assert.Equal(t, event.Verification{OK: true, Checked: writers}, verifyDB(t, db))
+	var seqs []int64
+	require.NoError(t, db.Raw("SELECT seq FROM audit.chain ORDER BY seq").Scan(&seqs).Error)
+	require.Len(t, seqs, writers)
+	for i, seq := range seqs {
+		assert.Equal(t, int64(i+1), seq)
+	}
+}
+
+func TestRolledBackEventsAreNeitherQueuedNorLinked(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	store := postgres.NewStore(db)
+	uow := database.NewUnitOfWork(db)
+	e := newEvent(t, "1")
+	boom := fmt.Errorf("the command failed")
+	err := uow.Do(context.Background(), func(ctx context.Context) error {
+		require.NoError(t, store.Append(ctx, e))
+		return boom
+	})
+	require.ErrorIs(t, err, boom)
+	linked, err := store.Link(context.Background())
+	require.NoError(t, err)
+	assert.Zero(t, linked)
+	assert.Equal(t, 0, count(t, db, "audit.events"))
+	assert.Equal(t, 0, count(t, db, "audit.unchained"))
+	assert.Equal(t, event.Verification{OK: true}, verifyDB(t, db))
+}
+
+// TestVerificationReportsEventsLeftOutOfTheChain: an event verification
+// cannot link, or that was never queued, is reported once it is older
+// than query.MaxUnchainedAge, and not before.
+func TestVerificationReportsEventsLeftOutOfTheChain(t *testing.T) {
+	t.Parallel()
+	insertEvent := func(t *testing.T, db *gorm.DB, id uuid.UUID, age string) {
+		t.Helper()
+		require.NoError(t, db.Exec(`INSERT INTO audit.events (id, occurred_at, actor, action, entity_type, entity_id, request_id)
+			VALUES (?, now() - ?::interval, 'mallory', 'activity.created', 'activity', 'x', '')`, id, age).Error)
+	}
+	tests := []struct {
+		name     string
+		plant    func(t *testing.T, db *gorm.DB, id uuid.UUID)
+		reported bool
+	}{
+		{"event never queued, old", func(t *testing.T, db *gorm.DB, id uuid.UUID) { insertEvent(t, db, id, "2 minutes") }, true},
+		{"event never queued, recent", func(t *testing.T, db *gorm.DB, id uuid.UUID) { insertEvent(t, db, id, "1 second") }, false},
+		{"queued event removed, old", func(t *testing.T, db *gorm.DB, id uuid.UUID) {
+			require.NoError(t, db.Exec("INSERT INTO audit.unchained (event_id, enqueued_at) VALUES (?, now() - interval '2 minutes')", id).Error)
+		}, true},
+		{"queued event removed, recent", func(t *testing.T, db *gorm.DB, id uuid.UUID) {
+			require.NoError(t, db.Exec("INSERT INTO audit.unchained (event_id) VALUES (?)", id).Error)
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			db := newDB(t)
+			seed(t, db, 3)
+			id := uuid.Must(uuid.NewV7())
+			tt.plant(t, db, id)
+			want := event.Verification{OK: true, Checked: 3}
+			if tt.reported {
+				want = event.Verification{OK: false, Checked: 3, FirstBroken: id}
+			}
+			assert.Equal(t, want, verifyDB(t, db))
+		})
+	}
+}
+
+// TestVerificationDetectsChainTampering edits and deletes chain rows as an
+// attacker with DDL rights would.
+func TestVerificationDetectsChainTampering(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		sql     string
+		target  int // seq - 1 of the row the statement touches
+		broken  int // index of the event reported
+		checked int64
+	}{
+		{"edited hash", "UPDATE audit.chain SET hash = sha256('forged') WHERE seq = ?", 1, 1, 2},
+		{"deleted link", "DELETE FROM audit.chain WHERE seq = ?", 1, 2, 2},
+		{"link removed from the end", "DELETE FROM audit.chain WHERE seq = ?", 4, 4, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			db := newDB(t)
+			_, events := seed(t, db, 5)
+			require.NoError(t, db.Transaction(func(tx *gorm.DB) error {
+				if err := tx.Exec("ALTER TABLE audit.chain DISABLE TRIGGER USER").Error; err != nil {
+					return err
+				}
+				if err := tx.Exec(tt.sql, tt.target+1).Error; err != nil {
+					return err
+				}
+				return tx.Exec("ALTER TABLE audit.chain ENABLE TRIGGER USER").Error
+			}))
+			got := verifyDB(t, db)
+			assert.False(t, got.OK)
+			assert.Equal(t, events[tt.broken].ID(), got.FirstBroken)
+			assert.Equal(t, tt.checked, got.Checked)
+		})
+	}
+}
+
+func newEvent(t *testing.T, entityID string) *event.Event {
+	t.Helper()
+	e, err := event.New(event.Draft{
+		ID: uuid.Must(uuid.NewV7()), OccurredAt: time.Now(), Actor: "system", Action: "activity.created",
+		EntityType: "activity", EntityID: entityID,
+	})
+	require.NoError(t, err)
+	return e
+}
+
+func count(t *testing.T, db *gorm.DB, table string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, db.Raw("SELECT count(*) FROM "+table).Scan(&n).Error)
+	return n
+}
