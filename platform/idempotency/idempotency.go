@@ -100,11 +100,11 @@ func (k *Keys) serve(api huma.API, ctx huma.Context, next func(huma.Context)) {
 	switch {
 	case err != nil:
 		writeError(api, ctx, err)
-	case state == completed:
+	case state == Completed:
 		replay(ctx, recorded)
-	case state == inFlight:
+	case state == InFlight:
 		writeError(api, ctx, apperr.New(apperr.CodeIdempotencyKeyInUse, "a request with this Idempotency-Key is still being processed; retry later"))
-	case state == reused:
+	case state == Reused:
 		writeError(api, ctx, apperr.New(apperr.CodeIdempotencyKeyReused, "this Idempotency-Key was used for a different request; use a new key"))
 	default:
 		k.run(api, ctx, next, scope, key, body)

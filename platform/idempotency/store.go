@@ -23,18 +23,18 @@ type Response struct {
 	Body    []byte            `json:"-"`
 }
 
-// claim is what Store.Claim found.
-type claim int
+// Outcome is what Store.Claim found for a key.
+type Outcome int
 
 const (
-	// claimed: the caller owns the key and must complete or release it.
-	claimed claim = iota
-	// inFlight: another request with the key is running.
-	inFlight
-	// reused: the key was used for a different request.
-	reused
-	// completed: the outcome is recorded; replay it.
-	completed
+	// Claimed: the caller owns the key and must complete or release it.
+	Claimed Outcome = iota
+	// InFlight: another request with the key is running.
+	InFlight
+	// Reused: the key was used for a different request.
+	Reused
+	// Completed: the outcome is recorded; replay it.
+	Completed
 )
 
 // Store keeps idempotency records in PostgreSQL.
@@ -64,7 +64,7 @@ type record struct {
 // Claim tries to own (scope, key) for a request with fingerprint fp. The
 // "started" row is inserted in a statement of its own, committed at once,
 // so that concurrent duplicates see it while the request runs.
-func (s *Store) Claim(ctx context.Context, scope, key, fp string) (claim, Response, error) {
+func (s *Store) Claim(ctx context.Context, scope, key, fp string) (Outcome, Response, error) {
 	db := s.db.WithContext(ctx)
 	for range 3 {
 		res := db.Exec(`INSERT INTO `+table+` (scope, key, fingerprint, state, locked_at, created_at)
@@ -73,7 +73,7 @@ func (s *Store) Claim(ctx context.Context, scope, key, fp string) (claim, Respon
 			return 0, Response{}, database.Translate(fmt.Errorf("insert idempotency key: %w", res.Error))
 		}
 		if res.RowsAffected == 1 {
-			return claimed, Response{}, nil
+			return Claimed, Response{}, nil
 		}
 		var rows []record
 		err := db.Raw(`SELECT fingerprint, state, response_status, response_headers, response_body,
@@ -95,21 +95,21 @@ func (s *Store) Claim(ctx context.Context, scope, key, fp string) (claim, Respon
 			}
 			continue
 		case r.Fingerprint != fp:
-			return reused, Response{}, nil
+			return Reused, Response{}, nil
 		case r.State == "completed":
 			resp, err := r.response()
-			return completed, resp, err
+			return Completed, resp, err
 		case r.Abandoned:
 			taken, err := s.takeOver(ctx, scope, key)
 			if err != nil || taken {
-				return claimed, Response{}, err
+				return Claimed, Response{}, err
 			}
-			return inFlight, Response{}, nil
+			return InFlight, Response{}, nil
 		default:
-			return inFlight, Response{}, nil
+			return InFlight, Response{}, nil
 		}
 	}
-	return inFlight, Response{}, nil
+	return InFlight, Response{}, nil
 }
 
 // takeOver claims a started record whose lease ran out, unless another
