@@ -46,4 +46,4 @@ test-hardening: ## Bad input against the real binary: every route answers a 4xx 
 test-faults: ## Real binary behind Toxiproxy: latency, resets, cut Postgres/Redis under load
 	go test -count=1 -timeout 10m ./test/faults/...
 
-TEST_TARGETS += test-protection test-hardening
+TEST_TARGETS += test-protection test-hardening test-faults
