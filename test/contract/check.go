@@ -112,7 +112,35 @@ func (s *Spec) Check(r *Request, resp *Response) []string {
 		add("%s", err)
 	}
 	problems = append(problems, conventions(resp)...)
+	problems = append(problems, pageSize(r, resp)...)
 	return problems
+}
+
+// pageSize holds a list's page to its limit (API.md, Pagination): never
+// more items than ?limit= (or the parameter's default) asks for.
+func pageSize(r *Request, resp *Response) []string {
+	p := r.Op.Param("query", "limit")
+	if p == nil || resp.Status != http.StatusOK {
+		return nil
+	}
+	limit := 0
+	if v := r.Query.Get("limit"); v != "" {
+		limit, _ = strconv.Atoi(v)
+	} else if s := paramSchema(p); s != nil {
+		if d, ok := s.Default.(float64); ok {
+			limit = int(d)
+		}
+	}
+	var page struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	if limit <= 0 || json.Unmarshal(resp.Body, &page) != nil {
+		return nil
+	}
+	if len(page.Items) > limit {
+		return []string{fmt.Sprintf("a page of %d items for limit %d", len(page.Items), limit)}
+	}
+	return nil
 }
 
 func declaresHeader[V any](headers map[string]V, name string) bool {
