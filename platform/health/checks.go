@@ -7,15 +7,20 @@ import (
 	"gorm.io/gorm"
 )
 
-// Postgres is the critical check of the database pool: a ping, which
-// takes a pooled connection (or opens one) and does a round trip.
+// Postgres is the critical check of the database pool: one round trip
+// on a pooled connection (or a new one). It runs a statement rather than
+// a ping: database/sql retries a statement on another connection when the
+// first turns out to be dead (server restarted, network reset), but not a
+// ping, so after an outage every dead idle connection would fail a probe
+// and readiness would flap while the server is back.
 func Postgres(db *gorm.DB) Check {
 	return Check{Name: "postgres", Critical: true, Probe: func(ctx context.Context) error {
 		sqlDB, err := db.DB()
 		if err != nil {
 			return err
 		}
-		return sqlDB.PingContext(ctx)
+		_, err = sqlDB.ExecContext(ctx, "SELECT 1")
+		return err
 	}}
 }
 
