@@ -10,7 +10,7 @@ import (
 
 // TestGeneratedClientIsCurrent regenerates the client from
 // docs/openapi.json with the pinned oapi-codegen, exactly as the
-// go:generate directive of generate.go does, and fails when the result
+// generate directive of generate.go does, and fails when the result
 // differs from the committed zebra.gen.go: the client has been edited by
 // hand, or the document changed without `go generate ./client`.
 func TestGeneratedClientIsCurrent(t *testing.T) {
