@@ -8,18 +8,25 @@ import (
 )
 
 // Postgres is the critical check of the database pool: one round trip
-// on a pooled connection (or a new one). It runs a statement rather than
-// a ping: database/sql retries a statement on another connection when the
-// first turns out to be dead (server restarted, network reset), but not a
-// ping, so after an outage every dead idle connection would fail a probe
-// and readiness would flap while the server is back.
+// on a pooled connection. After the server dropped the pool's connections
+// (a restart, a failover, a network reset) the first statement on each
+// dead idle connection fails, and database/sql retries neither a ping nor
+// a statement answered with the server's "terminating connection" error;
+// so the probe tries again, on the next connection, as many times as
+// there were idle connections, within its timeout. Otherwise readiness
+// would flap for several probes while the server is already back.
 func Postgres(db *gorm.DB) Check {
 	return Check{Name: "postgres", Critical: true, Probe: func(ctx context.Context) error {
 		sqlDB, err := db.DB()
 		if err != nil {
 			return err
 		}
-		_, err = sqlDB.ExecContext(ctx, "SELECT 1")
+		attempts := sqlDB.Stats().Idle + 1
+		for range attempts {
+			if _, err = sqlDB.ExecContext(ctx, "SELECT 1"); err == nil || ctx.Err() != nil {
+				return err
+			}
+		}
 		return err
 	}}
 }

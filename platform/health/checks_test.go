@@ -55,22 +55,27 @@ func TestPostgres_DeadIdleConnectionsDoNotFailTheProbe(t *testing.T) {
 	sqlDB, err := db.DB()
 	require.NoError(t, err)
 
-	// Fill the pool with idle connections.
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, _ = sqlDB.ExecContext(context.Background(), "SELECT pg_sleep(0.2)")
-		}()
-	}
-	wg.Wait()
-	require.GreaterOrEqual(t, sqlDB.Stats().Idle, 2)
-
-	// Another session terminates every backend of this database but itself.
 	killer, err := database.Open(context.Background(), c.Database)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = database.Close(killer) })
+
+	// Fill the pool with idle connections, twice: pgx checks a reused
+	// connection only when it sat idle for over a second, so connections
+	// used just now (as under load) are handed out unchecked.
+	for range 2 {
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _ = sqlDB.ExecContext(context.Background(), "SELECT pg_sleep(0.1)")
+			}()
+		}
+		wg.Wait()
+	}
+	require.GreaterOrEqual(t, sqlDB.Stats().Idle, 2)
+
+	// Another session terminates every backend of this database but itself.
 	var killed int
 	require.NoError(t, killer.Raw(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
 		WHERE datname = current_database() AND pid <> pg_backend_pid()`).Row().Scan(&killed))
