@@ -10,6 +10,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/zebralabs/zebra/platform"
+	"github.com/zebralabs/zebra/platform/config"
 	"github.com/zebralabs/zebra/platform/dbtest"
 )
 
@@ -129,4 +130,22 @@ func closedAddr(t *testing.T) string {
 	addr := ln.Addr().String()
 	_ = ln.Close()
 	return addr
+}
+
+// TestPrintConfig_ShowsTheModulesSections: the sections of the platform's
+// own packages and of the contexts show in `zebra config`.
+func TestPrintConfig_ShowsTheModulesSections(t *testing.T) {
+	var in config.Sections
+	if err := fx.New(fx.NopLogger, platform.Settings, contexts, fx.Populate(&in)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	printed := map[string]bool{}
+	for _, s := range in.Sections {
+		printed[s.Name] = true
+	}
+	for _, want := range []string{"platform", "idempotency", "httpclient", "identity"} {
+		if !printed[want] {
+			t.Errorf("zebra config does not print the %q section", want)
+		}
+	}
 }

@@ -55,7 +55,6 @@ var Module = fx.Module("platform",
 	telemetry.Module,
 	httpserver.Module,
 	ratelimit.Module,
-	httpclient.Module,
 	outbox.Module,
 	// After httpserver.Module's invoke, so after the server's hooks: fx
 	// runs OnStop hooks in reverse, so readiness turns 503 first, then
@@ -75,8 +74,11 @@ var settings = fx.Options(
 		config.Load,
 		config.AsSection(func(c config.Config) config.Section { return config.Section{Name: "platform", Value: c} }),
 	),
-	// Its constructors are lazy: nothing here runs unless asked for.
+	// Modules with a configuration section of their own. They have no
+	// invokes, and fx constructs nothing unless asked: listing them here
+	// connects nothing.
 	idempotency.Module,
+	httpclient.Module,
 )
 
 // BuildInfo describes the binary; the app supplies it (the version is
