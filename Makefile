@@ -6,7 +6,6 @@
 # everything without this file knowing each area. mk/go.mk holds the Go
 # targets every area shares (build, run, test, lint, fmt, up, down).
 SHELL := /bin/bash
-.SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
 # Every Go module of go.work; `make test` and `make lint` cover them all.
