@@ -34,6 +34,10 @@ type world struct {
 	client *http.Client
 
 	member, other, admin, auditor, login *principal
+	// reset is the account password resets are aimed at, and mail the
+	// sink its mail arrives in.
+	reset *principal
+	mail  *smtpSink
 	// victims are the users role changes and deactivations are aimed at.
 	victims []*principal
 	users   []string
@@ -52,9 +56,10 @@ const password = "contract-suite-password"
 // newWorld signs up the suite's accounts, makes one an admin with
 // `zebra users create-admin` and one an auditor through the API, logs them
 // in and gives them activities: more than a maximal page for the member.
-func newWorld(t *testing.T, srv *zebratest.Server) *world {
+func newWorld(t *testing.T, srv *zebratest.Server, sink *smtpSink) *world {
 	t.Helper()
 	w := &world{
+		mail:       sink,
 		base:       srv.URL(""),
 		client:     &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		activities: map[string][]string{},
@@ -66,9 +71,12 @@ func newWorld(t *testing.T, srv *zebratest.Server) *world {
 	account := func(name string) *principal {
 		return &principal{name: name, email: name + "." + suffix + "@contract.test", password: password}
 	}
-	w.member, w.other, w.auditor, w.login = account("member"), account("other"), account("auditor"), account("login")
-	for _, p := range []*principal{w.member, w.other, w.auditor, w.login} {
+	w.member, w.other, w.auditor, w.login, w.reset = account("member"), account("other"), account("auditor"), account("login"), account("reset")
+	for _, p := range []*principal{w.member, w.other, w.auditor, w.login, w.reset} {
 		w.signUp(t, p)
+	}
+	for range 2 {
+		w.must(t, "POST", "/v1/auth/password-reset", "", nil, map[string]any{"email": w.reset.email}, http.StatusAccepted, nil)
 	}
 	for i := range 3 {
 		v := account(fmt.Sprint("victim", i))
@@ -397,9 +405,21 @@ func (w *world) aimBody(t *rapid.T, r *Request) {
 				}
 			}
 		}
-	case "request-password-reset", "sign-up":
+	case "sign-up":
 		if rapid.IntRange(0, 9).Draw(t, "known email?") < 2 {
 			body["email"] = w.login.email
+		}
+	case "request-password-reset":
+		if rapid.IntRange(0, 9).Draw(t, "known email?") < 3 {
+			body["email"] = w.reset.email
+		}
+	case "verify-email", "confirm-password-reset":
+		// The one-time token of a mail the sink received.
+		path := map[string]string{"verify-email": "/verify-email", "confirm-password-reset": "/reset-password"}[r.Op.ID]
+		if rapid.IntRange(0, 9).Draw(t, "mailed token?") < 7 {
+			if token := w.mail.take(path); token != "" {
+				body["token"] = token
+			}
 		}
 	case "change-user-roles":
 		if _, ok := body["roles"].([]any); ok && rapid.IntRange(0, 9).Draw(t, "real roles?") < 7 {
