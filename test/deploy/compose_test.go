@@ -227,20 +227,20 @@ func TestDeploymentVariablesExist(t *testing.T) {
 	if !slices.Equal(slices.Sorted(slices.Values(tfSecrets)), slices.Sorted(slices.Values(secretNames))) {
 		t.Errorf("modules/secrets creates %v, want the secrets %v", tfSecrets, secretNames)
 	}
-	for _, env := range tfEnvs {
-		m := cfg.Modules["envs/"+env]
-		a := m.Locals()["app_environment"]
-		if a == nil {
-			t.Fatalf("envs/%s has no local app_environment", env)
-		}
-		var keys []string
-		for _, k := range regexp.MustCompile(`(?m)^\s+([A-Z][A-Z0-9_]*)\s+=`).FindAllStringSubmatch(string(a.Expr.Range().SliceBytes(mustRead(t, a.Expr.Range().Filename))), -1) {
-			keys = append(keys, k[1])
-		}
-		if len(keys) < 5 {
-			t.Fatalf("envs/%s: app_environment has only %v", env, keys)
-		}
-		check("envs/"+env+" app_environment", keys)
-		check("envs/"+env+" secrets", secretNames)
+	// Every environment runs the stack module, whose app_environment is the
+	// configuration of its API and worker tasks.
+	stack := cfg.Modules["modules/stack"]
+	a := stack.Locals()["app_environment"]
+	if a == nil {
+		t.Fatal("modules/stack has no local app_environment")
 	}
+	var keys []string
+	for _, k := range regexp.MustCompile(`(?m)^\s+([A-Z][A-Z0-9_]*)\s+=`).FindAllStringSubmatch(string(a.Expr.Range().SliceBytes(mustRead(t, a.Expr.Range().Filename))), -1) {
+		keys = append(keys, k[1])
+	}
+	if len(keys) < 5 {
+		t.Fatalf("modules/stack: app_environment has only %v", keys)
+	}
+	check("modules/stack app_environment", keys)
+	check("modules/stack secrets", secretNames)
 }

@@ -8,11 +8,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
 	"github.com/zebralabs/zebra/test/deploy/internal/tfcheck"
 )
 
 var (
-	tfModules = []string{"acm", "alb", "dns", "ecs_cluster", "ecs_service", "network", "otel", "rds_postgres", "redis", "s3_bucket", "secrets"}
+	tfModules = []string{"acm", "alb", "dns", "ecs_cluster", "ecs_service", "network", "otel", "rds_postgres", "redis", "s3_bucket", "secrets", "stack"}
 	tfEnvs    = []string{"dev", "prod", "stage"}
 )
 
@@ -87,7 +89,8 @@ func TestTerraformLayout(t *testing.T) {
 		}
 	}
 
-	// Every environment assembles the whole stack from the modules.
+	// Every environment assembles the whole stack from the modules,
+	// directly or through the modules it calls.
 	for _, env := range tfEnvs {
 		m := cfg.Modules["envs/"+env]
 		if m == nil {
@@ -99,17 +102,35 @@ func TestTerraformLayout(t *testing.T) {
 		}
 		called := map[string]bool{}
 		services := map[string]bool{}
-		for _, b := range m.Find("module") {
-			v, ok := m.Eval(b.Body.Attributes["source"].Expr)
+		for _, call := range cfg.Calls(m) {
+			b, in := call.Block, call.Caller
+			v, ok := in.Eval(b.Body.Attributes["source"].Expr)
 			if !ok {
 				t.Errorf("env %s: module %s source is not a literal", env, b.Labels[0])
 				continue
 			}
 			called[path.Base(v.AsString())] = true
 			if path.Base(v.AsString()) == "ecs_service" {
-				if cmd, ok := m.Eval(b.Body.Attributes["command"].Expr); ok && cmd.LengthInt() == 1 {
+				if cmd, ok := in.Eval(b.Body.Attributes["command"].Expr); ok && cmd.LengthInt() == 1 {
 					services[cmd.Index(ctyZero).AsString()] = true
 				}
+			}
+
+			// The otel module loads the same alert rules promtool tests.
+			if path.Base(v.AsString()) != "otel" {
+				continue
+			}
+			a := b.Body.Attributes["alert_rules_file"]
+			if a == nil {
+				t.Errorf("env %s: module otel has no alert_rules_file", env)
+				continue
+			}
+			p := resolveFilePath(t, a, filepath.Join(root, "envs", env))
+			if p != repoPath(t, "deployments", "observability", "prometheus", "rules", "zebra-alerts.yml") {
+				t.Errorf("env %s: alert_rules_file resolves to %s, not the repository's alert rules", env, p)
+			}
+			if _, err := os.Stat(p); err != nil {
+				t.Errorf("env %s: alert_rules_file: %v", env, err)
 			}
 		}
 		for _, name := range tfModules {
@@ -120,25 +141,23 @@ func TestTerraformLayout(t *testing.T) {
 		if !services["serve"] || !services["worker"] {
 			t.Errorf("env %s: want ECS services running [\"serve\"] and [\"worker\"], got %v", env, services)
 		}
-
-		// The otel module loads the same alert rules promtool tests.
-		for _, b := range m.Find("module", "otel") {
-			a := b.Body.Attributes["alert_rules_file"]
-			if a == nil {
-				t.Errorf("env %s: module otel has no alert_rules_file", env)
-				continue
-			}
-			src := string(a.Expr.Range().SliceBytes(mustRead(t, a.Expr.Range().Filename)))
-			rel := strings.Trim(strings.TrimPrefix(strings.Trim(src, `"`), "${path.root}/"), `"`)
-			p := filepath.Clean(filepath.Join(root, "envs", env, rel))
-			if p != repoPath(t, "deployments", "observability", "prometheus", "rules", "zebra-alerts.yml") {
-				t.Errorf("env %s: alert_rules_file resolves to %s, not the repository's alert rules", env, p)
-			}
-			if _, err := os.Stat(p); err != nil {
-				t.Errorf("env %s: alert_rules_file: %v", env, err)
-			}
-		}
 	}
+}
+
+// resolveFilePath resolves a "${path.module}/..." or "${path.root}/..."
+// file name as Terraform does: path.module is the directory of the file
+// holding the expression, path.root the root module's (rootDir).
+func resolveFilePath(t *testing.T, a *hclsyntax.Attribute, rootDir string) string {
+	t.Helper()
+	src := strings.Trim(string(a.Expr.Range().SliceBytes(mustRead(t, a.Expr.Range().Filename))), `"`)
+	switch {
+	case strings.HasPrefix(src, "${path.module}/"):
+		return filepath.Join(filepath.Dir(a.Expr.Range().Filename), strings.TrimPrefix(src, "${path.module}/"))
+	case strings.HasPrefix(src, "${path.root}/"):
+		return filepath.Join(rootDir, strings.TrimPrefix(src, "${path.root}/"))
+	}
+	t.Errorf("%s: %s is neither under ${path.module} nor ${path.root}", a.Expr.Range(), src)
+	return ""
 }
 
 func mustRead(t *testing.T, name string) []byte {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -33,7 +34,10 @@ type Module struct {
 	// TFVars holds terraform.tfvars of the directory, if any (environments).
 	TFVars map[string]*hclsyntax.Attribute
 
-	ctx *hcl.EvalContext
+	// inputs are the values a caller passes, when this is an instance of
+	// the module called from another (see Config.Calls).
+	inputs map[string]cty.Value
+	ctx    *hcl.EvalContext
 }
 
 // Block is a top-level block with the file it came from.
@@ -222,8 +226,9 @@ func (c *Config) Pos(r hcl.Range) string {
 }
 
 // evalContext returns the context used to evaluate expressions statically:
-// variables take their tfvars value or default, locals their value where it
-// can be computed, and everything else is unknown.
+// variables take the value their caller passes, or their tfvars value, or
+// their default; locals their value where it can be computed; everything
+// else is unknown.
 func (m *Module) evalContext() *hcl.EvalContext {
 	if m.ctx != nil {
 		return m.ctx
@@ -240,6 +245,9 @@ func (m *Module) evalContext() *hcl.EvalContext {
 			if v, d := a.Expr.Value(nil); !d.HasErrors() {
 				vars[name] = v
 			}
+		}
+		if v, ok := m.inputs[name]; ok {
+			vars[name] = v
 		}
 	}
 	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{
@@ -315,6 +323,62 @@ func refersTo(expr hcl.Expression, prefix string) bool {
 		}
 	}
 	return false
+}
+
+// Call is one module call as Terraform evaluates it from a root module.
+type Call struct {
+	Block *Block
+	// Caller is the module instance the block stands in: its Eval sees the
+	// variables its own caller passed.
+	Caller *Module
+	// Target is the called module, nil when the source is not a local
+	// module of the configuration.
+	Target *Module
+}
+
+// Calls returns the module calls of root and, depth first, those of the
+// modules it calls, each evaluated with what its caller passes: the
+// effective configuration of an environment that assembles its stack
+// through a shared module.
+func (c *Config) Calls(root *Module) []Call {
+	var out []Call
+	c.appendCalls(&out, root, map[string]bool{root.Dir: true})
+	return out
+}
+
+func (c *Config) appendCalls(out *[]Call, m *Module, active map[string]bool) {
+	for _, b := range m.Find("module") {
+		call := Call{Block: b, Caller: m}
+		src, _ := m.evalString(b.Body.Attributes["source"])
+		if strings.HasPrefix(src, "./") || strings.HasPrefix(src, "../") {
+			call.Target = c.Modules[path.Clean(path.Join(m.Dir, src))]
+		}
+		*out = append(*out, call)
+		if call.Target == nil || active[call.Target.Dir] {
+			continue // not ours, or a cycle
+		}
+		active[call.Target.Dir] = true
+		c.appendCalls(out, call.Target.calledBy(m, b), active)
+		delete(active, call.Target.Dir)
+	}
+}
+
+// calledBy returns an instance of m whose variables take what block b of
+// caller passes them (unknown where that cannot be computed statically).
+func (m *Module) calledBy(caller *Module, b *Block) *Module {
+	inputs := map[string]cty.Value{}
+	for name := range m.Variables() {
+		a, ok := b.Body.Attributes[name]
+		if !ok {
+			continue
+		}
+		v, ok := caller.Eval(a.Expr)
+		if !ok {
+			v = cty.DynamicVal
+		}
+		inputs[name] = v
+	}
+	return &Module{Dir: m.Dir, Blocks: m.Blocks, inputs: inputs}
 }
 
 // ReadDirs lists the subdirectories of dir (for the expected layout checks).

@@ -935,25 +935,28 @@ func checkProd(c *Config) []Finding {
 			continue
 		}
 		prod := m.Dir == "envs/prod"
-		for _, b := range m.Find("module") {
-			src, _ := m.evalString(b.Body.Attributes["source"])
+		// The environment's own calls and those of the modules it calls
+		// (its stack), with the values it passes down.
+		for _, call := range c.Calls(m) {
+			b, in := call.Block, call.Caller
+			src, _ := in.evalString(b.Body.Attributes["source"])
 			at := b.Body.Attributes
 			switch path.Base(src) {
 			case "rds_postgres":
-				if n, ok := m.evalNumber(at["backup_retention_days"]); at["backup_retention_days"] != nil && (!ok || n < 7) {
+				if n, ok := in.evalNumber(at["backup_retention_days"]); at["backup_retention_days"] != nil && (!ok || n < 7) {
 					f.add(b.DefRange(), "%s: backup_retention_days must be at least 7", m.Dir)
 				}
 				if !prod {
 					continue
 				}
-				if v, known := m.evalBool(at["deletion_protection"]); !known || !v {
+				if v, known := in.evalBool(at["deletion_protection"]); !known || !v {
 					f.add(b.DefRange(), "envs/prod: the database needs deletion_protection = true")
 				}
-				if v, known := m.evalBool(at["multi_az"]); !known || !v {
+				if v, known := in.evalBool(at["multi_az"]); !known || !v {
 					f.add(b.DefRange(), "envs/prod: the database needs multi_az = true")
 				}
 			case "alb":
-				if v, known := m.evalBool(at["deletion_protection"]); prod && (!known || !v) {
+				if v, known := in.evalBool(at["deletion_protection"]); prod && (!known || !v) {
 					f.add(b.DefRange(), "envs/prod: the ALB needs deletion_protection = true")
 				}
 			}

@@ -390,3 +390,53 @@ provider "aws" {}
 	expectFinding(t, p, "deletion_protection = true")
 	expectFinding(t, p, "backup_retention_days must be at least 7")
 }
+
+// TestProdThroughStack: an environment that assembles its stack through a
+// shared module is checked on the values it passes down, here through a
+// variable set in terraform.tfvars.
+func TestProdThroughStack(t *testing.T) {
+	files := func(protect string) map[string]string {
+		return map[string]string{
+			"modules/rds_postgres/main.tf": `
+variable "deletion_protection" { type = bool }
+variable "multi_az" { type = bool }
+variable "backup_retention_days" { type = number }
+`,
+			"modules/alb/main.tf": `variable "deletion_protection" { type = bool }`,
+			"modules/stack/main.tf": `
+variable "deletion_protection" { type = bool }
+variable "database" { type = object({ multi_az = bool, backup_retention_days = number }) }
+module "db" {
+  source                = "../rds_postgres"
+  deletion_protection   = var.deletion_protection
+  multi_az              = var.database.multi_az
+  backup_retention_days = var.database.backup_retention_days
+}
+module "alb" {
+  source              = "../alb"
+  deletion_protection = var.deletion_protection
+}
+`,
+			"envs/prod/main.tf": `
+variable "protect" { type = bool }
+module "stack" {
+  source              = "../../modules/stack"
+  deletion_protection = var.protect
+  database            = { multi_az = false, backup_retention_days = 3 }
+}
+`,
+			"envs/prod/terraform.tfvars": "protect = " + protect + "\n",
+		}
+	}
+	p := run(t, "prod", load(t, files("false")))
+	expectFinding(t, p, "the database needs deletion_protection = true")
+	expectFinding(t, p, "the ALB needs deletion_protection = true")
+	expectFinding(t, p, "the database needs multi_az = true")
+	expectFinding(t, p, "envs/prod: backup_retention_days must be at least 7")
+
+	for _, f := range run(t, "prod", load(t, files("true"))) {
+		if strings.Contains(f.Msg, "deletion_protection") {
+			t.Errorf("deletion protection passed down as true: %v", f)
+		}
+	}
+}

@@ -1,69 +1,17 @@
-output "alb_dns_name" {
-  description = "ALB DNS name."
-  value       = module.alb.dns_name
-}
+# The stack's outputs, under the names the runbooks' `terraform output` use
+# (described in ../../modules/stack/outputs.tf).
 
-output "api_url" {
-  description = "Public URL of the API."
-  value       = "https://${var.api_domain}"
-}
-
-output "ecr_repository_url" {
-  description = "Push the image here (by digest) before a plan."
-  value       = module.ecs_cluster.repository_url
-}
-
-output "cluster_name" {
-  description = "ECS cluster."
-  value       = module.ecs_cluster.cluster_name
-}
-
-output "api_service_name" {
-  description = "ECS service of the API."
-  value       = module.api.service_name
-}
-
-output "worker_service_name" {
-  description = "ECS service of the worker."
-  value       = module.worker.service_name
-}
-
-output "api_task_definition_arn" {
-  description = "Task definition for one-off commands (`schema apply`)."
-  value       = module.api.task_definition_arn
-}
-
-output "private_subnet_ids" {
-  description = "Subnets for one-off tasks."
-  value       = module.network.private_subnet_ids
-}
-
-output "api_security_group_id" {
-  description = "Security group for one-off tasks (reaches Postgres and Redis)."
-  value       = module.api.security_group_id
-}
-
-output "rds_address" {
-  description = "Postgres host."
-  value       = module.rds_postgres.address
-}
-
-output "rds_master_secret_arn" {
-  description = "Master password secret (operators only)."
-  value       = module.rds_postgres.master_user_secret_arn
-}
-
-output "secret_arns" {
-  description = "Secrets to fill with `aws secretsmanager put-secret-value`."
-  value       = module.secrets.secret_arns
-}
-
-output "prometheus_endpoint" {
-  description = "Amazon Managed Prometheus query endpoint (Grafana datasource)."
-  value       = module.otel.workspace_endpoint
-}
-
-output "alerts_topic_arn" {
-  description = "SNS topic of the alerts."
-  value       = module.otel.alerts_topic_arn
-}
+output "alb_dns_name" { value = module.stack.alb_dns_name }
+output "api_url" { value = module.stack.api_url }
+output "ecr_repository_url" { value = module.stack.ecr_repository_url }
+output "cluster_name" { value = module.stack.cluster_name }
+output "api_service_name" { value = module.stack.api_service_name }
+output "worker_service_name" { value = module.stack.worker_service_name }
+output "api_task_definition_arn" { value = module.stack.api_task_definition_arn }
+output "private_subnet_ids" { value = module.stack.private_subnet_ids }
+output "api_security_group_id" { value = module.stack.api_security_group_id }
+output "rds_address" { value = module.stack.rds_address }
+output "rds_master_secret_arn" { value = module.stack.rds_master_secret_arn }
+output "secret_arns" { value = module.stack.secret_arns }
+output "prometheus_endpoint" { value = module.stack.prometheus_endpoint }
+output "alerts_topic_arn" { value = module.stack.alerts_topic_arn }
