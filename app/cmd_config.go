@@ -6,9 +6,6 @@ import (
 	"os"
 	"sort"
 
-	"go.uber.org/fx"
-
-	"github.com/zebralabs/zebra/platform"
 	"github.com/zebralabs/zebra/platform/config"
 )
 
@@ -25,12 +22,10 @@ func configCommand(args []string) error {
 }
 
 func printConfig(w io.Writer) error {
-	var in config.Sections
-	app := fx.New(fx.NopLogger, platform.Settings, contexts, fx.Populate(&in))
-	if err := app.Err(); err != nil {
+	sections, err := configSections()
+	if err != nil {
 		return err
 	}
-	sections := in.Sections
 	sort.SliceStable(sections, func(i, j int) bool {
 		if (sections[i].Name == "platform") != (sections[j].Name == "platform") {
 			return sections[i].Name == "platform"

@@ -40,19 +40,28 @@ var contexts = fx.Options(
 // first: a module listed there (platform.ServeJobs) is started before the
 // HTTP server and so stopped after it.
 func newApp(command ...fx.Option) *fx.App {
-	logger := fx.WithLogger(platform.FxLogger)
-	if _, err := config.Load(); err != nil {
-		// fx would fall back to dumping its events on stderr; the
-		// configuration error comes back from app.Err() instead.
-		logger = fx.NopLogger
+	if _, err := configSections(); err != nil {
+		// Every bad value is reported as such, before anything connects
+		// (and before fx would dump its events for want of a logger).
+		return fx.New(fx.NopLogger, fx.Error(err))
 	}
 	return fx.New(
-		logger,
+		fx.WithLogger(platform.FxLogger),
 		fx.Supply(platform.BuildInfo{Version: version}),
 		fx.Options(command...),
 		platform.Module,
 		contexts,
 	)
+}
+
+// configSections parses and validates the configuration of the platform
+// and of every context, connecting nothing.
+func configSections() ([]config.Section, error) {
+	var in config.Sections
+	if err := fx.New(fx.NopLogger, platform.Settings, contexts, fx.Populate(&in)).Err(); err != nil {
+		return nil, err
+	}
+	return in.Sections, nil
 }
 
 // command is one `zebra <name>` subcommand; args are the arguments after

@@ -78,6 +78,8 @@ func TestRun_StartupFailuresAreOneLine(t *testing.T) {
 	}{
 		{"bad value", map[string]string{"HTTP_REQUEST_TIMEOUT": "abc"},
 			`config: HTTP_REQUEST_TIMEOUT="abc": not a duration`},
+		{"bad module value while postgres is down too", map[string]string{"ACCESS_TOKEN_TTL": "abc", "DATABASE_URL": "postgres://postgres@" + closed + "/zebra?sslmode=disable"},
+			`config: ACCESS_TOKEN_TTL="abc": not a duration`},
 		{"postgres down", map[string]string{"DATABASE_URL": "postgres://postgres:pw@" + closed + "/zebra?sslmode=disable", "DATABASE_CONNECT_TIMEOUT": "1s"},
 			fmt.Sprintf("cannot reach PostgreSQL at postgres://postgres@%s/zebra (is it running? try: make up)", closed)},
 		{"redis down", map[string]string{"DATABASE_URL": dbtest.EmptyURL(t), "REDIS_URL": "redis://" + closed + "/0"},
