@@ -6,7 +6,7 @@
 #   make fuzz FUZZ=FuzzDecode    only the targets matching FUZZ
 #
 # `make test` runs every seed corpus (testdata/fuzz/<FuzzName>/) as ordinary
-# tests, then fuzzes each target for FUZZTIME_TEST (default 2s). New
+# tests (go test does), then fuzzes each target for FUZZTIME_TEST (default 2s). New
 # crashers land in the package's testdata/fuzz/<FuzzName>/: commit them with
 # the fix, so they stay in the seed corpus.
 FUZZTIME ?= 60s
@@ -27,7 +27,7 @@ set -euo pipefail; $(fuzz_targets) | while read -r dir name; do \
 done
 endef
 
-.PHONY: fuzz fuzz-seeds test-protection test-hardening test-faults
+.PHONY: fuzz fuzz-seeds test-protection test-protection-race test-hardening test-faults
 
 fuzz: ## Fuzz every decoder we own, FUZZTIME each (default 60s; FUZZ=regexp selects)
 	@$(call run_fuzz,$(FUZZTIME))
@@ -36,9 +36,13 @@ fuzz-seeds: ## Run every fuzz target's checked-in seed corpus as ordinary tests
 	@set -euo pipefail; dirs=$$($(fuzz_targets) | cut -d' ' -f1 | sort -u | sed 's#^#./#'); \
 	go test -count=1 -run '^Fuzz' $$dirs
 
-test-protection: fuzz-seeds ## Rate limiter, outbound client, seed corpora, a short fuzz of each target
-	go test -count=1 -race ./platform/ratelimit/... ./platform/httpclient/...
+# test-go (mk/go.mk) already runs the packages below, the seed corpora, and
+# test/hardening and test/faults; `make test` adds the short fuzzing only.
+test-protection: ## A short fuzz (FUZZTIME_TEST, 2s) of each fuzz target
 	@$(call run_fuzz,$(FUZZTIME_TEST))
+
+test-protection-race: ## Rate limiter and outbound client under the race detector
+	go test -count=1 -race ./platform/ratelimit/... ./platform/httpclient/...
 
 test-hardening: ## Bad input against the real binary: every route answers a 4xx envelope, nothing stored
 	go test -count=1 ./test/hardening/...
@@ -46,4 +50,4 @@ test-hardening: ## Bad input against the real binary: every route answers a 4xx 
 test-faults: ## Real binary behind Toxiproxy: latency, resets, cut Postgres/Redis under load
 	go test -count=1 -timeout 10m ./test/faults/...
 
-TEST_TARGETS += test-protection test-hardening test-faults
+TEST_TARGETS += test-protection

@@ -119,7 +119,7 @@ func (g *poolGate) acquire(ctx context.Context) (release func(), err error) {
 // acquireTx takes the slot a unit of work holds from BEGIN to COMMIT, when
 // db has a gate.
 func acquireTx(ctx context.Context, db *gorm.DB) (release func(), err error) {
-	if g, ok := db.Config.Plugins[gateName].(*poolGate); ok {
+	if g, ok := db.Plugins[gateName].(*poolGate); ok {
 		return g.acquire(ctx)
 	}
 	return func() {}, nil

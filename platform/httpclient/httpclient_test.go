@@ -114,7 +114,7 @@ func TestGivesUpAfterMaxRetries(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = res.Body.Close()
-	if res.StatusCode != 503 || f.calls.Load() != 4 {
+	if res.StatusCode != http.StatusServiceUnavailable || f.calls.Load() != 4 {
 		t.Fatalf("status %d after %d calls, want 503 after 4", res.StatusCode, f.calls.Load())
 	}
 }
@@ -157,7 +157,7 @@ func TestRetryAfterBeyondTheCapIsHandedBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = res.Body.Close()
-	if res.StatusCode != 429 || calls.Load() != 1 || time.Since(start) > time.Second {
+	if res.StatusCode != http.StatusTooManyRequests || calls.Load() != 1 || time.Since(start) > time.Second {
 		t.Fatalf("status %d after %d calls in %s", res.StatusCode, calls.Load(), time.Since(start))
 	}
 }
@@ -235,7 +235,7 @@ func TestEachAttemptIsTracedAndPropagated(t *testing.T) {
 		traceparents = append(traceparents, r.Header.Get("traceparent"))
 		calls++
 		if calls == 1 {
-			w.WriteHeader(503)
+			w.WriteHeader(http.StatusServiceUnavailable)
 		}
 	}))
 	t.Cleanup(srv.Close)

@@ -23,27 +23,13 @@ func checkConsistency(t *testing.T, e *env) {
 		t.Errorf("only %d creates succeeded over all scenarios", len(created))
 	}
 
-	var missing int
-	rows, err := e.db.QueryContext(ctx, `SELECT s.sent, (SELECT count(*) FROM activities.activities a WHERE a.id::text = s.sent)
-		FROM unnest($1::text[]) AS s(sent)`, created)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var id string
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			t.Fatal(err)
-		}
+	missing := 0
+	for id, n := range storedTimes(ctx, t, e, created) {
 		if n != 1 {
 			missing++
 			t.Errorf("activity %s answered 201 but is stored %d times", id, n)
 		}
 	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	_ = rows.Close()
 
 	queries := []struct {
 		what, q string
@@ -93,4 +79,28 @@ func checkConsistency(t *testing.T, e *env) {
 	}
 	t.Logf("consistency: %d creates answered 201, %d activities stored (the rest answered 503/504 after committing or before), %d missing; outbox drained %s after the last fault",
 		len(created), stored, missing, ms(time.Since(start)))
+}
+
+// storedTimes counts, for each id, the activities stored under it.
+func storedTimes(ctx context.Context, t *testing.T, e *env, ids []string) map[string]int {
+	t.Helper()
+	rows, err := e.db.QueryContext(ctx, `SELECT s.sent, (SELECT count(*) FROM activities.activities a WHERE a.id::text = s.sent)
+		FROM unnest($1::text[]) AS s(sent)`, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := make(map[string]int, len(ids))
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			t.Fatal(err)
+		}
+		out[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

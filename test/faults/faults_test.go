@@ -128,7 +128,7 @@ func runScenario(t *testing.T, e *env, sc scenario) string {
 
 	s := summarize(during)
 	checkStatuses(t, "during the fault", during, true, sc.workers)
-	checkStatuses(t, "after recovery", after, false, 50)
+	checkStatuses(t, "after recovery", after, false, 20)
 	checkReadiness(t, sc, watched, healedAt)
 	if sc.during != nil {
 		sc.during(t, e, s, during)

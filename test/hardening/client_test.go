@@ -123,7 +123,7 @@ func refused(r reply) error {
 	dec := json.NewDecoder(bytes.NewReader(r.body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&env); err != nil {
-		return fmt.Errorf("status %d without the envelope (%v): %.300s", r.status, err, r.body)
+		return fmt.Errorf("status %d without the envelope (%w): %.300s", r.status, err, r.body)
 	}
 	ok := false
 	for _, s := range statusOf[env.Code] {

@@ -53,12 +53,28 @@ func withIDs(f *fixture, path string) string {
 	return strings.Replace(path, "{id}", f.memberID, 1)
 }
 
-// TestBadInputIsRefused sends every attack to every operation of
+// TestHardening runs the attacks on one server, in order: the ones that
+// must store nothing first, then the one that stores injected text.
+func TestHardening(t *testing.T) {
+	f := newFixture(t)
+	for _, tt := range []struct {
+		name string
+		run  func(*testing.T, *fixture)
+	}{
+		{"BadInputIsRefused", badInputIsRefused},
+		{"HostileRequestIDIsReplaced", hostileRequestIDIsReplaced},
+		{"RawProtocolAttacks", rawProtocolAttacks},
+		{"InjectedTextIsData", injectedTextIsData},
+	} {
+		t.Run(tt.name, func(t *testing.T) { tt.run(t, f) })
+	}
+}
+
+// badInputIsRefused sends every attack to every operation of
 // /openapi.json: each must answer 4xx in the envelope (or, for a read
 // whose free-text filter got attack text, an empty page), and no row of
 // any table may change.
-func TestBadInputIsRefused(t *testing.T) {
-	f := newFixture(t)
+func badInputIsRefused(t *testing.T, f *fixture) {
 	bodies := baseBodies(f)
 	total := 0
 	for _, op := range operations(t, f) {
@@ -106,10 +122,9 @@ func TestBadInputIsRefused(t *testing.T) {
 	}
 }
 
-// TestHostileRequestIDIsReplaced: an X-Request-Id outside API.md's
-// pattern never reaches a response header, body or log as is.
-func TestHostileRequestIDIsReplaced(t *testing.T) {
-	f := newFixture(t)
+// hostileRequestIDIsReplaced: an X-Request-Id outside API.md's pattern
+// never reaches a response header or body as is.
+func hostileRequestIDIsReplaced(t *testing.T, f *fixture) {
 	for _, id := range append([]string{strings.Repeat("a", 129), "a b", "\xff\xfe", `"quoted"`, "a;b"}, injections...) {
 		if strings.ContainsAny(id, "\r\n") {
 			continue
@@ -124,13 +139,12 @@ func TestHostileRequestIDIsReplaced(t *testing.T) {
 	}
 }
 
-// TestRawProtocolAttacks sends what no client library would: NUL and bare
-// CR in header values, a header without a colon, huge headers and a huge
+// rawProtocolAttacks sends what no client library would: NUL and bare CR
+// in header values, a header without a colon, huge headers and a huge
 // request line. Nothing reaches a handler, nothing is stored, and every
 // answer is a 4xx: the envelope where our code answers, net/http's own 400
 // for requests it cannot parse at all.
-func TestRawProtocolAttacks(t *testing.T) {
-	f := newFixture(t)
+func rawProtocolAttacks(t *testing.T, f *fixture) {
 	before := f.snapshot(t)
 	post := func(extra string) string {
 		return "POST /v1/activities HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + f.adminToken +
@@ -175,11 +189,10 @@ func TestRawProtocolAttacks(t *testing.T) {
 	}
 }
 
-// TestInjectedTextIsData: in free-text fields attack strings are the
-// user's text: stored and returned byte for byte, never interpreted, and
-// the tables they name are still there afterwards.
-func TestInjectedTextIsData(t *testing.T) {
-	f := newFixture(t)
+// injectedTextIsData: in free-text fields attack strings are the user's
+// text: stored and returned byte for byte, never interpreted, and the
+// tables they name are still there afterwards.
+func injectedTextIsData(t *testing.T, f *fixture) {
 	created := 0
 	for _, text := range injections {
 		title := text
