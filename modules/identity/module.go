@@ -168,11 +168,14 @@ func newMailer(cfg settings.Config, a app.Application, d *postgres.Deliveries, l
 
 type jobParams struct {
 	fx.In
-	Config  settings.Config
-	Redis   *redis.Client
-	Keys    redisdb.Keyspace
-	Mailer  *mailer.Mailer
-	Metrics *stream.Metrics `optional:"true"`
+	Config settings.Config
+	Redis  *redis.Client
+	Keys   redisdb.Keyspace
+	Mailer *mailer.Mailer
+	// Metrics reports stream_consumer_lag; outbox.Module (in
+	// platform.Module) provides it. Required, so that an assembly without
+	// it fails instead of silently dropping the metric.
+	Metrics *stream.Metrics
 }
 
 func newMailerJob(p jobParams) *stream.Consumer {
