@@ -6,15 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
-	"go.uber.org/fx"
 	"gorm.io/gorm"
 
 	"github.com/zebralabs/zebra/modules/audit"
 	"github.com/zebralabs/zebra/platform/config"
-	"github.com/zebralabs/zebra/platform/database"
 )
 
 const auditUsage = `usage: zebra audit verify    recompute the audit hash chain; prints {"ok":...,"checked":N[,"firstBrokenId":...]}
@@ -32,29 +28,17 @@ func auditCommand(args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	db, err := database.Open(ctx, cfg.Database, database.WithApplicationName(cfg.ServiceName+"-audit-verify"))
-	if err != nil {
-		return err
-	}
-	defer database.Close(db)
-	return runAuditVerify(ctx, cfg, db, os.Stdout)
+	return withCommandDB(cfg, "audit-verify", func(ctx context.Context, db *gorm.DB) error {
+		return runAuditVerify(ctx, cfg, db, os.Stdout)
+	})
 }
 
 // runAuditVerify is auditCommand with its inputs explicit, for tests. It
-// assembles the audit module alone over db (no HTTP server, no Redis).
+// goes through audit's facade over db (no HTTP server, no Redis).
 func runAuditVerify(ctx context.Context, cfg config.Config, db *gorm.DB, out io.Writer) error {
 	var chain audit.Chain
-	app := fx.New(
-		fx.NopLogger,
-		fx.Supply(cfg, db),
-		fx.Provide(database.NewUnitOfWork),
-		audit.Module,
-		fx.Populate(&chain),
-	)
-	if err := app.Err(); err != nil {
-		return fmt.Errorf("assemble the audit module: %w", err)
+	if err := assembleOver(cfg, db, &chain); err != nil {
+		return err
 	}
 	v, err := chain.Verify(ctx)
 	if err != nil {

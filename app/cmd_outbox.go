@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -16,7 +14,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/zebralabs/zebra/platform/config"
-	"github.com/zebralabs/zebra/platform/database"
 	"github.com/zebralabs/zebra/platform/outbox"
 )
 
@@ -33,14 +30,9 @@ func outboxCommand(args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	db, err := database.Open(ctx, cfg.Database, database.WithApplicationName(cfg.ServiceName+"-outbox"))
-	if err != nil {
-		return err
-	}
-	defer database.Close(db)
-	return runOutbox(ctx, db, args, os.Stdout)
+	return withCommandDB(cfg, "outbox", func(ctx context.Context, db *gorm.DB) error {
+		return runOutbox(ctx, db, args, os.Stdout)
+	})
 }
 
 // runOutbox is outboxCommand with its inputs explicit, for tests.

@@ -6,24 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/google/uuid"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
-	"go.uber.org/fx"
-	"go.uber.org/zap"
 	"gorm.io/gorm"
 
 	"github.com/zebralabs/zebra/modules/activities"
-	"github.com/zebralabs/zebra/modules/audit"
 	"github.com/zebralabs/zebra/modules/identity"
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/config"
-	"github.com/zebralabs/zebra/platform/database"
-	"github.com/zebralabs/zebra/platform/outbox"
-	"github.com/zebralabs/zebra/platform/redisdb"
 	"github.com/zebralabs/zebra/platform/requestid"
 )
 
@@ -64,48 +54,20 @@ func seedCommand(args []string) error {
 	if cfg.IsProd() {
 		return fmt.Errorf("zebra seed: refusing to create demo users with APP_ENV=prod")
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	db, err := database.Open(ctx, cfg.Database, database.WithApplicationName(cfg.ServiceName+"-seed"))
-	if err != nil {
-		return err
-	}
-	defer database.Close(db)
-	return runSeed(ctx, cfg, db, *password, *perMember, os.Stdout)
+	return withCommandDB(cfg, "seed", func(ctx context.Context, db *gorm.DB) error {
+		return runSeed(ctx, cfg, db, *password, *perMember, os.Stdout)
+	})
 }
 
-// runSeed is seedCommand with its inputs explicit, for tests. It assembles
-// identity and activities (and the audit recorder and outbox they write
-// through) over db, without the HTTP server or background jobs.
+// runSeed is seedCommand with its inputs explicit, for tests. It goes
+// through identity's and activities' facades (and so the audit recorder and
+// outbox they write through) over db, without the HTTP server or
+// background jobs. Seeding never reads through the cache nor dials Redis.
 func runSeed(ctx context.Context, cfg config.Config, db *gorm.DB, password string, perMember int, out io.Writer) error {
 	var accounts identity.Accounts
 	var acts activities.Activities
-	app := fx.New(
-		fx.NopLogger,
-		fx.Supply(cfg, db),
-		fx.Provide(
-			database.NewUnitOfWork,
-			func() *zap.Logger { return zap.NewNop() },
-			// Seeding never reads through the cache nor dials Redis; the
-			// modules only need the client to exist to assemble.
-			func() (*redis.Client, error) {
-				opts, err := redis.ParseURL(cfg.Redis.URL)
-				if err != nil {
-					return nil, err
-				}
-				return redis.NewClient(opts), nil
-			},
-			func() redisdb.Keyspace { return redisdb.NewKeyspace(cfg.Redis) },
-			func() prometheus.Registerer { return prometheus.NewRegistry() },
-		),
-		audit.Module,
-		outbox.Module,
-		identity.Module,
-		activities.Module,
-		fx.Populate(&accounts, &acts),
-	)
-	if err := app.Err(); err != nil {
-		return fmt.Errorf("assemble the modules: %w", err)
+	if err := assembleOver(cfg, db, &accounts, &acts); err != nil {
+		return err
 	}
 	ctx = requestid.With(ctx, "seed-"+uuid.NewString())
 	for _, u := range seedUsers {

@@ -7,23 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
-	"github.com/redis/go-redis/v9"
-	"go.uber.org/fx"
-	"go.uber.org/zap"
 	"gorm.io/gorm"
 
-	"github.com/zebralabs/zebra/modules/audit"
 	"github.com/zebralabs/zebra/modules/identity"
 	"github.com/zebralabs/zebra/platform/apperr"
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/config"
-	"github.com/zebralabs/zebra/platform/database"
-	"github.com/zebralabs/zebra/platform/outbox"
-	"github.com/zebralabs/zebra/platform/redisdb"
 )
 
 const usersUsage = `usage: zebra users create-admin --email E --password P [--name N]
@@ -48,45 +39,19 @@ func usersCommand(args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	db, err := database.Open(ctx, cfg.Database, database.WithApplicationName(cfg.ServiceName+"-users"))
-	if err != nil {
-		return err
-	}
-	defer database.Close(db)
-	return runCreateAdmin(ctx, cfg, db, *email, *password, *name, os.Stdout)
+	return withCommandDB(cfg, "users", func(ctx context.Context, db *gorm.DB) error {
+		return runCreateAdmin(ctx, cfg, db, *email, *password, *name, os.Stdout)
+	})
 }
 
 // runCreateAdmin is usersCommand with its inputs explicit, for tests. It
-// assembles identity (and the audit recorder and outbox it writes through)
-// over db, without the HTTP server or background jobs.
+// goes through identity's facade (and so the audit recorder and outbox it
+// writes through) over db, without the HTTP server or background jobs;
+// Redis, which only login throttling uses, is never dialled.
 func runCreateAdmin(ctx context.Context, cfg config.Config, db *gorm.DB, email, password, name string, out io.Writer) error {
 	var accounts identity.Accounts
-	app := fx.New(
-		fx.NopLogger,
-		fx.Supply(cfg, db),
-		fx.Provide(
-			database.NewUnitOfWork,
-			func() *zap.Logger { return zap.NewNop() },
-			// Never dialled by create-admin; the login throttle's client only
-			// needs to exist for the module to assemble.
-			func() (*redis.Client, error) {
-				opts, err := redis.ParseURL(cfg.Redis.URL)
-				if err != nil {
-					return nil, err
-				}
-				return redis.NewClient(opts), nil
-			},
-			func() redisdb.Keyspace { return redisdb.NewKeyspace(cfg.Redis) },
-		),
-		audit.Module,
-		outbox.Module,
-		identity.Module,
-		fx.Populate(&accounts),
-	)
-	if err := app.Err(); err != nil {
-		return fmt.Errorf("assemble the identity module: %w", err)
+	if err := assembleOver(cfg, db, &accounts); err != nil {
+		return err
 	}
 	id, err := accounts.EnsureUser(ctx, email, password, name, []auth.Role{auth.RoleAdmin})
 	if err != nil {
