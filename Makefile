@@ -15,6 +15,11 @@ TEST_TARGETS :=
 
 -include mk/*.mk
 
+# Prerequisites are expanded when a rule is read, so the areas' targets are
+# attached here, after every mk/*.mk has appended to the lists.
+test: $(TEST_TARGETS)
+lint: $(LINT_TARGETS)
+
 .PHONY: help
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'

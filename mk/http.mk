@@ -27,5 +27,5 @@ test-http: ## HTTP platform and telemetry over real HTTP; the OpenAPI copy is cu
 lint-http: ## go vet the HTTP platform and telemetry
 	go vet ./platform/httpserver/... ./platform/telemetry/...
 
-TEST_TARGETS += test-http
+# test-http is not in TEST_TARGETS: test-go (mk/go.mk) already runs these packages.
 LINT_TARGETS += lint-http

@@ -15,4 +15,4 @@ test-schema: ## Test the schema tooling against the local Postgres (fresh databa
 	go test ./platform/migrate/... ./platform/dbtest/...
 	go test -run 'TestSchema|TestAtlas' ./app
 
-TEST_TARGETS += test-schema
+# test-schema is not in TEST_TARGETS: test-go (mk/go.mk) already runs these packages.
