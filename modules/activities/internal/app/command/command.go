@@ -13,6 +13,7 @@ import (
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/auth"
+	"github.com/zebralabs/zebra/platform/clock"
 	"github.com/zebralabs/zebra/platform/id"
 	"github.com/zebralabs/zebra/platform/outbox"
 )
@@ -35,14 +36,7 @@ type Deps struct {
 	NewID func() uuid.UUID
 }
 
-func (d Deps) now() time.Time {
-	now := time.Now
-	if d.Now != nil {
-		now = d.Now
-	}
-	// API.md timestamps carry milliseconds: store exactly what we show.
-	return now().UTC().Truncate(time.Millisecond)
-}
+func (d Deps) now() time.Time { return clock.Now(d.Now) }
 
 func (d Deps) newID() uuid.UUID {
 	if d.NewID != nil {

@@ -14,6 +14,8 @@ import (
 	"github.com/zebralabs/zebra/modules/identity/internal/domain/token"
 	"github.com/zebralabs/zebra/modules/identity/internal/domain/user"
 	"github.com/zebralabs/zebra/platform/auditlog"
+	"github.com/zebralabs/zebra/platform/clock"
+	"github.com/zebralabs/zebra/platform/id"
 	"github.com/zebralabs/zebra/platform/outbox"
 )
 
@@ -75,24 +77,17 @@ type Deps struct {
 	Policy   Policy
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
-	// NewID returns a fresh time-ordered id; nil means uuid.NewV7.
+	// NewID returns a fresh time-ordered id; nil means id.New (UUIDv7).
 	NewID func() uuid.UUID
 }
 
-func (d Deps) now() time.Time {
-	now := time.Now
-	if d.Now != nil {
-		now = d.Now
-	}
-	// API.md timestamps carry milliseconds: store exactly what we show.
-	return now().UTC().Truncate(time.Millisecond)
-}
+func (d Deps) now() time.Time { return clock.Now(d.Now) }
 
 func (d Deps) newID() uuid.UUID {
 	if d.NewID != nil {
 		return d.NewID()
 	}
-	return uuid.Must(uuid.NewV7())
+	return id.New()
 }
 
 // Tokens is the answer of login and refresh.

@@ -1,0 +1,40 @@
+package clock_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/zebralabs/zebra/platform/clock"
+)
+
+func TestNowIsUTCToTheMillisecond(t *testing.T) {
+	t.Parallel()
+	paris := time.FixedZone("CET", 3600)
+	fixed := time.Date(2026, 11, 26, 11, 4, 5, 123_456_789, paris)
+	tests := []struct {
+		name string
+		now  func() time.Time
+		want time.Time
+	}{
+		{"injected", func() time.Time { return fixed }, time.Date(2026, 11, 26, 10, 4, 5, 123_000_000, time.UTC)},
+		{"whole millisecond", func() time.Time { return fixed.Truncate(time.Millisecond) }, time.Date(2026, 11, 26, 10, 4, 5, 123_000_000, time.UTC)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := clock.Now(tt.now)
+			if !got.Equal(tt.want) || got.Location() != time.UTC {
+				t.Errorf("Now = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNowDefaultsToTheSystemClock(t *testing.T) {
+	t.Parallel()
+	before := time.Now().Add(-time.Millisecond)
+	got := clock.Now(nil)
+	if got.Before(before) || got.After(time.Now()) || got.Location() != time.UTC || got.Nanosecond()%int(time.Millisecond) != 0 {
+		t.Errorf("Now(nil) = %v, want the current UTC time to the millisecond", got)
+	}
+}
