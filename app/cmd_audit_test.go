@@ -7,35 +7,20 @@ import (
 	"errors"
 	"testing"
 
-	"go.uber.org/fx"
 	"gorm.io/gorm"
 
 	"github.com/zebralabs/zebra/modules/audit"
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/config"
-	"github.com/zebralabs/zebra/platform/database"
 	"github.com/zebralabs/zebra/platform/dbtest"
-	"github.com/zebralabs/zebra/platform/migrate"
 )
 
-// auditDB is a fresh database with the audit schema and n recorded events.
+// auditDB is a fresh database with the schema and n recorded events.
 func auditDB(t *testing.T, n int) *gorm.DB {
 	t.Helper()
-	var sources []migrate.Source
+	db := dbtest.New(t, mustSources(t)...)
 	var rec auditlog.Recorder
-	db := dbtest.New(t)
-	app := fx.New(fx.NopLogger, fx.Supply(config.Config{}, db), fx.Provide(database.NewUnitOfWork), audit.Module,
-		fx.Populate(&rec), fx.Invoke(func(in struct {
-			fx.In
-			S []migrate.Source `group:"schema"`
-		}) {
-			sources = in.S
-		}))
-	if err := app.Err(); err != nil {
-		t.Fatal(err)
-	}
-	sqlDB, _ := db.DB()
-	if _, err := migrate.Apply(context.Background(), sqlDB, append(sources, migrate.PlatformSource()), migrate.Options{}); err != nil {
+	if err := assembleOver(config.Config{}, db, &rec); err != nil {
 		t.Fatal(err)
 	}
 	for range n {
