@@ -4,17 +4,11 @@
 -- columns or indexes here (Atlas would plan to drop them).
 
 -- --- outbox (owner: audit/outbox engineer) ---------------------------------
--- Wakes relays in other processes as soon as a transaction that wrote
--- outbox rows commits (NOTIFY is delivered at commit, once per channel and
--- payload per transaction, and never for a rolled-back one).
-CREATE OR REPLACE FUNCTION platform.outbox_notify() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM pg_notify('platform_outbox', '');
-  RETURN NULL;
-END;
-$$;
-
-CREATE OR REPLACE TRIGGER outbox_notify
-  AFTER INSERT ON platform.outbox
-  FOR EACH STATEMENT EXECUTE FUNCTION platform.outbox_notify();
+-- Relays of other processes are woken by a NOTIFY platform_outbox that the
+-- writer sends after the commit, from a transaction of its own, only when
+-- no relay runs in its process. It used to be a statement trigger here: a
+-- NOTIFY inside the command's transaction makes PostgreSQL serialise the
+-- commits of every such transaction on one lock held through the WAL flush,
+-- which capped activity writes at ~1 per flush (docs/performance.md).
+DROP TRIGGER IF EXISTS outbox_notify ON platform.outbox;
+DROP FUNCTION IF EXISTS platform.outbox_notify();

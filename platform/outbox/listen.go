@@ -10,8 +10,8 @@ import (
 	"github.com/zebralabs/zebra/platform/stream"
 )
 
-// Channel is the Postgres notification channel the outbox trigger
-// (schema/platform.sql) signals after a commit that wrote outbox rows.
+// Channel is the Postgres notification channel the Writer signals after a
+// commit that wrote outbox rows when no relay runs in its process.
 const Channel = "platform_outbox"
 
 // listen holds a connection of its own LISTENing on Channel and raises

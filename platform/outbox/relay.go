@@ -127,6 +127,7 @@ func (r *Relay) Name() string { return "outbox-relay" }
 // it backs off exponentially with jitter. It prunes published rows every
 // PruneEvery. It returns nil when ctx ends.
 func (r *Relay) Run(ctx context.Context) error {
+	defer r.signal.attach()()
 	notified := make(chan struct{}, 1)
 	if r.opts.ListenURL != "" {
 		go listen(ctx, r.opts.ListenURL, notified, r.log)

@@ -20,16 +20,20 @@ var aggregateTypeRule = regexp.MustCompile(`^[a-z][a-z0-9_.-]{0,62}$`)
 
 // Writer is the Publisher over the unit of work: Publish inserts the
 // events into platform.outbox through the transaction of ctx and, once it
-// commits, wakes the relay of this process (a trigger NOTIFYs the others).
+// commits, wakes the relay of this process, or, when none runs here, the
+// relays of other processes (NOTIFY after the commit, see notifier).
 type Writer struct {
-	db     *gorm.DB
-	signal *Signal
+	db       *gorm.DB
+	signal   *Signal
+	notifier *notifier
 }
 
 var _ Publisher = (*Writer)(nil)
 
 // NewWriter returns a Writer over db that wakes signal after commit.
-func NewWriter(db *gorm.DB, signal *Signal) *Writer { return &Writer{db: db, signal: signal} }
+func NewWriter(db *gorm.DB, signal *Signal) *Writer {
+	return &Writer{db: db, signal: signal, notifier: &notifier{db: db}}
+}
 
 // Publish writes events in the transaction of ctx (or in a statement of
 // its own outside one), with the request id and W3C trace context of ctx.
@@ -70,6 +74,11 @@ func (w *Writer) Publish(ctx context.Context, events ...Event) error {
 	if err := database.Conn(ctx, w.db).Exec(sql.String(), args...).Error; err != nil {
 		return database.Translate(fmt.Errorf("write outbox events: %w", err))
 	}
-	database.AfterCommit(ctx, func(context.Context) { w.signal.Wake() })
+	database.AfterCommit(ctx, func(context.Context) {
+		w.signal.Wake()
+		if !w.signal.local() {
+			w.notifier.wake()
+		}
+	})
 	return nil
 }
