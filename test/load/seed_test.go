@@ -146,7 +146,7 @@ var baselineSQL = []string{
 	`CREATE SCHEMA baseline`,
 	`CREATE TABLE baseline.activities (LIKE activities.activities INCLUDING ALL)`,
 	`CREATE TABLE baseline.audit_events (LIKE audit.events INCLUDING ALL)`,
-	`CREATE SEQUENCE baseline.audit_seq`,
+	`CREATE TABLE baseline.audit_unchained (LIKE audit.unchained INCLUDING ALL)`,
 	`CREATE TABLE baseline.outbox (LIKE platform.outbox INCLUDING ALL)`,
 	`CREATE TABLE baseline.idempotency_keys (LIKE platform.idempotency_keys INCLUDING ALL)`,
 	`INSERT INTO baseline.activities SELECT * FROM activities.activities`,

@@ -39,7 +39,8 @@ func validTitle(t string) bool {
 
 // create claims the Idempotency-Key in a statement of its own, then inserts
 // the activity, its audit event and its outbox event and completes the key
-// in one transaction: zebra's statements, without the audit hash chain.
+// in one transaction: zebra's statements (the audit event queued for
+// chaining, as zebra's store writes it), without zebra's background work.
 func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 	body, ok := readJSON(w, r)
 	if !ok {
@@ -169,19 +170,16 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// journal inserts the audit event (content hash, no chain) and the outbox
-// event of a change.
+// journal inserts the audit event (queued for chaining, as zebra's audit
+// store writes it in the command's transaction) and the outbox event of a
+// change.
 func (s *Server) journal(ctx context.Context, tx pgx.Tx, user uuid.UUID, action string, before, after *activity) error {
 	beforeJSON, afterJSON := jsonOrNil(before), jsonOrNil(after)
 	metadata := `{"events":["` + action + `"]}`
-	eventID := uuid.Must(uuid.NewV7())
-	h := sha256.New()
-	for _, part := range [][]byte{eventID[:], []byte(action), []byte(after.ID), beforeJSON, afterJSON, []byte(metadata)} {
-		h.Write(part)
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO `+Schema+`.audit_events (id, seq, occurred_at, actor, action, entity_type, entity_id,
-		request_id, before, after, metadata, hash) VALUES ($1, nextval('`+Schema+`.audit_seq'), now(), $2, $3, 'activity', $4, '', $5, $6, $7, $8)`,
-		eventID, user.String(), action, after.ID, nullText(beforeJSON), nullText(afterJSON), metadata, h.Sum(nil)); err != nil {
+	if _, err := tx.Exec(ctx, `WITH ins AS (INSERT INTO `+Schema+`.audit_events (id, occurred_at, actor, action, entity_type,
+		entity_id, request_id, before, after, metadata) VALUES ($1, now(), $2, $3, 'activity', $4, '', $5, $6, $7) RETURNING id)
+		INSERT INTO `+Schema+`.audit_unchained (event_id) SELECT id FROM ins`,
+		uuid.Must(uuid.NewV7()), user.String(), action, after.ID, nullText(beforeJSON), nullText(afterJSON), metadata); err != nil {
 		return err
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO `+Schema+`.outbox (id, aggregate_type, aggregate_id, event_type, payload, request_id)
