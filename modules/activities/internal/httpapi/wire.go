@@ -2,12 +2,12 @@ package httpapi
 
 import (
 	"encoding/json"
-	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/zebralabs/zebra/modules/activities/internal/app/query"
 	"github.com/zebralabs/zebra/platform/etag"
+	"github.com/zebralabs/zebra/platform/timestamp"
 )
 
 // Activity is an activity on the wire (API.md).
@@ -28,13 +28,10 @@ type Activity struct {
 func activityOf(v query.Activity) Activity {
 	return Activity{
 		ID: v.ID.String(), Title: v.Title, Description: v.Description, Status: v.Status, OwnerID: v.OwnerID.String(),
-		CreatedAt: timestamp(v.CreatedAt), UpdatedAt: timestamp(v.UpdatedAt),
+		CreatedAt: timestamp.Format(v.CreatedAt), UpdatedAt: timestamp.Format(v.UpdatedAt),
 		CreatedBy: v.CreatedBy.String(), UpdatedBy: v.UpdatedBy.String(), Version: v.Version,
 	}
 }
-
-// timestamp formats t as API.md writes times: RFC 3339, UTC, milliseconds.
-func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
 
 // activityOutput is a single activity with its ETag.
 type activityOutput struct {

@@ -15,6 +15,7 @@ import (
 	"github.com/zebralabs/zebra/modules/audit/internal/app/query"
 	"github.com/zebralabs/zebra/platform/httpserver"
 	"github.com/zebralabs/zebra/platform/pagination"
+	"github.com/zebralabs/zebra/platform/timestamp"
 )
 
 // tag groups the operations in the OpenAPI document.
@@ -115,7 +116,7 @@ func (r *Routes) verify(ctx context.Context, _ *struct{}) (*verifyOutput, error)
 
 func eventOf(v query.EventView) Event {
 	e := Event{
-		ID: v.ID.String(), OccurredAt: v.OccurredAt.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
+		ID: v.ID.String(), OccurredAt: timestamp.Format(v.OccurredAt),
 		Actor: v.Actor, Action: v.Action, EntityType: v.EntityType, EntityID: v.EntityID, RequestID: v.RequestID,
 		Before: v.Before, After: v.After, Metadata: v.Metadata,
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/zebralabs/zebra/modules/identity/internal/app/command"
 	"github.com/zebralabs/zebra/modules/identity/internal/app/query"
 	"github.com/zebralabs/zebra/platform/etag"
+	"github.com/zebralabs/zebra/platform/timestamp"
 )
 
 // User is a user on the wire (API.md): never a password hash or a token.
@@ -33,12 +34,9 @@ func userOf(v query.User) User {
 	return User{
 		ID: v.ID.String(), Email: v.Email, DisplayName: v.DisplayName, Roles: roles,
 		EmailVerified: v.EmailVerified, Active: v.Active,
-		CreatedAt: timestamp(v.CreatedAt), UpdatedAt: timestamp(v.UpdatedAt), Version: v.Version,
+		CreatedAt: timestamp.Format(v.CreatedAt), UpdatedAt: timestamp.Format(v.UpdatedAt), Version: v.Version,
 	}
 }
-
-// timestamp formats t as API.md writes times: RFC 3339, UTC, milliseconds.
-func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
 
 // userOutput is one user with its ETag.
 type userOutput struct {

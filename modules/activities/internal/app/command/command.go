@@ -13,9 +13,9 @@ import (
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/auth"
-	"github.com/zebralabs/zebra/platform/clock"
 	"github.com/zebralabs/zebra/platform/id"
 	"github.com/zebralabs/zebra/platform/outbox"
+	"github.com/zebralabs/zebra/platform/timestamp"
 )
 
 // UnitOfWork runs fn in one transaction carried by ctx. The platform's
@@ -36,7 +36,7 @@ type Deps struct {
 	NewID func() uuid.UUID
 }
 
-func (d Deps) now() time.Time { return clock.Now(d.Now) }
+func (d Deps) now() time.Time { return timestamp.Now(d.Now) }
 
 func (d Deps) newID() uuid.UUID {
 	if d.NewID != nil {

@@ -14,9 +14,9 @@ import (
 	"github.com/zebralabs/zebra/modules/identity/internal/domain/token"
 	"github.com/zebralabs/zebra/modules/identity/internal/domain/user"
 	"github.com/zebralabs/zebra/platform/auditlog"
-	"github.com/zebralabs/zebra/platform/clock"
 	"github.com/zebralabs/zebra/platform/id"
 	"github.com/zebralabs/zebra/platform/outbox"
+	"github.com/zebralabs/zebra/platform/timestamp"
 )
 
 // UnitOfWork runs fn in one transaction carried by ctx. The platform's
@@ -81,7 +81,7 @@ type Deps struct {
 	NewID func() uuid.UUID
 }
 
-func (d Deps) now() time.Time { return clock.Now(d.Now) }
+func (d Deps) now() time.Time { return timestamp.Now(d.Now) }
 
 func (d Deps) newID() uuid.UUID {
 	if d.NewID != nil {
