@@ -18,10 +18,6 @@ type ListUsers struct {
 // cursorList names the list cursors are bound to.
 const cursorList = "identity.users"
 
-type position struct {
-	ID uuid.UUID `json:"id"`
-}
-
 // ListUsersHandler pages through users by id (keyset: the cost of a page
 // does not grow with depth). Admins only.
 type ListUsersHandler struct {
@@ -43,17 +39,13 @@ func (h ListUsersHandler) Handle(ctx context.Context, q ListUsers) (pagination.P
 	if err != nil {
 		return pagination.Page[User]{}, err
 	}
-	var before *uuid.UUID
-	if q.Cursor != "" {
-		var pos position
-		if err := h.cursors.Decode(cursorList, q.Cursor, &pos); err != nil {
-			return pagination.Page[User]{}, err
-		}
-		before = &pos.ID
+	before, err := h.cursors.AfterID(cursorList, q.Cursor)
+	if err != nil {
+		return pagination.Page[User]{}, err
 	}
 	rows, err := h.read.Users(ctx, before, limit+1)
 	if err != nil {
 		return pagination.Page[User]{}, err
 	}
-	return pagination.Build(h.cursors, cursorList, rows, limit, func(u User) any { return position{ID: u.ID} }), nil
+	return pagination.ByID(h.cursors, cursorList, rows, limit, func(u User) uuid.UUID { return u.ID }), nil
 }
