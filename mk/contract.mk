@@ -27,7 +27,8 @@ contract-deps: test/node_modules/.package-lock.json contract-chromium ## Install
 
 # npm ci writes node_modules/.package-lock.json: reinstall when the lock changes.
 test/node_modules/.package-lock.json: test/package-lock.json test/package.json
-	@command -v npm >/dev/null || { echo "contract-deps: npm not found: apt-get install -y nodejs npm" >&2; exit 1; }
+	@command -v npm >/dev/null || { echo "contract-deps: installing nodejs and npm (apt)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
 	cd test && npm ci --no-audit --no-fund
 	@touch $@
 
