@@ -76,7 +76,7 @@ func TestContract(t *testing.T) {
 				}
 				if len(problems) > 0 {
 					failed = true
-					rt.Fatalf("%s\n\nreproduce: CONTRACT_SEED=%d go test ./contract -run 'TestContract/%s$' (see -rapid.seed below for this case)\n\nrequest:\n%s\nresponse:\n%s",
+					rt.Fatalf("%s\n\nrun seed CONTRACT_SEED=%d; this case alone: cd test && CONTRACT_SEED=<the -rapid.seed rapid prints below> go test ./contract -run 'TestContract/%s$'\n\nrequest:\n%s\nresponse:\n%s",
 						strings.Join(problems, "\n"), seed, op.ID, r, resp)
 				}
 			})
