@@ -2,7 +2,6 @@ package query
 
 import (
 	"context"
-	"net/url"
 
 	"github.com/google/uuid"
 
@@ -21,12 +20,7 @@ type Filter struct {
 // list names the list and its filters, so a cursor issued for one filter
 // set is invalid_cursor on any other.
 func (f Filter) list() string {
-	v := url.Values{}
-	v.Set("entityType", f.EntityType)
-	v.Set("entityId", f.EntityID)
-	v.Set("actor", f.Actor)
-	v.Set("action", f.Action)
-	return "audit-events?" + v.Encode()
+	return pagination.Name("audit-events", "entityType", f.EntityType, "entityId", f.EntityID, "actor", f.Actor, "action", f.Action)
 }
 
 // EventReader is the read model of the list.
@@ -54,10 +48,6 @@ func NewListEventsHandler(reader EventReader, codec *pagination.Codec) *ListEven
 	return &ListEventsHandler{reader: reader, codec: codec}
 }
 
-type position struct {
-	ID uuid.UUID `json:"id"`
-}
-
 // Handle requires auth.ReadAudit and returns the page after q.Cursor.
 func (h *ListEventsHandler) Handle(ctx context.Context, q ListEvents) (pagination.Page[EventView], error) {
 	if _, err := auth.Require(ctx, auth.ReadAudit); err != nil {
@@ -68,17 +58,13 @@ func (h *ListEventsHandler) Handle(ctx context.Context, q ListEvents) (paginatio
 		return pagination.Page[EventView]{}, err
 	}
 	list := q.Filter.list()
-	var before *uuid.UUID
-	if q.Cursor != "" {
-		var p position
-		if err := h.codec.Decode(list, q.Cursor, &p); err != nil {
-			return pagination.Page[EventView]{}, err
-		}
-		before = &p.ID
+	before, err := h.codec.AfterID(list, q.Cursor)
+	if err != nil {
+		return pagination.Page[EventView]{}, err
 	}
 	rows, err := h.reader.List(ctx, q.Filter, before, limit+1)
 	if err != nil {
 		return pagination.Page[EventView]{}, err
 	}
-	return pagination.Build(h.codec, list, rows, limit, func(v EventView) any { return position{ID: v.ID} }), nil
+	return pagination.ByID(h.codec, list, rows, limit, func(v EventView) uuid.UUID { return v.ID }), nil
 }
