@@ -15,6 +15,9 @@ type scenario struct {
 	link func(*env) *link
 	// inject and heal apply and remove the fault.
 	inject, heal func(*link)
+	// disrupt, instead of a link's toxic, starts a fault acting on the
+	// server itself and returns what stops it.
+	disrupt func(t *testing.T, e *env) (stop func())
 	// workers is how many members load the server during the fault.
 	workers int
 	// dependency is the /readyz check the fault must turn "unavailable"
@@ -58,6 +61,10 @@ var scenarios = []scenario{
 		name: "postgres cut", link: pgLink, workers: 4, dependency: "postgres",
 		inject: (*link).cut, heal: (*link).restore,
 		during: fastRefusals,
+	},
+	{
+		name: "postgres terminates the connections (as on a restart)", workers: 4,
+		disrupt: terminateBackends, during: mostlyAnswered,
 	},
 	{
 		name: "postgres pool exhausted (latency 150ms, 24 clients)", link: pgLink, workers: 24,
@@ -109,14 +116,24 @@ func runScenario(t *testing.T, e *env, sc scenario) string {
 	defer func() { e.workers = base }()
 
 	stopWatch := e.watchReadiness()
-	l := sc.link(e)
-	sc.inject(l)
+	var l *link
+	var stopDisrupting func()
+	if sc.disrupt != nil {
+		stopDisrupting = sc.disrupt(t, e)
+	} else {
+		l = sc.link(e)
+		sc.inject(l)
+	}
 	during := e.load(faultFor)
 	if sc.probe != nil {
 		sc.probe(t, e)
 	}
 	healedAt := time.Now()
-	sc.heal(l)
+	if stopDisrupting != nil {
+		stopDisrupting()
+	} else {
+		sc.heal(l)
+	}
 	recovery := waitRecovered(t, e, healedAt, 30*time.Second)
 	drained := ""
 	if sc.drains {
@@ -367,4 +384,41 @@ func transitions(seen []readiness) string {
 		last = cur
 	}
 	return out
+}
+
+// terminateBackends makes Postgres end the binary's sessions every 100ms
+// (pg_terminate_backend, SQLSTATE 57P01, what a restart or failover does
+// to every connection), on the test's own database only.
+func terminateBackends(t *testing.T, e *env) (stop func()) {
+	t.Helper()
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			_, _ = e.db.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+				WHERE datname = current_database() AND application_name = 'zebra' AND pid <> pg_backend_pid()`)
+			select {
+			case <-done:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// mostlyAnswered: sessions killed under the requests cost some of them a
+// 503, but the pool reconnects at once and most requests still succeed.
+func mostlyAnswered(t *testing.T, _ *env, s stats, _ []result) {
+	t.Helper()
+	ok := 0
+	for code, n := range s.byStatus {
+		if code >= 200 && code < 300 {
+			ok += n
+		}
+	}
+	if ok == 0 {
+		t.Errorf("no request succeeded while sessions were being terminated: %s", s)
+	}
 }
