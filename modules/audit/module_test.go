@@ -20,18 +20,13 @@ import (
 	"github.com/zebralabs/zebra/platform/migrate"
 	"github.com/zebralabs/zebra/platform/outbox"
 	"github.com/zebralabs/zebra/platform/requestid"
-	"github.com/zebralabs/zebra/schema"
 )
-
-func auditSource() migrate.Source {
-	return migrate.Source{Owner: "audit", HCL: schema.HCL("audit"), PostSQL: schema.PostSQL("audit")}
-}
 
 // wired starts audit.Module over a fresh database, as the app does, and
 // returns what it provides publicly.
 func wired(t *testing.T) (*gorm.DB, *database.UnitOfWork, auditlog.Recorder, audit.Chain) {
 	t.Helper()
-	db := dbtest.New(t, auditSource())
+	db := dbtest.New(t, migrate.Embedded("audit"))
 	var (
 		rec     auditlog.Recorder
 		chain   audit.Chain

@@ -14,7 +14,6 @@ require (
 	github.com/google/uuid v1.6.0
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/wneessen/go-mail v0.8.1
-	github.com/zebralabs/zebra/schema v0.0.0
 	github.com/zitadel/oidc/v3 v3.52.0
 	go.uber.org/fx v1.24.0
 	go.uber.org/zap v1.28.0
@@ -133,6 +132,7 @@ require (
 	github.com/vanng822/go-premailer v1.38.0 // indirect
 	github.com/zclconf/go-cty v1.19.0 // indirect
 	github.com/zclconf/go-cty-yaml v1.1.0 // indirect
+	github.com/zebralabs/zebra/schema v0.0.0 // indirect
 	github.com/zitadel/schema v1.3.2 // indirect
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect

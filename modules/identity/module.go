@@ -32,7 +32,6 @@ import (
 	"github.com/zebralabs/zebra/platform/pagination"
 	"github.com/zebralabs/zebra/platform/redisdb"
 	"github.com/zebralabs/zebra/platform/stream"
-	"github.com/zebralabs/zebra/schema"
 )
 
 // Module wires the identity context. It provides publicly the
@@ -62,9 +61,7 @@ var Module = fx.Module("identity",
 		background.AsJob(func(db *gorm.DB, log *zap.Logger) *postgres.CleanupJob {
 			return postgres.NewCleanupJob(db, time.Hour, log.Named("identity"))
 		}),
-		migrate.AsSource(func() migrate.Source {
-			return migrate.Source{Owner: "identity", HCL: schema.HCL("identity"), PostSQL: schema.PostSQL("identity")}
-		}),
+		migrate.AsSource(func() migrate.Source { return migrate.Embedded("identity") }),
 	),
 )
 

@@ -15,7 +15,6 @@ import (
 	"github.com/zebralabs/zebra/platform/dbtest"
 	"github.com/zebralabs/zebra/platform/migrate"
 	"github.com/zebralabs/zebra/platform/redistest"
-	"github.com/zebralabs/zebra/schema"
 )
 
 // recorder stands in for the audit module, which identity does not import.
@@ -34,7 +33,7 @@ func (r *recorder) Record(_ context.Context, e auditlog.Event) error {
 // TestModuleStartsAndStops assembles identity on the real platform, starts
 // and stops it, and uses the public Accounts and auth.Verifier it provides.
 func TestModuleStartsAndStops(t *testing.T) {
-	dbURL := dbtest.URL(t, migrate.Source{Owner: "identity", HCL: schema.HCL("identity"), PostSQL: schema.PostSQL("identity")})
+	dbURL := dbtest.URL(t, migrate.Embedded("identity"))
 	rcfg := redistest.Config(t)
 	for k, v := range map[string]string{
 		"APP_ENV": "test", "HTTP_ADDR": "127.0.0.1:0", "DATABASE_URL": dbURL,

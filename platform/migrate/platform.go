@@ -14,12 +14,13 @@ const PlatformOwner = "platform"
 // schema/platform.hcl and schema/platform.sql, embedded in the binary.
 // Every database the service runs against needs it, whichever modules are
 // plugged in.
-func PlatformSource() Source {
-	return Source{
-		Owner:   PlatformOwner,
-		HCL:     schema.HCL(PlatformOwner),
-		PostSQL: schema.PostSQL(PlatformOwner),
-	}
+func PlatformSource() Source { return Embedded(PlatformOwner) }
+
+// Embedded is owner's part of the desired schema as the binary embeds it:
+// schema/<owner>.hcl and, when there is one, schema/<owner>.sql. Each
+// module contributes Embedded("<its name>") with AsSource.
+func Embedded(owner string) Source {
+	return Source{Owner: owner, HCL: schema.HCL(owner), PostSQL: schema.PostSQL(owner)}
 }
 
 // Module contributes the platform's source to the "schema" group, beside

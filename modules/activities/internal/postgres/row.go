@@ -11,7 +11,6 @@ import (
 
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
 	"github.com/zebralabs/zebra/platform/migrate"
-	"github.com/zebralabs/zebra/schema"
 )
 
 // table is the qualified name of the activities table.
@@ -19,7 +18,7 @@ const table = "activities.activities"
 
 // SchemaSource is the activities context's part of the desired schema.
 func SchemaSource() migrate.Source {
-	return migrate.Source{Owner: "activities", HCL: schema.HCL("activities"), PostSQL: schema.PostSQL("activities")}
+	return migrate.Embedded("activities")
 }
 
 // activityRow is one row of activities.activities. Timestamps are written

@@ -16,14 +16,13 @@ import (
 	"github.com/zebralabs/zebra/platform/database"
 	"github.com/zebralabs/zebra/platform/dbtest"
 	"github.com/zebralabs/zebra/platform/migrate"
-	"github.com/zebralabs/zebra/schema"
 )
 
 var now = time.Date(2026, 11, 26, 10, 4, 5, 123_000_000, time.UTC)
 
 func newDB(t *testing.T) *gorm.DB {
 	t.Helper()
-	return dbtest.New(t, migrate.Source{Owner: "identity", HCL: schema.HCL("identity"), PostSQL: schema.PostSQL("identity")})
+	return dbtest.New(t, migrate.Embedded("identity"))
 }
 
 func newUser(t *testing.T, email string, roles ...user.Role) *user.User {
