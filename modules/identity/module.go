@@ -2,6 +2,7 @@ package identity
 
 import (
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/google/uuid"
@@ -135,10 +136,12 @@ func newApplication(p appParams) app.Application {
 	return app.New(deps, p.Read, pagination.NewCodec(p.Platform.Security.CursorSecret))
 }
 
-func newVerifier(cfg settings.Config, a app.Application, local *accesstoken.Service) *verifier.Verifier {
+// newVerifier fetches the OIDC issuer's discovery document and JWKS
+// through the platform's outbound client (timeouts, retries, tracing).
+func newVerifier(cfg settings.Config, a app.Application, local *accesstoken.Service, hc *http.Client) *verifier.Verifier {
 	var external *verifier.OIDC
 	if cfg.OIDCIssuerURL != "" {
-		external = verifier.NewOIDC(cfg.OIDCIssuerURL, cfg.OIDCAudience, nil, a.Commands.ProvisionExternal)
+		external = verifier.NewOIDC(cfg.OIDCIssuerURL, cfg.OIDCAudience, hc, a.Commands.ProvisionExternal)
 	}
 	return verifier.New(local, external)
 }
