@@ -17,7 +17,12 @@ import (
 	"github.com/zebralabs/zebra/test/internal/zebratest"
 )
 
-func TestMain(m *testing.M) { zebratest.Main(m) }
+func TestMain(m *testing.M) {
+	// rapid would write a fail file under testdata/rapid/ for each failure;
+	// the report prints the seed instead (-rapid.nofailfile=false restores).
+	_ = flag.Set("rapid.nofailfile", "true")
+	zebratest.Main(m)
+}
 
 // defaultDuration bounds the whole property run in `make test`;
 // CONTRACT_DURATION=5m runs longer.
@@ -33,7 +38,6 @@ func TestContract(t *testing.T) {
 	duration := durationFromEnv(t)
 	seed := seedFromEnv(t)
 	setRapidFlag(t, "rapid.seed", strconv.FormatUint(seed, 10))
-	setRapidFlag(t, "rapid.nofailfile", "true")
 	setRapidFlag(t, "rapid.shrinktime", "10s")
 	t.Logf("CONTRACT_SEED=%d CONTRACT_DURATION=%s", seed, duration)
 
