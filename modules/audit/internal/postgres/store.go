@@ -157,8 +157,10 @@ func (s *Store) linkBatch(ctx context.Context) (int, error) {
 			return errors.New("lock audit chain head: audit.chain_head has no row (was audit.sql applied?)")
 		}
 		var rows []eventRow
-		if err := tx.Raw("SELECT "+eventColumns+" FROM audit.unchained q JOIN audit.events e ON e.id = q.event_id "+
-			"ORDER BY e.id LIMIT ?", linkBatch).Scan(&rows).Error; err != nil {
+		// Driven by the queue's primary key: a batch costs what it links,
+		// however large audit.events grows.
+		if err := tx.Raw("SELECT "+eventColumns+" FROM (SELECT event_id FROM audit.unchained ORDER BY event_id LIMIT ?) q "+
+			"JOIN audit.events e ON e.id = q.event_id ORDER BY e.id", linkBatch).Scan(&rows).Error; err != nil {
 			return fmt.Errorf("read unchained audit events: %w", err)
 		}
 		if len(rows) == 0 {
