@@ -85,7 +85,7 @@ func NewAPI(engine *gin.Engine, cfg APIConfig, routes ...Routes) huma.API {
 		Transformers:  []huma.Transformer{transformErrors},
 	}
 	api := humagin.New(engine, hc)
-	api.UseMiddleware(validationPanics(api))
+	api.UseMiddleware(validationPanics(api), bodyShape(api))
 	oapi := api.OpenAPI()
 	errSchema := oapi.Components.Schemas.Schema(reflect.TypeOf(Error{}), true, "Error")
 	documentDetails(oapi.Components.Schemas)

@@ -18,6 +18,7 @@ type tagsInput struct {
 	Body struct {
 		Name string   `json:"name,omitempty"`
 		Tags []string `json:"tags,omitempty" uniqueItems:"true" maxItems:"5"`
+		Note *string  `json:"note,omitempty" nullable:"true"`
 	}
 }
 

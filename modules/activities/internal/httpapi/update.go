@@ -5,31 +5,17 @@ import (
 
 	"github.com/zebralabs/zebra/modules/activities/internal/app/command"
 	"github.com/zebralabs/zebra/modules/activities/internal/app/query"
-	"github.com/zebralabs/zebra/platform/apperr"
 )
 
 // ActivityPatch is the body of PATCH /v1/activities/{id}, a JSON merge
 // patch: absent fields stay unchanged, description null clears it. title
-// and status cannot be null (422). Any other field is rejected with 422.
+// and status cannot be null: their schemas are not nullable, so the
+// platform answers 422 before the handler runs. Any other field is
+// rejected with 422.
 type ActivityPatch struct {
 	Title       titlePatch       `json:"title,omitempty"`
 	Description descriptionPatch `json:"description,omitempty"`
 	Status      statusPatch      `json:"status,omitempty"`
-}
-
-// nulls rejects null where the merge patch cannot mean "clear".
-func (p ActivityPatch) nulls() error {
-	var fields []apperr.FieldError
-	if p.Title.Set && p.Title.Value == nil {
-		fields = append(fields, apperr.FieldError{Field: "title", Message: "must not be null"})
-	}
-	if p.Status.Set && p.Status.Value == nil {
-		fields = append(fields, apperr.FieldError{Field: "status", Message: "must not be null"})
-	}
-	if len(fields) > 0 {
-		return apperr.Validation(fields...)
-	}
-	return nil
 }
 
 type updateInput struct {
@@ -41,9 +27,6 @@ type updateInput struct {
 func (r *Routes) update(ctx context.Context, in *updateInput) (*activityOutput, error) {
 	version, err := ifMatch(ctx, in.IfMatch)
 	if err != nil {
-		return nil, err
-	}
-	if err := in.Body.nulls(); err != nil {
 		return nil, err
 	}
 	id := parseID(in.ID)

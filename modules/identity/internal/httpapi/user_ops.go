@@ -75,7 +75,7 @@ type changeRolesInput struct {
 	ID      string `path:"id" maxLength:"64" doc:"The user's id."`
 	IfMatch string `header:"If-Match" doc:"The user's ETag, e.g. \"3\". Required."`
 	Body    struct {
-		Roles []string `json:"roles" minItems:"1" maxItems:"3" uniqueItems:"true" doc:"The new roles: member, auditor, admin." example:"[\"member\",\"auditor\"]"`
+		Roles []string `json:"roles" nullable:"false" minItems:"1" maxItems:"3" uniqueItems:"true" doc:"The new roles: member, auditor, admin." example:"[\"member\",\"auditor\"]"`
 	}
 }
 
