@@ -21,6 +21,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/zebralabs/zebra/platform/apperr"
+	"github.com/zebralabs/zebra/platform/auth"
 )
 
 // The headers of API.md.
@@ -79,7 +80,10 @@ var errRollback = errors.New("idempotency: response not stored")
 
 func (k *Keys) serve(api huma.API, ctx huma.Context, next func(huma.Context)) {
 	raw, present := header(ctx)
-	if !present {
+	if !present || anonymousOnSecured(ctx) {
+		// Without a key there is nothing to remember; without the
+		// credential a secured operation needs, the handler answers 401
+		// and no key of some other anonymous caller may decide otherwise.
 		next(ctx)
 		return
 	}
@@ -155,4 +159,15 @@ func (k *Keys) run(api huma.API, ctx huma.Context, next func(huma.Context), scop
 // but 5xx and 429 (PITFALLS.md).
 func storable(status int) bool {
 	return status < 500 && status != http.StatusTooManyRequests
+}
+
+// anonymousOnSecured reports a request without a principal to an
+// operation that declares security.
+func anonymousOnSecured(ctx huma.Context) bool {
+	op := ctx.Operation()
+	if op == nil || len(op.Security) == 0 {
+		return false
+	}
+	_, ok := auth.FromContext(ctx.Context())
+	return !ok
 }

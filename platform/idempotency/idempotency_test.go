@@ -74,6 +74,15 @@ func newServer(t *testing.T) *server {
 	idempotency.Register(s.api, keys, huma.Operation{
 		OperationID: "create-widget", Method: http.MethodPost, Path: "/widgets", DefaultStatus: http.StatusCreated,
 	}, s.create)
+	idempotency.Register(s.api, keys, huma.Operation{
+		OperationID: "create-secure-widget", Method: http.MethodPost, Path: "/secure-widgets", DefaultStatus: http.StatusCreated,
+		Security: []map[string][]string{{"bearerAuth": {}}},
+	}, func(ctx context.Context, in *widgetInput) (*widgetOutput, error) {
+		if _, err := auth.Authenticated(ctx); err != nil {
+			return nil, err
+		}
+		return s.create(ctx, in)
+	})
 	s.Server = httptest.NewServer(engine)
 	t.Cleanup(s.Close)
 	return s
@@ -229,6 +238,25 @@ func TestScopePerCaller(t *testing.T) {
 	}
 	if s.widgets(t) != 3 {
 		t.Fatalf("widgets = %d, want 3", s.widgets(t))
+	}
+}
+
+// TestAnonymousOnSecuredIsUnauthorized: without a credential a secured
+// operation answers 401 whatever key is sent; the key of another anonymous
+// caller behind the same IP decides nothing.
+func TestAnonymousOnSecuredIsUnauthorized(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	for _, body := range []string{`{"name":"a"}`, `{"name":"b"}`} {
+		if r := s.post(t, "/secure-widgets", "anon", body); r.status != 401 {
+			t.Fatalf("anonymous %s: status %d, want 401: %s", body, r.status, r.body)
+		}
+	}
+	if r := s.post(t, "/secure-widgets", "anon", `{"name":"a"}`, "X-Test-User", userA); r.status != 201 {
+		t.Fatalf("authenticated: %d %s", r.status, r.body)
+	}
+	if r := s.post(t, "/secure-widgets", "anon", `{"name":"a"}`, "X-Test-User", userA); r.header.Get(idempotency.ReplayedHeader) != "true" {
+		t.Fatalf("authenticated retry was not replayed: %d", r.status)
 	}
 }
 
