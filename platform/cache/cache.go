@@ -199,15 +199,33 @@ func (c *Cache[T]) store(ctx context.Context, key string, v T, version int64) {
 	if c.bypassed() || !c.flushPending(ctx) {
 		return
 	}
+	c.put(ctx, key, v, version)
+}
+
+// Replace makes v the cached value of key at version: call it after the
+// change that produced version has committed (instead of Invalidate, when
+// the writer has the new value), so the next reader gets it without a
+// load. Like Invalidate, it never overwrites a newer version and never
+// fails: when Redis cannot take it, it is remembered as an invalidation.
+func (c *Cache[T]) Replace(ctx context.Context, key string, v T, version int64) {
+	if c.bypassed() || !c.flushPending(ctx) || !c.put(ctx, key, v, version) {
+		c.remember(key, version)
+	}
+}
+
+// put runs the versioned set and reports whether Redis took it.
+func (c *Cache[T]) put(ctx context.Context, key string, v T, version int64) bool {
 	data, err := json.Marshal(v)
 	if err != nil {
-		return
+		return false
 	}
 	ctx, cancel := c.callContext(ctx)
 	defer cancel()
 	if err := setScript.Run(ctx, c.rdb, []string{c.key(key)}, version, data, c.opts.TTL.Milliseconds()).Err(); err != nil && !errors.Is(err, redis.Nil) {
 		c.fail()
+		return false
 	}
+	return true
 }
 
 // callContext bounds one Redis call. It does not follow the request's
