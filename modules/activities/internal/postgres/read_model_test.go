@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity/activitytest"
 	"github.com/zebralabs/zebra/modules/activities/internal/postgres"
 	"github.com/zebralabs/zebra/platform/cache"
+	"github.com/zebralabs/zebra/platform/database"
 	"github.com/zebralabs/zebra/platform/dbtest"
 	"github.com/zebralabs/zebra/platform/redistest"
 
@@ -145,5 +147,50 @@ func TestCachedReadModel(t *testing.T) {
 	}
 	if v, _ := read.Activity(ctx, a.ID()); v.Title != "Renamed" || v.Version != 2 {
 		t.Fatalf("after update = %q v%d, want Renamed v2", v.Title, v.Version)
+	}
+}
+
+// TestRepositoryCachesWhatItCommitted: after a committed change the
+// repository puts the new version in the cache itself, so the read that
+// follows (the PATCH response) needs no SELECT, and it is what the
+// database holds.
+func TestRepositoryCachesWhatItCommitted(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t, postgres.SchemaSource())
+	rdb, keys := redistest.New(t)
+	c, err := cache.New[query.Activity](rdb, prometheus.NewRegistry(), cache.Options{Name: "activities", Prefix: keys.Prefix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := postgres.NewRepository(db, c)
+	cached := postgres.NewCachedReadModel(postgres.NewReadModel(db), c)
+	a := activitytest.NewActivity(t, "Before", nil)
+	ctx := context.Background()
+	if err := repo.Add(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	err = database.NewUnitOfWork(db).Do(ctx, func(ctx context.Context) error {
+		return repo.Update(ctx, a.ID(), func(a *activity.Activity) error {
+			title := "After"
+			return a.Change(activity.Changes{Title: &title}, a.OwnerID(), time.Now().UTC().Truncate(time.Millisecond))
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromDB, err := postgres.NewReadModel(db).Activity(ctx, a.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Change the row behind the cache's back: the cache answers.
+	if err := db.Exec(`UPDATE activities.activities SET title = 'Sneaky' WHERE id = ?`, a.ID()).Error; err != nil {
+		t.Fatal(err)
+	}
+	got, err := cached.Activity(ctx, a.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, fromDB) {
+		t.Fatalf("cached %+v, want what the database held %+v", got, fromDB)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/zebralabs/zebra/modules/activities/internal/app/query"
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
 	"github.com/zebralabs/zebra/platform/database"
 )
@@ -16,6 +17,12 @@ import (
 // repository calls it after the unit of work commits.
 type Invalidator interface {
 	Invalidate(ctx context.Context, key string, version int64)
+}
+
+// Replacer is an Invalidator that can also take the new value itself
+// (*cache.Cache does).
+type Replacer interface {
+	Replace(ctx context.Context, key string, v query.Activity, version int64)
 }
 
 // Repository implements activity.Repository on PostgreSQL. It writes
@@ -78,6 +85,14 @@ func (r *Repository) Update(ctx context.Context, id uuid.UUID, fn func(*activity
 	}
 	if r.cache != nil {
 		database.AfterCommit(ctx, func(ctx context.Context) {
+			// The writer has the new value: caching it spares the read
+			// that usually follows (the PATCH response) a cache miss, a
+			// SELECT and a cache write. A deleted activity is only
+			// invalidated: reads must not find it.
+			if rep, ok := r.cache.(Replacer); ok && next.DeletedAt == nil {
+				rep.Replace(ctx, cacheKey(id), next.view(), int64(next.Version))
+				return
+			}
 			r.cache.Invalidate(ctx, cacheKey(id), int64(next.Version))
 		})
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/zebralabs/zebra/modules/activities/internal/app/query"
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
 	"github.com/zebralabs/zebra/platform/migrate"
 )
@@ -66,4 +67,14 @@ func utc(t *time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
+}
+
+// view is the row as the read model would read it back: times at the
+// millisecond precision of the columns (timestamptz(3) rounds).
+func (r activityRow) view() query.Activity {
+	return viewRow{
+		ID: r.ID, Title: r.Title, Description: r.Description, Status: r.Status, OwnerID: r.OwnerID,
+		CreatedAt: r.CreatedAt.Round(time.Millisecond), UpdatedAt: r.UpdatedAt.Round(time.Millisecond),
+		CreatedBy: r.CreatedBy, UpdatedBy: r.UpdatedBy, Version: r.Version,
+	}.view()
 }
