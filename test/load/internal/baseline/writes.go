@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -131,7 +132,7 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request) {
 	err = pgx.BeginFunc(r.Context(), s.db, func(tx pgx.Tx) error {
 		var a row
 		err := a.scan(tx.QueryRow(r.Context(), "SELECT "+columns+" FROM "+Schema+".activities WHERE id = $1 AND deleted_at IS NULL", id))
-		if err == pgx.ErrNoRows || (err == nil && a.OwnerID != user) {
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && a.OwnerID != user) {
 			status = http.StatusNotFound
 			return nil
 		}
