@@ -150,8 +150,13 @@ func newRedis(p clientParams, log *zap.Logger) (*redis.Client, error) {
 	return client, nil
 }
 
-func newReadiness(cfg config.Config, log *zap.Logger, db *gorm.DB, client *redis.Client) *health.Readiness {
-	return health.NewReadiness(log, cfg.Health.CheckTimeout, health.Postgres(db), health.Redis(client))
+func newReadiness(lc fx.Lifecycle, cfg config.Config, log *zap.Logger, client *redis.Client) (*health.Readiness, error) {
+	probe, err := database.OpenProbe(cfg.Database, cfg.ServiceName)
+	if err != nil {
+		return nil, err
+	}
+	lc.Append(fx.Hook{OnStop: func(context.Context) error { return probe.Close() }})
+	return health.NewReadiness(log, cfg.Health.CheckTimeout, health.Postgres(probe), health.Redis(client)), nil
 }
 
 // readinessFailsFirst appends the hook that marks the replica as shutting

@@ -2,6 +2,7 @@ package database
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net"
@@ -99,6 +100,22 @@ func Open(ctx context.Context, cfg config.Database, opts ...Option) (*gorm.DB, e
 		_ = sqlDB.Close()
 		return nil, connectError(Display(pgxCfg), err)
 	}
+	return db, nil
+}
+
+// OpenProbe returns a pool of one connection, apart from the requests'
+// pool, for readiness probes: a replica whose request pool is exhausted
+// is busy, not cut off from its database, and must not be reported so.
+// It connects lazily; the probe's own timeout bounds every attempt.
+func OpenProbe(cfg config.Database, appName string) (*sql.DB, error) {
+	pgxCfg, err := pgxConfig(cfg, appName+"-probe")
+	if err != nil {
+		return nil, err
+	}
+	db := stdlib.OpenDB(*pgxCfg)
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(cfg.ConnMaxLifetime)
 	return db, nil
 }
 

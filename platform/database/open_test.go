@@ -207,3 +207,29 @@ func dropDatabase(t *testing.T, url string) {
 	_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 	assert.NoError(t, err)
 }
+
+// TestOpenProbe_AnswersWhileThePoolIsExhausted: readiness probes through
+// their own connection, so a replica whose request pool is all busy still
+// reports its database as reachable.
+func TestOpenProbe_AnswersWhileThePoolIsExhausted(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t, dbtest.EmptyURL(t))
+	cfg.MaxOpenConns, cfg.MaxIdleConns = 1, 1
+	db := open(t, cfg)
+	tx := db.Begin() // holds the pool's only connection
+	require.NoError(t, tx.Error)
+	t.Cleanup(func() { tx.Rollback() })
+
+	busy, cancelBusy := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancelBusy()
+	err := db.WithContext(busy).Exec("SELECT 1").Error
+	require.Error(t, err, "the request pool should be exhausted")
+
+	probe, err := database.OpenProbe(cfg, "zebra-test")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = probe.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_, err = probe.ExecContext(ctx, "SELECT 1")
+	require.NoError(t, err)
+}

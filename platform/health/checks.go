@@ -3,27 +3,28 @@ package health
 import (
 	"context"
 
+	"database/sql"
+
 	"github.com/redis/go-redis/v9"
-	"gorm.io/gorm"
 )
 
-// Postgres is the critical check of the database pool: one round trip
-// on a pooled connection. After the server dropped the pool's connections
+// Postgres is the critical check of the database: one round trip on db,
+// which should be a small pool of its own (see platform.Module): probing
+// through the requests' pool would report a busy replica, whose pool is
+// exhausted, as a database that is down, and a load balancer would then
+// pull every busy replica at once. After the server dropped the pool's connections
 // (a restart, a failover, a network reset) the first statement on each
 // dead idle connection fails, and database/sql retries neither a ping nor
 // a statement answered with the server's "terminating connection" error;
 // so the probe tries again, on the next connection, as many times as
 // there were idle connections, within its timeout. Otherwise readiness
 // would flap for several probes while the server is already back.
-func Postgres(db *gorm.DB) Check {
+func Postgres(db *sql.DB) Check {
 	return Check{Name: "postgres", Critical: true, Probe: func(ctx context.Context) error {
-		sqlDB, err := db.DB()
-		if err != nil {
-			return err
-		}
-		attempts := sqlDB.Stats().Idle + 1
+		var err error
+		attempts := db.Stats().Idle + 1
 		for range attempts {
-			if _, err = sqlDB.ExecContext(ctx, "SELECT 1"); err == nil || ctx.Err() != nil {
+			if _, err = db.ExecContext(ctx, "SELECT 1"); err == nil || ctx.Err() != nil {
 				return err
 			}
 		}

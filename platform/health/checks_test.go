@@ -25,7 +25,9 @@ func TestChecks_AgainstRealDependencies(t *testing.T) {
 	require.NoError(t, err)
 	client, _ := redistest.New(t)
 
-	r := health.NewReadiness(zap.NewNop(), time.Second, health.Postgres(db), health.Redis(client))
+	sqlDB, err := db.DB()
+	require.NoError(t, err)
+	r := health.NewReadiness(zap.NewNop(), time.Second, health.Postgres(sqlDB), health.Redis(client))
 	status, rep := r.Evaluate(context.Background())
 	assert.Equal(t, 200, status)
 	assert.Equal(t, "ready", rep.Status)
@@ -82,7 +84,7 @@ func TestPostgres_DeadIdleConnectionsDoNotFailTheProbe(t *testing.T) {
 	require.GreaterOrEqual(t, killed, 2)
 	time.Sleep(100 * time.Millisecond)
 
-	r := health.NewReadiness(zap.NewNop(), 2*time.Second, health.Postgres(db))
+	r := health.NewReadiness(zap.NewNop(), 2*time.Second, health.Postgres(sqlDB))
 	status, rep := r.Evaluate(context.Background())
 	assert.Equal(t, 200, status, "%+v", rep)
 }
