@@ -354,7 +354,7 @@ type ChangeRolesInputBody struct {
 	// Roles The new roles: member, auditor, admin.
 	//
 	// Examples: ["member","auditor"]
-	Roles *[]string `json:"roles"`
+	Roles []string `json:"roles"`
 }
 
 // ConfirmResetInputBody defines model for ConfirmResetInputBody.
