@@ -174,7 +174,7 @@ func TestEndToEndThroughTheGeneratedClient(t *testing.T) {
 	want(t, "sign-up (auditor)", auditorSignUp.StatusCode(), http.StatusCreated, auditorSignUp.Body)
 	version := fmt.Sprintf("%q", fmt.Sprint(auditorSignUp.JSON201.Version))
 	roles, err := ac.ChangeUserRolesWithResponse(ctx, auditorSignUp.JSON201.Id.String(), &client.ChangeUserRolesParams{IfMatch: &version},
-		client.ChangeUserRolesJSONRequestBody{Roles: &[]string{"auditor"}})
+		client.ChangeUserRolesJSONRequestBody{Roles: []string{"auditor"}})
 	if err != nil {
 		t.Fatal(err)
 	}
