@@ -190,7 +190,9 @@ type outcome struct {
 	requests  uint64
 	errors    int
 	wall      time.Duration // summed over the rounds
+	cpu       time.Duration // the server's CPU time during the attacks
 	latencies []time.Duration
+	ok        int
 	rps       float64
 	p50, p99  time.Duration
 	peakRSS   int64
@@ -203,7 +205,9 @@ func attack(t *testing.T, tg *target, sc scenario, d time.Duration, o *outcome) 
 	t.Helper()
 	tg.p.resetPeak(t)
 	profiled := profile(t, tg.p, sc.name, d)
+	cpu := tg.p.cpu(t)
 	run(tg, sc, d, o)
+	o.cpu += tg.p.cpu(t) - cpu
 	profiled()
 	peak, _ := tg.p.memory(t)
 	o.peakRSS = max(o.peakRSS, peak)
@@ -229,11 +233,20 @@ func run(tg *target, sc scenario, d time.Duration, o *outcome) {
 	o.wall += time.Since(began)
 }
 
+// cpuPerRequest is the server's CPU time per successful request.
+func (o *outcome) cpuPerRequest() time.Duration {
+	if o.ok == 0 {
+		return 0
+	}
+	return o.cpu / time.Duration(o.ok)
+}
+
 // finish computes requests/s (successful ones over the time spent) and
 // the quantiles.
 func (o *outcome) finish() {
+	o.ok = len(o.latencies)
 	if o.wall > 0 {
-		o.rps = float64(len(o.latencies)) / o.wall.Seconds()
+		o.rps = float64(o.ok) / o.wall.Seconds()
 	}
 	slices.Sort(o.latencies)
 	o.p50, o.p99 = quantile(o.latencies, 0.50), quantile(o.latencies, 0.99)

@@ -144,6 +144,21 @@ func (p *proc) resetPeak(t *testing.T) {
 	}
 }
 
+// cpu is the CPU time the process has used so far (user + system, from
+// /proc/<pid>/stat; clock ticks of 10 ms).
+func (p *proc) cpu(t *testing.T) time.Duration {
+	t.Helper()
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		t.Fatalf("read stat of %s: %v", p.name, err)
+	}
+	// Fields after the command name, which is in parentheses and may hold spaces.
+	f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+1:]))
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
 // memory reads VmHWM (peak RSS since start or the last reset) and VmRSS,
 // in bytes.
 func (p *proc) memory(t *testing.T) (peak, now int64) {
