@@ -82,6 +82,7 @@ func (h *RecordEventHandler) build(ctx context.Context, in auditlog.Event) (*eve
 		EntityType: in.EntityType,
 		EntityID:   in.EntityID,
 		RequestID:  in.RequestID,
+		Canonical:  true,
 	}
 	if d.ID == [16]byte{} {
 		d.ID = id.New()
@@ -111,10 +112,11 @@ func (h *RecordEventHandler) build(ctx context.Context, in auditlog.Event) (*eve
 	return e, nil
 }
 
+// redacted strips v's sensitive keys and encodes it in canonical form.
 func redacted(v any) (json.RawMessage, error) {
 	clean, err := redact.JSON(v)
 	if err != nil || clean == nil {
 		return nil, err
 	}
-	return json.Marshal(clean)
+	return event.CanonicalValue(clean)
 }

@@ -58,6 +58,11 @@ type Draft struct {
 	Before     json.RawMessage
 	After      json.RawMessage
 	Metadata   json.RawMessage
+	// Canonical says Before, After and Metadata were encoded by
+	// CanonicalValue, so New keeps them as they are instead of parsing and
+	// re-encoding them (the recorder builds them that way: one encoding per
+	// document on the write path).
+	Canonical bool
 }
 
 // New validates d and returns an unchained event. Text is cleaned of
@@ -100,15 +105,19 @@ func New(d Draft) (*Event, error) {
 			return nil, invalid(fmt.Sprintf("%s is longer than %d characters", f.name, f.max))
 		}
 	}
-	var err error
-	if e.before, err = Canonical(d.Before); err != nil {
-		return nil, invalid("before: " + err.Error())
-	}
-	if e.after, err = Canonical(d.After); err != nil {
-		return nil, invalid("after: " + err.Error())
-	}
-	if e.metadata, err = Canonical(d.Metadata); err != nil {
-		return nil, invalid("metadata: " + err.Error())
+	if d.Canonical {
+		e.before, e.after, e.metadata = d.Before, d.After, d.Metadata
+	} else {
+		var err error
+		if e.before, err = Canonical(d.Before); err != nil {
+			return nil, invalid("before: " + err.Error())
+		}
+		if e.after, err = Canonical(d.After); err != nil {
+			return nil, invalid("after: " + err.Error())
+		}
+		if e.metadata, err = Canonical(d.Metadata); err != nil {
+			return nil, invalid("metadata: " + err.Error())
+		}
 	}
 	if e.metadata != nil && e.metadata[0] != '{' {
 		return nil, invalid("metadata must be a JSON object")
