@@ -27,6 +27,7 @@ type createOutput struct {
 }
 
 func (r *Routes) create(ctx context.Context, in *createInput) (*createOutput, error) {
+	ctx = query.WithWritten(ctx) // the response reads back what the command wrote
 	id, err := r.app.Commands.CreateActivity.Handle(ctx, command.CreateActivity{
 		Title: in.Body.Title, Description: in.Body.Description, Status: in.Body.Status,
 	})

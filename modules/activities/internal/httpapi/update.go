@@ -30,6 +30,7 @@ func (r *Routes) update(ctx context.Context, in *updateInput) (*activityOutput, 
 		return nil, err
 	}
 	id := parseID(in.ID)
+	ctx = query.WithWritten(ctx) // the response reads back what the command wrote
 	_, err = r.app.Commands.UpdateActivity.Handle(ctx, command.UpdateActivity{
 		ID: id, IfMatch: version, Title: in.Body.Title.Value, Status: in.Body.Status.Value,
 		DescriptionSet: in.Body.Description.Set, Description: in.Body.Description.Value,

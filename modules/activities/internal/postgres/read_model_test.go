@@ -13,6 +13,7 @@ import (
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity/activitytest"
 	"github.com/zebralabs/zebra/modules/activities/internal/postgres"
+	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/cache"
 	"github.com/zebralabs/zebra/platform/database"
 	"github.com/zebralabs/zebra/platform/dbtest"
@@ -192,5 +193,54 @@ func TestRepositoryCachesWhatItCommitted(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, fromDB) {
 		t.Fatalf("cached %+v, want what the database held %+v", got, fromDB)
+	}
+}
+
+// unreadable is a read model that must not be asked.
+type unreadable struct{ query.ReadModel }
+
+func (unreadable) Activity(context.Context, uuid.UUID) (query.Activity, error) {
+	return query.Activity{}, errors.New("the read model was asked")
+}
+
+// TestRequestReadsBackWhatItWrote: what the repository remembers for the
+// request (query.WithWritten) is exactly what the database holds, after a
+// create and after an update.
+func TestRequestReadsBackWhatItWrote(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t, postgres.SchemaSource())
+	repo, read := postgres.NewRepository(db, nil), postgres.NewReadModel(db)
+	get := query.NewGetActivityHandler(unreadable{})
+	admin := auth.WithPrincipal(context.Background(), auth.Principal{UserID: uuid.Must(uuid.NewV7()), Roles: []auth.Role{auth.RoleAdmin}})
+	a := activitytest.NewActivity(t, "Written", nil)
+	uow := database.NewUnitOfWork(db)
+	steps := []struct {
+		name  string
+		write func(ctx context.Context) error
+	}{
+		{"create", func(ctx context.Context) error { return repo.Add(ctx, a) }},
+		{"update", func(ctx context.Context) error {
+			return repo.Update(ctx, a.ID(), func(a *activity.Activity) error {
+				title := "Rewritten"
+				return a.Change(activity.Changes{Title: &title}, a.OwnerID(), time.Now().UTC().Truncate(time.Millisecond))
+			})
+		}},
+	}
+	for _, tt := range steps {
+		ctx := query.WithWritten(admin)
+		if err := uow.Do(ctx, tt.write); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		got, err := get.Handle(ctx, query.GetActivity{ID: a.ID()})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		want, err := read.Activity(context.Background(), a.ID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: remembered %+v, the database holds %+v", tt.name, got, want)
+		}
 	}
 }

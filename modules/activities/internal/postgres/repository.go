@@ -55,6 +55,7 @@ func (r *Repository) Add(ctx context.Context, a *activity.Activity) error {
 	if err != nil {
 		return database.Translate(fmt.Errorf("insert activity %s: %w", row.ID, err))
 	}
+	query.Remember(ctx, row.view())
 	return nil
 }
 
@@ -87,6 +88,11 @@ func (r *Repository) Update(ctx context.Context, id uuid.UUID, fn func(*activity
 	}
 	if res.RowsAffected == 0 {
 		return activity.ErrVersionMismatch
+	}
+	if next.DeletedAt == nil {
+		query.Remember(ctx, next.view())
+	} else {
+		query.Forget(ctx, id)
 	}
 	if r.cache != nil {
 		database.AfterCommit(ctx, func(ctx context.Context) {
