@@ -63,7 +63,7 @@ func Open(ctx context.Context, cfg config.Database, opts ...Option) (*gorm.DB, e
 	if err != nil {
 		return nil, err
 	}
-	sqlDB := stdlib.OpenDB(*pgxCfg)
+	sqlDB := stdlib.OpenDB(*pgxCfg, stdlib.OptionAfterConnect(encodeUUIDs))
 	sqlDB.SetMaxOpenConns(cfg.MaxOpenConns)
 	sqlDB.SetMaxIdleConns(cfg.MaxIdleConns)
 	sqlDB.SetConnMaxLifetime(cfg.ConnMaxLifetime)
