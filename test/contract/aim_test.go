@@ -196,7 +196,7 @@ func (w *world) aimBody(t *rapid.T, r *Request) {
 		// The one-time token of a mail the sink received.
 		path := map[string]string{"verify-email": "/verify-email", "confirm-password-reset": "/reset-password"}[r.Op.ID]
 		if rapid.IntRange(0, 9).Draw(t, "mailed token?") < 7 {
-			if token := w.mail.take(path); token != "" {
+			if token := w.mail.newest(path); token != "" {
 				body["token"] = token
 			}
 		}

@@ -111,6 +111,13 @@ func drawCase(rt *rapid.T, spec *Spec, w *world, op *Operation) (*Request, *Muta
 	return r, m
 }
 
+// mailedTokenOps succeed only with a single-use token that arrives by mail
+// (through the outbox and the mailer, asynchronously), which a short run
+// may spend or see voided before another arrives: a run without a 2xx there
+// says nothing about the service. Their success paths are asserted by the
+// identity end-to-end suite (modules/identity, real Mailpit).
+var mailedTokenOps = map[string]bool{"confirm-password-reset": true, "verify-email": true}
+
 // report logs how often each operation answered each status, and fails
 // when an operation never succeeded (secured ones: never got past 401/403),
 // which would mean the suite only ever exercised its errors.
@@ -134,7 +141,7 @@ func report(t *testing.T, spec *Spec, stats map[string]map[int]int) {
 			parts[i] = fmt.Sprintf("%d×%d", s, counts[s])
 		}
 		lines = append(lines, fmt.Sprintf("%-24s %5d requests  %s", op.ID, total, strings.Join(parts, " ")))
-		if total > 0 && ok == 0 && !t.Failed() {
+		if total > 0 && ok == 0 && !t.Failed() && !mailedTokenOps[op.ID] {
 			t.Errorf("%s: no generated request succeeded in %d tries (statuses %v): the run never got past its errors", op, total, parts)
 		}
 	}

@@ -26,6 +26,8 @@ type smtpSink struct {
 	mu sync.Mutex
 	// links are the mailed links' paths and tokens, in arrival order.
 	links []mailLink
+	// spent are tokens a request already used successfully.
+	spent map[string]bool
 }
 
 type mailLink struct {
@@ -156,17 +158,28 @@ func textOf(contentType, encoding string, body io.Reader) string {
 	return string(b)
 }
 
-// take removes and returns the newest token mailed to a link ending in
-// path (e.g. "/verify-email"), or "" when none is waiting. Newest, because
-// a newer reset mail may void the older ones.
-func (s *smtpSink) take(path string) string {
+// newest returns the newest unspent token mailed to a link ending in path
+// (e.g. "/verify-email"), or "" when none is waiting. Newest, because a
+// newer reset mail may void the older ones; not removed, because only a
+// request that succeeds spends it (see spend), and most drawn requests are
+// broken on purpose.
+func (s *smtpSink) newest(path string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := len(s.links) - 1; i >= 0; i-- {
-		if l := s.links[i]; l.path == path {
-			s.links = append(s.links[:i], s.links[i+1:]...)
+		if l := s.links[i]; l.path == path && !s.spent[l.token] {
 			return l.token
 		}
 	}
 	return ""
+}
+
+// spend records that token was used by a successful request.
+func (s *smtpSink) spend(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.spent == nil {
+		s.spent = map[string]bool{}
+	}
+	s.spent[token] = true
 }

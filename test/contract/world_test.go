@@ -231,6 +231,12 @@ func field(t *testing.T, body []byte, name string) string {
 // learn remembers what a response teaches: new activities, cursors,
 // deleted activities, idempotency keys used.
 func (w *world) learn(r *Request, resp *Response) {
+	if body, ok := r.Body.(map[string]any); ok && resp.Status/100 == 2 &&
+		(r.Op.ID == "verify-email" || r.Op.ID == "confirm-password-reset") {
+		if token, ok := body["token"].(string); ok {
+			w.mail.spend(token)
+		}
+	}
 	if key := r.Header.Get("Idempotency-Key"); key != "" {
 		// Every key sent counts as used (the service may have recorded an
 		// outcome for it); only well-formed ones are offered for reuse.
@@ -291,6 +297,11 @@ func remove(list []string, v string) []string {
 
 // replenish gives an owner new activities when deletions ran its pool low.
 func (w *world) replenish() {
+	// A successful reset spends its token: ask for the next mail so that
+	// later draws can succeed too (it arrives through the outbox shortly).
+	if w.mail.newest("/reset-password") == "" {
+		_, _, _, _ = w.do(http.MethodPost, "/v1/auth/password-reset", "", nil, map[string]any{"email": w.reset.email})
+	}
 	for _, p := range []*principal{w.member, w.other, w.admin} {
 		for i := 0; len(w.activities[p.name]) < 3 && i < 3; i++ {
 			status, _, b, err := w.do(http.MethodPost, "/v1/activities", p.token, nil, map[string]any{"title": "replenished"})
