@@ -3,11 +3,15 @@
 # docs/performance.md. Its one-second smoke (same code, zero errors, sane
 # figures) runs in `make test` with the rest of ./test/...
 #
-#   make bench                         15 s per scenario after 5 s of warm-up
+#   make bench                         15 s per scenario (3 rounds alternating zebra and
+#                                      the baseline) after 5 s of warm-up; ~4 minutes
 #   make bench BENCH_DURATION=5s       shorter
 #   make bench BENCH_ONLY=create       one scenario
 #   make bench BENCH_ENFORCE=1         fail when a target is missed
 #   make bench BENCH_PROFILE_DIR=/tmp/prof   CPU and alloc profiles of zebra per scenario
+#   make bench BENCH_OUT=/tmp/bench.md       append the report to a file (absolute path)
+#   ZEBRA_BIN=/path/zebra make bench         measure that build (e.g. an older commit's)
+#   make bench BENCH_ZEBRA_ENV='K=V ...'     extra environment for zebra
 
 BENCH_DURATION ?= 15s
 BENCH_WARMUP   ?= 5s
