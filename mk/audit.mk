@@ -7,7 +7,7 @@
 bench-outbox: ## Outbox relay throughput: events/s end to end, draining a backlog, and the writers' bound
 	cd platform && go test ./outbox -run '^$$' -bench 'RelayEndToEnd|RelayDrain|WriteOnly' -benchtime 5000x
 
-bench-audit: ## Commands/s without an audit event, with the hash chain locked at record and before commit
+bench-audit: ## Commands/s without an audit event, and with one recorded (chained asynchronously, with the chainer running)
 	cd modules/audit && go test ./internal/postgres -run '^$$' -bench CommandWithAudit -benchtime 3000x
 
 audit-plans: ## EXPLAIN ANALYZE of filtered audit pages over 1M generated events
