@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -13,7 +12,7 @@ import (
 	"github.com/zebralabs/zebra/platform/database"
 )
 
-// viewColumns are the columns of a view, in the order of viewRow.
+// viewColumns are the columns of a view, in the order views scans them.
 const viewColumns = "id, title, description, status, owner_id, created_at, updated_at, created_by, updated_by, version"
 
 // ReadModel implements query.ReadModel with one SELECT per call, outside
@@ -26,20 +25,6 @@ var _ query.ReadModel = (*ReadModel)(nil)
 
 // NewReadModel returns a read model over db.
 func NewReadModel(db *gorm.DB) *ReadModel { return &ReadModel{db: db} }
-
-// viewRow is what the read queries scan into.
-type viewRow struct {
-	ID          uuid.UUID
-	Title       string
-	Description *string
-	Status      string
-	OwnerID     uuid.UUID
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	CreatedBy   uuid.UUID
-	UpdatedBy   uuid.UUID
-	Version     int
-}
 
 // Activity implements query.ReadModel.
 func (m *ReadModel) Activity(ctx context.Context, id uuid.UUID) (query.Activity, error) {
@@ -89,22 +74,15 @@ func (m *ReadModel) views(q *gorm.DB, capacity int) ([]query.Activity, error) {
 	defer rows.Close()
 	views := make([]query.Activity, 0, capacity)
 	for rows.Next() {
-		var r viewRow
-		if err := rows.Scan(&r.ID, &r.Title, &r.Description, &r.Status, &r.OwnerID, &r.CreatedAt, &r.UpdatedAt,
-			&r.CreatedBy, &r.UpdatedBy, &r.Version); err != nil {
+		var v query.Activity
+		if err := rows.Scan(&v.ID, &v.Title, &v.Description, &v.Status, &v.OwnerID, &v.CreatedAt, &v.UpdatedAt,
+			&v.CreatedBy, &v.UpdatedBy, &v.Version); err != nil {
 			return nil, err
 		}
-		views = append(views, r.view())
+		v.CreatedAt, v.UpdatedAt = v.CreatedAt.UTC(), v.UpdatedAt.UTC()
+		views = append(views, v)
 	}
 	return views, rows.Err()
-}
-
-func (r viewRow) view() query.Activity {
-	return query.Activity{
-		ID: r.ID, Title: r.Title, Description: r.Description, Status: r.Status, OwnerID: r.OwnerID,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), CreatedBy: r.CreatedBy, UpdatedBy: r.UpdatedBy,
-		Version: r.Version,
-	}
 }
 
 // CountActivities implements query.ReadModel.

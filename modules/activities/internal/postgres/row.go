@@ -72,9 +72,9 @@ func utc(t *time.Time) *time.Time {
 // view is the row as the read model would read it back: times at the
 // millisecond precision of the columns (timestamptz(3) rounds).
 func (r activityRow) view() query.Activity {
-	return viewRow{
+	return query.Activity{
 		ID: r.ID, Title: r.Title, Description: r.Description, Status: r.Status, OwnerID: r.OwnerID,
-		CreatedAt: r.CreatedAt.Round(time.Millisecond), UpdatedAt: r.UpdatedAt.Round(time.Millisecond),
+		CreatedAt: r.CreatedAt.Round(time.Millisecond).UTC(), UpdatedAt: r.UpdatedAt.Round(time.Millisecond).UTC(),
 		CreatedBy: r.CreatedBy, UpdatedBy: r.UpdatedBy, Version: r.Version,
-	}.view()
+	}
 }

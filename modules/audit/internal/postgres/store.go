@@ -68,18 +68,9 @@ func (eventRow) TableName() string { return "audit.events" }
 
 // linkedRow is an event with its place in the chain, as Walk reads it.
 type linkedRow struct {
-	Seq        int64     `gorm:"column:seq"`
-	Hash       []byte    `gorm:"column:hash"`
-	ID         uuid.UUID `gorm:"column:id"`
-	OccurredAt time.Time `gorm:"column:occurred_at"`
-	Actor      string    `gorm:"column:actor"`
-	Action     string    `gorm:"column:action"`
-	EntityType string    `gorm:"column:entity_type"`
-	EntityID   string    `gorm:"column:entity_id"`
-	RequestID  string    `gorm:"column:request_id"`
-	Before     []byte    `gorm:"column:before"`
-	After      []byte    `gorm:"column:after"`
-	Metadata   []byte    `gorm:"column:metadata"`
+	Seq   int64    `gorm:"column:seq"`
+	Hash  []byte   `gorm:"column:hash"`
+	Event eventRow `gorm:"embedded"`
 }
 
 // headRow is the audit.chain_head row.
@@ -278,10 +269,7 @@ func (s *Store) Walk(ctx context.Context, upTo int64, fn func(*event.Event) bool
 			return database.Translate(fmt.Errorf("read audit chain after seq %d: %w", after, err))
 		}
 		for _, r := range rows {
-			if !fn(fromRow(eventRow{
-				ID: r.ID, OccurredAt: r.OccurredAt, Actor: r.Actor, Action: r.Action, EntityType: r.EntityType,
-				EntityID: r.EntityID, RequestID: r.RequestID, Before: r.Before, After: r.After, Metadata: r.Metadata,
-			}, r.Seq, r.Hash)) {
+			if !fn(fromRow(r.Event, r.Seq, r.Hash)) {
 				return nil
 			}
 		}
