@@ -40,7 +40,9 @@ func Translate(err error) error {
 		}
 		return err
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	// database/sql rolls a transaction back when its context ends, and a
+	// later COMMIT then fails with ErrTxDone: the deadline won the race.
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, sql.ErrTxDone) {
 		return apperr.Timeout(err)
 	}
 	var connErr *pgconn.ConnectError
