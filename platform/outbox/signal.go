@@ -48,12 +48,21 @@ func (s *Signal) local() bool { return s.relays.Load() > 0 }
 // every committing transaction that sent a NOTIFY on one lock held
 // through the WAL flush, which capped audited writes at ~1 per flush:
 // docs/performance.md). Wakes coalesce: at most one NOTIFY is in flight,
-// followed by one more if commits happened meanwhile.
+// followed by one more if commits happened meanwhile, and NOTIFYs are
+// spaced by notifyInterval.
 type notifier struct {
 	db      *gorm.DB
 	pending atomic.Bool
 	running atomic.Bool
 }
+
+// notifyInterval spaces the NOTIFYs of one process. A woken relay lingers
+// (Options.Linger) before its round and keeps going while it finds rows,
+// so NOTIFYs closer together than that wake nobody, and each costs a
+// transaction with a commit record of its own (a WAL flush) and one of the
+// writer's pooled connections: under load an unspaced notifier sent one
+// per two requests.
+const notifyInterval = 20 * time.Millisecond
 
 // wake asks for a NOTIFY; it never blocks.
 func (n *notifier) wake() {
@@ -64,7 +73,9 @@ func (n *notifier) wake() {
 	go func() {
 		for {
 			n.pending.Store(false)
+			began := time.Now()
 			n.send()
+			time.Sleep(notifyInterval - time.Since(began))
 			n.running.Store(false)
 			if !n.pending.Load() || !n.running.CompareAndSwap(false, true) {
 				return

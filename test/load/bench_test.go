@@ -24,6 +24,7 @@ const (
 	envOnly     = "BENCH_ONLY"        // a substring: run only matching scenarios
 	envProfile  = "BENCH_PROFILE_DIR" // a directory: CPU and alloc profiles of zebra per scenario
 	envRounds   = "BENCH_ROUNDS"      // slices each scenario's duration is cut into (smoke: 1)
+	envWorker   = "BENCH_WORKER"      // "0": background jobs inside `zebra serve` instead of a `zebra worker`
 )
 
 // deepPages is how many pages the deep-page scenario walks first.

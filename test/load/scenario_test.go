@@ -191,6 +191,7 @@ type outcome struct {
 	errors    int
 	wall      time.Duration // summed over the rounds
 	cpu       time.Duration // the server's CPU time during the attacks
+	storeCPU  time.Duration // Postgres's and Redis's CPU time during the attacks
 	latencies []time.Duration
 	ok        int
 	rps       float64
@@ -205,9 +206,10 @@ func attack(t *testing.T, tg *target, sc scenario, d time.Duration, o *outcome) 
 	t.Helper()
 	tg.p.resetPeak(t)
 	profiled := profile(t, tg.p, sc.name, d)
-	cpu := tg.p.cpu(t)
+	cpu, store := tg.p.cpu(t), storeCPU()
 	run(tg, sc, d, o)
 	o.cpu += tg.p.cpu(t) - cpu
+	o.storeCPU += storeCPU() - store
 	profiled()
 	peak, _ := tg.p.memory(t)
 	o.peakRSS = max(o.peakRSS, peak)
@@ -234,11 +236,19 @@ func run(tg *target, sc scenario, d time.Duration, o *outcome) {
 }
 
 // cpuPerRequest is the server's CPU time per successful request.
-func (o *outcome) cpuPerRequest() time.Duration {
+func (o *outcome) cpuPerRequest() time.Duration { return o.perRequest(o.cpu) }
+
+// storeCPUPerRequest is Postgres's and Redis's CPU time per successful
+// request: the work a design puts on its stores, which the server's own
+// figure does not show (background jobs' statements, index updates,
+// commits).
+func (o *outcome) storeCPUPerRequest() time.Duration { return o.perRequest(o.storeCPU) }
+
+func (o *outcome) perRequest(d time.Duration) time.Duration {
 	if o.ok == 0 {
 		return 0
 	}
-	return o.cpu / time.Duration(o.ok)
+	return d / time.Duration(o.ok)
 }
 
 // finish computes requests/s (successful ones over the time spent) and

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -65,6 +66,10 @@ type proc struct {
 	done  chan struct{}
 	ready time.Duration // from exec to the first successful readiness probe
 	pprof string        // DEBUG_PPROF_ADDR, when profiling
+	// worker is zebra's `zebra worker` process (outbox relay, audit
+	// chainer, cleanups), when the jobs do not run inside serve: its CPU
+	// counts as zebra's.
+	worker *proc
 }
 
 // start runs cmd with its output in a log file and waits until probe
@@ -148,15 +153,52 @@ func (p *proc) resetPeak(t *testing.T) {
 // /proc/<pid>/stat; clock ticks of 10 ms).
 func (p *proc) cpu(t *testing.T) time.Duration {
 	t.Helper()
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	_, d, err := readStat(p.cmd.Process.Pid)
 	if err != nil {
 		t.Fatalf("read stat of %s: %v", p.name, err)
 	}
-	// Fields after the command name, which is in parentheses and may hold spaces.
-	f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+1:]))
+	if p.worker != nil {
+		d += p.worker.cpu(t)
+	}
+	return d
+}
+
+// readStat returns the command name and CPU time of process pid.
+func readStat(pid int) (string, time.Duration, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return "", 0, err
+	}
+	// The command name is in parentheses and may hold spaces.
+	s := string(raw)
+	open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+	if open < 0 || end < open {
+		return "", 0, fmt.Errorf("malformed /proc/%d/stat", pid)
+	}
+	f := strings.Fields(s[end+1:])
 	utime, _ := strconv.ParseInt(f[11], 10, 64)
 	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(utime+stime) * 10 * time.Millisecond
+	return s[open+1 : end], time.Duration(utime+stime) * 10 * time.Millisecond, nil
+}
+
+// storeCPU is the CPU time used so far by every Postgres and Redis
+// process on the machine (the benchmark's stores are the local ones).
+// Processes that come and go between two readings (a backend per new
+// connection) make it approximate; both services keep their pools open,
+// so under load it is close.
+func storeCPU() time.Duration {
+	entries, _ := os.ReadDir("/proc")
+	var total time.Duration
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if name, d, err := readStat(pid); err == nil && (name == "postgres" || name == "redis-server") {
+			total += d
+		}
+	}
+	return total
 }
 
 // memory reads VmHWM (peak RSS since start or the last reset) and VmRSS,
@@ -217,14 +259,33 @@ func startZebra(t *testing.T, dbURL, redisURL, redisPrefix string) *proc {
 		// 503 and fail it for reasons that are not the benchmark's.
 		cmd.Env = append(cmd.Env, "DATABASE_ACQUIRE_TIMEOUT=15s")
 	}
+	// As deployed (deployments/fly/fly.toml): the API process serves
+	// requests only, and a `zebra worker` beside it runs the background
+	// jobs on the same database and Redis, so a relay or chainer round
+	// never takes the API's pool connections or its heap. Its CPU counts
+	// as zebra's; BENCH_WORKER=0 measures the all-in-one `zebra serve` of
+	// `make run` instead.
+	extra := strings.Fields(os.Getenv("BENCH_ZEBRA_ENV"))
+	var worker *exec.Cmd
+	var workerAddr string
+	if os.Getenv(envWorker) != "0" {
+		cmd.Env = append(cmd.Env, "JOBS_IN_SERVE=false")
+		workerAddr = freeAddr(t)
+		worker = exec.Command(bin, "worker")
+		worker.Env = append(slices.Clone(cmd.Env), "HTTP_ADDR="+workerAddr)
+		worker.Env = append(worker.Env, extra...)
+	}
 	var pprofAddr string
 	if os.Getenv(envProfile) != "" {
 		pprofAddr = freeAddr(t)
 		cmd.Env = append(cmd.Env, "DEBUG_PPROF_ADDR="+pprofAddr)
 	}
-	cmd.Env = append(cmd.Env, strings.Fields(os.Getenv("BENCH_ZEBRA_ENV"))...)
+	cmd.Env = append(cmd.Env, extra...)
 	p := start(t, "zebra", cmd, addr, "/readyz")
 	p.pprof = pprofAddr
+	if worker != nil {
+		p.worker = start(t, "zebra-worker", worker, workerAddr, "/readyz")
+	}
 	return p
 }
 

@@ -16,8 +16,10 @@ const chainerInterval = time.Second
 // chainerLinger is how long the chainer lets commits accumulate after a
 // wake before linking: under load one chain transaction (one WAL flush)
 // then covers the events of many commands instead of a few, at the price
-// of a few milliseconds before they are covered by verification.
-const chainerLinger = 10 * time.Millisecond
+// of a tenth of a second before they are covered by verification, which
+// nobody waits for. Measured (docs/performance.md): 10 ms made the
+// chainer's rounds a visible share of every audited write's cost.
+const chainerLinger = 100 * time.Millisecond
 
 // Chainer is the background job that links committed audit events into
 // the hash chain. Store.Append wakes it after each commit, so events are
