@@ -284,7 +284,13 @@ func startZebra(t *testing.T, dbURL, redisURL, redisPrefix string) *proc {
 	p := start(t, "zebra", cmd, addr, "/readyz")
 	p.pprof = pprofAddr
 	if worker != nil {
+		var workerPprof string
+		if pprofAddr != "" {
+			workerPprof = freeAddr(t)
+			worker.Env = append(worker.Env, "DEBUG_PPROF_ADDR="+workerPprof)
+		}
 		p.worker = start(t, "zebra-worker", worker, workerAddr, "/readyz")
+		p.worker.pprof = workerPprof
 	}
 	return p
 }

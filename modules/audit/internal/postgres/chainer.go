@@ -8,10 +8,13 @@ import (
 )
 
 // chainerInterval is how often the chainer looks for queued events even
-// when nothing woke it: events committed by other replicas (each runs its
-// own chainer, and they take turns on the chain head) or left behind by a
-// process that stopped before linking them.
-const chainerInterval = time.Second
+// when nothing woke it: events committed by other processes (as deployed,
+// the API processes commit and `zebra worker` chains, so this is its
+// pace; replicas take turns on the chain head) or left behind by a
+// process that stopped before linking them. A look that finds nothing is
+// one EXISTS query; a short interval keeps each chaining transaction
+// small instead of one burst of a second's events.
+const chainerInterval = 100 * time.Millisecond
 
 // chainerLinger is how long the chainer lets commits accumulate after a
 // wake before linking: under load one chain transaction (one WAL flush)
