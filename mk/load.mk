@@ -11,7 +11,9 @@
 #   make bench BENCH_PROFILE_DIR=/tmp/prof   CPU and alloc profiles of zebra per scenario
 #   make bench BENCH_OUT=/tmp/bench.md       append the report to a file (absolute path)
 #   ZEBRA_BIN=/path/zebra make bench         measure that build (e.g. an older commit's)
-#   make bench BENCH_ZEBRA_ENV='K=V ...'     extra environment for zebra
+#   make bench BENCH_ZEBRA_ENV='K=V ...'     extra environment for zebra (serve and worker)
+#   make bench BENCH_WORKER=0                jobs inside `zebra serve` (as `make run`) instead of
+#                                            a `zebra worker` beside it (as deployed)
 
 BENCH_DURATION ?= 15s
 BENCH_WARMUP   ?= 5s
@@ -23,5 +25,5 @@ BENCH_OUT      ?=
 bench: ## Load benchmark: zebra vs a bare baseline, req/s, p50/p99, errors, peak RSS, start-to-ready (~4 min)
 	@uptime
 	cd test && BENCH_DURATION=$(BENCH_DURATION) BENCH_WARMUP=$(BENCH_WARMUP) BENCH_OUT=$(BENCH_OUT) BENCH_ROUNDS=$(BENCH_ROUNDS) \
-		BENCH_ONLY='$(BENCH_ONLY)' BENCH_ENFORCE='$(BENCH_ENFORCE)' BENCH_PROFILE_DIR='$(BENCH_PROFILE_DIR)' BENCH_ZEBRA_ENV='$(BENCH_ZEBRA_ENV)' \
+		BENCH_ONLY='$(BENCH_ONLY)' BENCH_ENFORCE='$(BENCH_ENFORCE)' BENCH_PROFILE_DIR='$(BENCH_PROFILE_DIR)' BENCH_ZEBRA_ENV='$(BENCH_ZEBRA_ENV)' BENCH_WORKER='$(BENCH_WORKER)' \
 		go test -count=1 -run '^TestBench$$' -timeout 30m -v ./load/
