@@ -23,7 +23,8 @@ down: ## Stop the local stack
 lint-deploy: lint-compose lint-prometheus lint-actions lint-terraform lint-deploy-static ## Check every deployment asset
 
 lint-compose:
-	@command -v docker-compose >/dev/null || { echo "lint-compose: docker-compose not found; install it with: apt-get install -y docker-compose" >&2; exit 1; }
+	@command -v docker-compose >/dev/null || { echo "lint-compose: installing docker-compose (apt)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq docker-compose; }
 	docker-compose -f docker-compose.yml config -q
 	docker-compose -f docker-compose.yml --profile observability config -q
 
