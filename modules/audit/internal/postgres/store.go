@@ -158,9 +158,13 @@ func (s *Store) linkBatch(ctx context.Context) (int, error) {
 		}
 		var rows []eventRow
 		// Driven by the queue's primary key: a batch costs what it links,
-		// however large audit.events grows.
+		// however large audit.events grows. The events are fetched by id
+		// one queued row at a time (LATERAL ... OFFSET 0 cannot be turned
+		// into a join), because the planner, working from the statistics
+		// of a young table, chose a hash join that read all of
+		// audit.events on every batch (docs/performance.md).
 		if err := tx.Raw("SELECT "+eventColumns+" FROM (SELECT event_id FROM audit.unchained ORDER BY event_id LIMIT ?) q "+
-			"JOIN audit.events e ON e.id = q.event_id ORDER BY e.id", linkBatch).Scan(&rows).Error; err != nil {
+			"CROSS JOIN LATERAL (SELECT * FROM audit.events ev WHERE ev.id = q.event_id OFFSET 0) e ORDER BY e.id", linkBatch).Scan(&rows).Error; err != nil {
 			return fmt.Errorf("read unchained audit events: %w", err)
 		}
 		if len(rows) == 0 {

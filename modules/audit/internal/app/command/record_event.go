@@ -3,6 +3,7 @@
 package command
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -82,7 +83,7 @@ func (h *RecordEventHandler) build(ctx context.Context, in auditlog.Event) (*eve
 		EntityType: in.EntityType,
 		EntityID:   in.EntityID,
 		RequestID:  in.RequestID,
-		Canonical:  true,
+		Encoded:    true,
 	}
 	if d.ID == [16]byte{} {
 		d.ID = id.New()
@@ -112,11 +113,19 @@ func (h *RecordEventHandler) build(ctx context.Context, in auditlog.Event) (*eve
 	return e, nil
 }
 
-// redacted strips v's sensitive keys and encodes it in canonical form.
+// redacted strips v's sensitive keys and encodes it as JSON without NUL
+// characters (jsonb refuses them; the canonical form drops them), ready to
+// store as it is.
 func redacted(v any) (json.RawMessage, error) {
-	clean, err := redact.JSON(v)
-	if err != nil || clean == nil {
+	doc, err := redact.Marshal(v)
+	if err != nil || doc == nil {
 		return nil, err
 	}
-	return event.CanonicalValue(clean)
+	if bytes.Contains(doc, escapedNUL) {
+		return event.Canonical(doc)
+	}
+	return doc, nil
 }
+
+// escapedNUL is how encoding/json writes U+0000 in a string.
+var escapedNUL = []byte(`\u0000`)

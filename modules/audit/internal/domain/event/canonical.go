@@ -28,16 +28,6 @@ func Canonical(doc json.RawMessage) (json.RawMessage, error) {
 	return out, nil
 }
 
-// CanonicalValue encodes a JSON value as encoding/json decodes one into an
-// interface (maps, slices, strings, float64, bool, nil) in the canonical
-// form Canonical returns, without parsing it first. nil gives nil.
-func CanonicalValue(v any) (json.RawMessage, error) {
-	if v == nil {
-		return nil, nil
-	}
-	return json.Marshal(dropNUL(v))
-}
-
 // dropNUL removes U+0000 from strings and keys: jsonb rejects it, and
 // dropping it on the way in keeps the stored form equal to the hashed one.
 func dropNUL(v any) any {

@@ -58,11 +58,12 @@ type Draft struct {
 	Before     json.RawMessage
 	After      json.RawMessage
 	Metadata   json.RawMessage
-	// Canonical says Before, After and Metadata were encoded by
-	// CanonicalValue, so New keeps them as they are instead of parsing and
-	// re-encoding them (the recorder builds them that way: one encoding per
-	// document on the write path).
-	Canonical bool
+	// Encoded says Before, After and Metadata are valid JSON without NUL
+	// characters, so New keeps them as they are instead of parsing and
+	// re-encoding them in canonical form (the recorder builds them so: one
+	// encoding per document on the write path). The hash canonicalises
+	// every document anyway, so both forms hash alike.
+	Encoded bool
 }
 
 // New validates d and returns an unchained event. Text is cleaned of
@@ -105,7 +106,7 @@ func New(d Draft) (*Event, error) {
 			return nil, invalid(fmt.Sprintf("%s is longer than %d characters", f.name, f.max))
 		}
 	}
-	if d.Canonical {
+	if d.Encoded {
 		e.before, e.after, e.metadata = d.Before, d.After, d.Metadata
 	} else {
 		var err error
@@ -173,13 +174,14 @@ func (e *Event) EntityID() string { return e.entityID }
 // RequestID returns the id of the request that caused the change.
 func (e *Event) RequestID() string { return e.requestID }
 
-// Before returns the canonical JSON snapshot before the change, or nil.
+// Before returns the JSON snapshot before the change, or nil: canonical
+// unless the draft was Encoded (the hash canonicalises it either way).
 func (e *Event) Before() json.RawMessage { return e.before }
 
-// After returns the canonical JSON snapshot after the change, or nil.
+// After returns the JSON snapshot after the change, or nil (see Before).
 func (e *Event) After() json.RawMessage { return e.after }
 
-// Metadata returns the canonical JSON metadata object, or nil.
+// Metadata returns the JSON metadata object, or nil (see Before).
 func (e *Event) Metadata() json.RawMessage { return e.metadata }
 
 // Seq returns the position in the chain, from 1; 0 before chaining.

@@ -204,35 +204,3 @@ func TestVerifierFindsFirstBrokenEvent(t *testing.T) {
 		})
 	}
 }
-
-// TestCanonicalValueMatchesCanonical: the recorder encodes decoded values
-// directly; that must be byte for byte what Canonical makes of them.
-func TestCanonicalValueMatchesCanonical(t *testing.T) {
-	t.Parallel()
-	docs := []string{
-		`{"z":1,"a":{"y":[3,2.5,"x\u0000y"],"b":null},"k\u0000ey":true,"n":12345678901234567890}`,
-		`[1,"two",{"b":2,"a":1}]`,
-		`"just a string"`,
-		`{}`,
-	}
-	for _, doc := range docs {
-		var v any
-		if err := json.Unmarshal([]byte(doc), &v); err != nil {
-			t.Fatal(err)
-		}
-		got, err := event.CanonicalValue(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := event.Canonical([]byte(doc))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(got) != string(want) {
-			t.Errorf("CanonicalValue(%s) = %s, Canonical gives %s", doc, got, want)
-		}
-	}
-	if got, err := event.CanonicalValue(nil); got != nil || err != nil {
-		t.Errorf("CanonicalValue(nil) = %s, %v", got, err)
-	}
-}
