@@ -116,8 +116,9 @@ func (g *poolGate) acquire(ctx context.Context) (release func(), err error) {
 	}
 }
 
-// acquireTx takes the slot a unit of work holds from BEGIN to COMMIT, when
-// db has a gate.
+// acquireTx takes a slot of db's gate, when it has one: the slot a unit of
+// work holds from BEGIN to COMMIT, or the one a direct statement (Exec,
+// Query) holds while it runs.
 func acquireTx(ctx context.Context, db *gorm.DB) (release func(), err error) {
 	if g, ok := db.Plugins[gateName].(*poolGate); ok {
 		return g.acquire(ctx)

@@ -13,11 +13,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/trace"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
-	tracing "gorm.io/plugin/opentelemetry/tracing"
 
 	"github.com/zebralabs/zebra/platform/config"
 )
@@ -63,6 +63,11 @@ func Open(ctx context.Context, cfg config.Database, opts ...Option) (*gorm.DB, e
 	if err != nil {
 		return nil, err
 	}
+	tp := o.tracer
+	if tp == nil {
+		tp = otel.GetTracerProvider()
+	}
+	pgxCfg.Tracer = queryTracer{tracer: tp.Tracer("github.com/zebralabs/zebra/platform/database")}
 	sqlDB := stdlib.OpenDB(*pgxCfg, stdlib.OptionAfterConnect(encodeUUIDs))
 	sqlDB.SetMaxOpenConns(cfg.MaxOpenConns)
 	sqlDB.SetMaxIdleConns(cfg.MaxIdleConns)
@@ -80,14 +85,6 @@ func Open(ctx context.Context, cfg config.Database, opts ...Option) (*gorm.DB, e
 	if err != nil {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open gorm: %w", err)
-	}
-	tp := []tracing.Option{tracing.WithoutMetrics(), tracing.WithoutQueryVariables(), tracing.WithDBSystem("postgresql")}
-	if o.tracer != nil {
-		tp = append(tp, tracing.WithTracerProvider(o.tracer))
-	}
-	if err := db.Use(tracing.NewPlugin(tp...)); err != nil {
-		_ = sqlDB.Close()
-		return nil, fmt.Errorf("install tracing: %w", err)
 	}
 	if err := db.Use(newPoolGate(cfg.MaxOpenConns, cfg.AcquireTimeout)); err != nil {
 		_ = sqlDB.Close()

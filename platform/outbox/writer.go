@@ -67,11 +67,11 @@ func (w *Writer) Publish(ctx context.Context, events ...Event) error {
 		if i > 0 {
 			sql.WriteString(", ")
 		}
-		sql.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+		database.Tuple(&sql, len(args)+1, 8)
 		args = append(args, e.ID, e.AggregateType, e.AggregateID, e.Type, string(payload), rid,
 			carrier.Get("traceparent"), carrier.Get("tracestate"))
 	}
-	if err := database.Conn(ctx, w.db).Exec(sql.String(), args...).Error; err != nil {
+	if _, err := database.Exec(ctx, w.db, sql.String(), args...); err != nil {
 		return database.Translate(fmt.Errorf("write outbox events: %w", err))
 	}
 	database.AfterCommit(ctx, func(context.Context) {

@@ -100,12 +100,12 @@ func (s *Store) Append(ctx context.Context, events ...*event.Event) error {
 		if i > 0 {
 			sql.WriteString(", ")
 		}
-		sql.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		database.Tuple(&sql, len(args)+1, 10)
 		args = append(args, e.ID(), e.OccurredAt(), e.Actor(), e.Action(), e.EntityType(),
 			e.EntityID(), e.RequestID(), jsonArg(e.Before()), jsonArg(e.After()), jsonArg(e.Metadata()))
 	}
 	sql.WriteString(" RETURNING id) INSERT INTO audit.unchained (event_id) SELECT id FROM ins")
-	if err := database.Conn(ctx, s.db).Exec(sql.String(), args...).Error; err != nil {
+	if _, err := database.Exec(ctx, s.db, sql.String(), args...); err != nil {
 		return database.Translate(fmt.Errorf("append audit events: %w", err))
 	}
 	database.AfterCommit(ctx, func(context.Context) {

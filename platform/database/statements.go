@@ -1,0 +1,83 @@
+package database
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// Exec runs one statement written with PostgreSQL's own placeholders ($1,
+// $2, ...) and returns how many rows it affected: in the unit of work of
+// ctx when there is one, else on db's pool, behind the pool gate like any
+// other statement. Errors are the driver's; callers Translate them.
+//
+// Exec and Query are for the hot write paths (an activity's load, insert
+// and update, the audit and outbox inserts): they hand the statement to
+// database/sql directly, without gorm's statement builder, whose cloning,
+// placeholder rewriting and reflection cost an audited write about a tenth
+// of its CPU and a quarter of its allocations (docs/performance.md).
+// Everything else uses gorm through Conn. Both are traced by the driver
+// like every statement.
+func Exec(ctx context.Context, db *gorm.DB, query string, args ...any) (int64, error) {
+	var res sql.Result
+	var err error
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		res, err = st.tx.Statement.ConnPool.ExecContext(ctx, query, args...)
+	} else {
+		release, gateErr := acquireTx(ctx, db)
+		if gateErr != nil {
+			return 0, gateErr
+		}
+		defer release()
+		res, err = db.ConnPool.ExecContext(ctx, query, args...)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// Query runs one statement written with PostgreSQL's placeholders, like
+// Exec, and calls scan for each row it returns (scan calls rows.Scan). The
+// rows are closed, and the connection given back, before Query returns.
+func Query(ctx context.Context, db *gorm.DB, scan func(*sql.Rows) error, query string, args ...any) error {
+	var rows *sql.Rows
+	var err error
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		rows, err = st.tx.Statement.ConnPool.QueryContext(ctx, query, args...)
+	} else {
+		release, gateErr := acquireTx(ctx, db)
+		if gateErr != nil {
+			return gateErr
+		}
+		defer release()
+		rows, err = db.ConnPool.QueryContext(ctx, query, args...)
+	}
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Tuple writes to b the placeholders of count parameters numbered from
+// first, as "($3, $4, $5)": one row of a multi-row VALUES built for Exec.
+func Tuple(b *strings.Builder, first, count int) {
+	b.WriteByte('(')
+	for i := range count {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(first + i))
+	}
+	b.WriteByte(')')
+}
