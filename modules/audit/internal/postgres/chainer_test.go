@@ -68,6 +68,36 @@ func TestChainerLinksConcurrentWritersIntoOneChain(t *testing.T) {
 	}
 }
 
+// TestChainerLinksEventsOfOtherProcesses: as deployed, the API processes
+// append and `zebra worker` chains, so no wake reaches the chainer; it
+// still links what they commit, idle or not, within its longest wait.
+func TestChainerLinksEventsOfOtherProcesses(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- postgres.NewChainer(postgres.NewStore(db), zap.NewNop()).Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-stopped })
+
+	api := postgres.NewStore(db) // another process's store: its wakes go nowhere
+	uow := database.NewUnitOfWork(db)
+	for round := range 2 {
+		if round == 1 {
+			time.Sleep(1500 * time.Millisecond) // the chainer is idle, at its longest wait
+		}
+		require.NoError(t, uow.Do(context.Background(), func(ctx context.Context) error {
+			return api.Append(ctx, newEvent(t, fmt.Sprint(round)))
+		}))
+		appended := time.Now()
+		require.Eventually(t, func() bool {
+			head, err := api.Head(context.Background())
+			return err == nil && head.Seq == int64(round+1)
+		}, 3*time.Second, 5*time.Millisecond, "round %d: the event was not linked", round)
+		t.Logf("round %d: linked %s after its commit", round, time.Since(appended).Round(time.Millisecond))
+	}
+	assert.Equal(t, event.Verification{OK: true, Checked: 2}, verifyDB(t, db))
+}
+
 func TestRolledBackEventsAreNeitherQueuedNorLinked(t *testing.T) {
 	t.Parallel()
 	db := newDB(t)
