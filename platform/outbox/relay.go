@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/zebralabs/zebra/platform/config"
+	"github.com/zebralabs/zebra/platform/database"
 	"github.com/zebralabs/zebra/platform/redisdb"
 	"github.com/zebralabs/zebra/platform/stream"
 )
@@ -193,17 +195,17 @@ func wait(ctx context.Context, d time.Duration, a, b <-chan struct{}) bool {
 
 // row is a claimed outbox row.
 type row struct {
-	ID            uuid.UUID `gorm:"column:id"`
-	Seq           int64     `gorm:"column:seq"`
-	AggregateType string    `gorm:"column:aggregate_type"`
-	AggregateID   string    `gorm:"column:aggregate_id"`
-	EventType     string    `gorm:"column:event_type"`
-	Payload       string    `gorm:"column:payload"`
-	RequestID     string    `gorm:"column:request_id"`
-	TraceParent   string    `gorm:"column:traceparent"`
-	TraceState    string    `gorm:"column:tracestate"`
-	CreatedAt     time.Time `gorm:"column:created_at"`
-	Attempts      int       `gorm:"column:attempts"`
+	ID            uuid.UUID
+	Seq           int64
+	AggregateType string
+	AggregateID   string
+	EventType     string
+	Payload       string
+	RequestID     string
+	TraceParent   string
+	TraceState    string
+	CreatedAt     time.Time
+	Attempts      int
 }
 
 // claimSQL locks up to a batch of due rows that no other relay holds, in
@@ -217,7 +219,7 @@ WITH batch AS (
   FROM platform.outbox
   WHERE published_at IS NULL AND dead_at IS NULL AND next_attempt_at <= now()
   ORDER BY seq
-  LIMIT ?
+  LIMIT $1
   FOR UPDATE SKIP LOCKED
 )
 SELECT o.id, o.seq, o.aggregate_type, o.aggregate_id, o.event_type, o.payload::text AS payload,
@@ -244,9 +246,9 @@ func (r *Relay) RunOnce(ctx context.Context) (int, error) {
 	roundCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.RoundTimeout)
 	defer cancel()
 	n := 0
-	err := r.db.WithContext(roundCtx).Transaction(func(tx *gorm.DB) error {
-		var rows []row
-		if err := tx.Raw(claimSQL, r.opts.BatchSize).Scan(&rows).Error; err != nil {
+	err := database.NewUnitOfWork(r.db).Do(roundCtx, func(txCtx context.Context) error {
+		rows, err := r.claim(txCtx)
+		if err != nil {
 			return fmt.Errorf("claim outbox rows: %w", err)
 		}
 		n = len(rows)
@@ -262,9 +264,24 @@ func (r *Relay) RunOnce(ctx context.Context) (int, error) {
 				return err
 			}
 		}
-		return r.mark(tx, rows, failed)
+		return r.mark(txCtx, rows, failed)
 	})
 	return n, err
+}
+
+// claim runs claimSQL in the round's transaction, scanning by hand: the
+// relay handles every event once, so gorm's reflection would be a
+// visible share of its cost (docs/performance.md).
+func (r *Relay) claim(ctx context.Context) ([]row, error) {
+	rows := make([]row, 0, r.opts.BatchSize)
+	err := database.Query(ctx, r.db, func(rs *sql.Rows) error {
+		var o row
+		err := rs.Scan(&o.ID, &o.Seq, &o.AggregateType, &o.AggregateID, &o.EventType, &o.Payload,
+			&o.RequestID, &o.TraceParent, &o.TraceState, &o.CreatedAt, &o.Attempts)
+		rows = append(rows, o)
+		return err
+	}, claimSQL, r.opts.BatchSize)
+	return rows, err
 }
 
 // publish sends rows in one pipeline. Redis runs a pipeline in order and a
@@ -305,7 +322,7 @@ func (r *Relay) publish(ctx context.Context, rows []row) (map[uuid.UUID]error, e
 // seq order; after a refused row, later refused rows of the same aggregate
 // are left as they were (no attempt counted): they would have waited for
 // the earlier one anyway, and now do, since it is unpublished.
-func (r *Relay) mark(tx *gorm.DB, rows []row, failed map[uuid.UUID]error) error {
+func (r *Relay) mark(ctx context.Context, rows []row, failed map[uuid.UUID]error) error {
 	published := make([]uuid.UUID, 0, len(rows))
 	held := map[[2]string]bool{}
 	for _, o := range rows {
@@ -322,12 +339,12 @@ func (r *Relay) mark(tx *gorm.DB, rows []row, failed map[uuid.UUID]error) error 
 		attempt := o.Attempts + 1
 		dead := attempt >= r.opts.MaxAttempts
 		delay := stream.Backoff(attempt, r.opts.RetryBase, r.opts.RetryMax)
-		res := tx.Exec(`UPDATE platform.outbox SET attempts = ?, last_error = ?,
-			next_attempt_at = now() + make_interval(secs => ?),
-			dead_at = CASE WHEN ? THEN now() END
-			WHERE id = ?`, attempt, truncate(err.Error(), 1000), delay.Seconds(), dead, o.ID)
-		if res.Error != nil {
-			return fmt.Errorf("reschedule outbox row %s: %w", o.ID, res.Error)
+		_, execErr := database.Exec(ctx, r.db, `UPDATE platform.outbox SET attempts = $1, last_error = $2,
+			next_attempt_at = now() + make_interval(secs => $3),
+			dead_at = CASE WHEN $4 THEN now() END
+			WHERE id = $5`, attempt, truncate(err.Error(), 1000), delay.Seconds(), dead, o.ID)
+		if execErr != nil {
+			return fmt.Errorf("reschedule outbox row %s: %w", o.ID, execErr)
 		}
 		r.metrics.publishFailures.Inc()
 		if dead {
@@ -336,7 +353,7 @@ func (r *Relay) mark(tx *gorm.DB, rows []row, failed map[uuid.UUID]error) error 
 		}
 	}
 	if len(published) > 0 {
-		if err := tx.Exec("UPDATE platform.outbox SET published_at = now(), last_error = NULL WHERE id IN ?", published).Error; err != nil {
+		if _, err := database.Exec(ctx, r.db, "UPDATE platform.outbox SET published_at = now(), last_error = NULL WHERE id = ANY($1)", published); err != nil {
 			return fmt.Errorf("mark outbox rows published: %w", err)
 		}
 	}

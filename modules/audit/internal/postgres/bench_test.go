@@ -85,3 +85,33 @@ func BenchmarkCommandWithAudit(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLink measures the chainer's work per event: b.N events with
+// entity-sized snapshots are queued, then Link chains them all (in
+// batches of linkBatch); the CPU and allocations per event are the
+// worker's share of every audited write.
+//
+//	go test ./internal/postgres -run '^$' -bench Link -benchmem -benchtime 20000x
+func BenchmarkLink(b *testing.B) {
+	db := dbtest.New(b, postgres.Source())
+	if err := db.Exec(`WITH ins AS (INSERT INTO audit.events (id, occurred_at, actor, action, entity_type, entity_id, request_id, before, after, metadata)
+		SELECT gen_random_uuid(), now(), 'user', 'activity.updated', 'activity', g::text, 'req',
+		       jsonb_build_object('id', gen_random_uuid(), 'title', 'title ' || g, 'description', null, 'status', 'planned',
+		         'ownerId', gen_random_uuid(), 'createdAt', now(), 'updatedAt', now(), 'createdBy', gen_random_uuid(),
+		         'updatedBy', gen_random_uuid(), 'version', g),
+		       jsonb_build_object('id', gen_random_uuid(), 'title', 'title ' || g || '!', 'description', null, 'status', 'planned',
+		         'ownerId', gen_random_uuid(), 'createdAt', now(), 'updatedAt', now(), 'createdBy', gen_random_uuid(),
+		         'updatedBy', gen_random_uuid(), 'version', g + 1),
+		       '{"events":["activity.updated"]}'::jsonb
+		FROM generate_series(1, ?) g RETURNING id)
+		INSERT INTO audit.unchained (event_id) SELECT id FROM ins`, b.N).Error; err != nil {
+		b.Fatal(err)
+	}
+	store := postgres.NewStore(db)
+	b.ResetTimer()
+	n, err := store.Link(context.Background())
+	b.StopTimer()
+	if err != nil || n != b.N {
+		b.Fatalf("linked %d of %d: %v", n, b.N, err)
+	}
+}

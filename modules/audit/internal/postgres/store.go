@@ -8,6 +8,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -147,50 +148,61 @@ func (s *Store) Link(ctx context.Context) (int, error) {
 
 func (s *Store) linkBatch(ctx context.Context) (int, error) {
 	var n int
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.uow.Do(ctx, func(ctx context.Context) error {
 		var head headRow
-		res := tx.Raw("SELECT seq, hash, event_id FROM audit.chain_head WHERE id = 1 FOR UPDATE").Scan(&head)
-		if res.Error != nil {
-			return fmt.Errorf("lock audit chain head: %w", res.Error)
+		var found bool
+		err := database.Query(ctx, s.db, func(rows *sql.Rows) error {
+			found = true
+			return rows.Scan(&head.Seq, &head.Hash, &head.EventID)
+		}, "SELECT seq, hash, event_id FROM audit.chain_head WHERE id = 1 FOR UPDATE")
+		if err != nil {
+			return fmt.Errorf("lock audit chain head: %w", err)
 		}
-		if res.RowsAffected != 1 {
+		if !found {
 			return errors.New("lock audit chain head: audit.chain_head has no row (was audit.sql applied?)")
 		}
-		var rows []eventRow
 		// Driven by the queue's primary key: a batch costs what it links,
 		// however large audit.events grows. The events are fetched by id
 		// one queued row at a time (LATERAL ... OFFSET 0 cannot be turned
 		// into a join), because the planner, working from the statistics
 		// of a young table, chose a hash join that read all of
-		// audit.events on every batch (docs/performance.md).
-		if err := tx.Raw("SELECT "+eventColumns+" FROM (SELECT event_id FROM audit.unchained ORDER BY event_id LIMIT ?) q "+
-			"CROSS JOIN LATERAL (SELECT * FROM audit.events ev WHERE ev.id = q.event_id OFFSET 0) e ORDER BY e.id", linkBatch).Scan(&rows).Error; err != nil {
+		// audit.events on every batch (docs/performance.md). Rows are
+		// scanned by hand: the chainer handles every event once.
+		link := event.Link{Seq: head.Seq, Hash: head.Hash}
+		var stmt strings.Builder
+		stmt.WriteString("WITH ins AS (INSERT INTO audit.chain (seq, event_id, hash) VALUES ")
+		args := make([]any, 0, 64)
+		var ids []uuid.UUID
+		err = database.Query(ctx, s.db, func(rows *sql.Rows) error {
+			var r eventRow
+			if err := rows.Scan(&r.ID, &r.OccurredAt, &r.Actor, &r.Action, &r.EntityType, &r.EntityID, &r.RequestID,
+				&r.Before, &r.After, &r.Metadata); err != nil {
+				return err
+			}
+			link = fromRow(r, 0, nil).Chain(link)
+			if len(ids) > 0 {
+				stmt.WriteString(", ")
+			}
+			database.Tuple(&stmt, len(args)+1, 3)
+			args = append(args, link.Seq, link.EventID, link.Hash)
+			ids = append(ids, r.ID)
+			return nil
+		}, "SELECT "+eventColumns+" FROM (SELECT event_id FROM audit.unchained ORDER BY event_id LIMIT $1) q "+
+			"CROSS JOIN LATERAL (SELECT * FROM audit.events ev WHERE ev.id = q.event_id OFFSET 0) e ORDER BY e.id", linkBatch)
+		if err != nil {
 			return fmt.Errorf("read unchained audit events: %w", err)
 		}
-		if len(rows) == 0 {
+		if len(ids) == 0 {
 			return nil
 		}
-		link := event.Link{Seq: head.Seq, Hash: head.Hash}
-		var sql strings.Builder
-		sql.WriteString("WITH ins AS (INSERT INTO audit.chain (seq, event_id, hash) VALUES ")
-		args := make([]any, 0, len(rows)*3+4)
-		ids := make([]uuid.UUID, len(rows))
-		for i, r := range rows {
-			link = fromRow(r, 0, nil).Chain(link)
-			if i > 0 {
-				sql.WriteString(", ")
-			}
-			sql.WriteString("(?, ?, ?)")
-			args = append(args, link.Seq, link.EventID, link.Hash)
-			ids[i] = r.ID
-		}
-		sql.WriteString("), del AS (DELETE FROM audit.unchained WHERE event_id IN ?) " +
-			"UPDATE audit.chain_head SET seq = ?, hash = ?, event_id = ? WHERE id = 1")
+		next := len(args) + 1
+		fmt.Fprintf(&stmt, "), del AS (DELETE FROM audit.unchained WHERE event_id = ANY($%d)) "+
+			"UPDATE audit.chain_head SET seq = $%d, hash = $%d, event_id = $%d WHERE id = 1", next, next+1, next+2, next+3)
 		args = append(args, ids, link.Seq, link.Hash, link.EventID)
-		if err := tx.Exec(sql.String(), args...).Error; err != nil {
+		if _, err := database.Exec(ctx, s.db, stmt.String(), args...); err != nil {
 			return fmt.Errorf("link audit events: %w", err)
 		}
-		n = len(rows)
+		n = len(ids)
 		return nil
 	})
 	if err != nil {
