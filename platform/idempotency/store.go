@@ -67,16 +67,18 @@ type record struct {
 func (s *Store) Claim(ctx context.Context, scope, key, fp string) (Outcome, Response, error) {
 	db := s.db.WithContext(ctx)
 	for range 3 {
-		res := db.Exec(`INSERT INTO `+table+` (scope, key, fingerprint, state, locked_at, created_at)
-			VALUES (?, ?, ?, 'started', now(), now()) ON CONFLICT (scope, key) DO NOTHING`, scope, key, fp)
-		if res.Error != nil {
-			return 0, Response{}, database.Translate(fmt.Errorf("insert idempotency key: %w", res.Error))
+		// A direct statement (database.Exec), like Complete's: both run
+		// on every request with a key.
+		inserted, err := database.Exec(ctx, s.db, `INSERT INTO `+table+` (scope, key, fingerprint, state, locked_at, created_at)
+			VALUES ($1, $2, $3, 'started', now(), now()) ON CONFLICT (scope, key) DO NOTHING`, scope, key, fp)
+		if err != nil {
+			return 0, Response{}, database.Translate(fmt.Errorf("insert idempotency key: %w", err))
 		}
-		if res.RowsAffected == 1 {
+		if inserted == 1 {
 			return Claimed, Response{}, nil
 		}
 		var rows []record
-		err := db.Raw(`SELECT fingerprint, state, response_status, response_headers, response_body,
+		err = db.Raw(`SELECT fingerprint, state, response_status, response_headers, response_body,
 				created_at < now() - make_interval(secs => ?) AS expired,
 				locked_at < now() - make_interval(secs => ?) AS abandoned
 			FROM `+table+` WHERE scope = ? AND key = ?`, s.retention.Seconds(), s.lease.Seconds(), scope, key).
@@ -132,13 +134,13 @@ func (s *Store) Complete(ctx context.Context, scope, key string, r Response) err
 	if err != nil {
 		return fmt.Errorf("encode response headers: %w", err)
 	}
-	res := database.Conn(ctx, s.db).Exec(`UPDATE `+table+` SET state = 'completed', completed_at = now(),
-			response_status = ?, response_headers = ?, response_body = ?
-		WHERE scope = ? AND key = ? AND state = 'started'`, r.Status, string(headers), r.Body, scope, key)
-	if res.Error != nil {
-		return database.Translate(fmt.Errorf("complete idempotency key: %w", res.Error))
+	n, err := database.Exec(ctx, s.db, `UPDATE `+table+` SET state = 'completed', completed_at = now(),
+			response_status = $1, response_headers = $2, response_body = $3
+		WHERE scope = $4 AND key = $5 AND state = 'started'`, r.Status, string(headers), r.Body, scope, key)
+	if err != nil {
+		return database.Translate(fmt.Errorf("complete idempotency key: %w", err))
 	}
-	if res.RowsAffected != 1 {
+	if n != 1 {
 		return errors.New("complete idempotency key: the claim was lost")
 	}
 	return nil
