@@ -211,3 +211,31 @@ func count(t *testing.T, db *gorm.DB, table string) int {
 	require.NoError(t, db.Raw("SELECT count(*) FROM "+table).Scan(&n).Error)
 	return n
 }
+
+// TestVacuumQueueRemovesTheQueuesDeadRows: after linking, the queue's rows
+// are dead until a vacuum; VacuumQueue runs one.
+func TestVacuumQueueRemovesTheQueuesDeadRows(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	store := postgres.NewStore(db)
+	uow := database.NewUnitOfWork(db)
+	for i := range 20 {
+		require.NoError(t, uow.Do(context.Background(), func(ctx context.Context) error {
+			return store.Append(ctx, newEvent(t, fmt.Sprint(i)))
+		}))
+	}
+	linked, err := store.Link(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, 20, linked)
+	vacuums := func() int64 {
+		var n int64
+		require.NoError(t, db.Raw("SELECT vacuum_count FROM pg_stat_user_tables WHERE schemaname = 'audit' AND relname = 'unchained'").Scan(&n).Error)
+		return n
+	}
+	before := vacuums()
+	require.NoError(t, store.VacuumQueue(context.Background()))
+	assert.Equal(t, before+1, vacuums(), "no vacuum of audit.unchained was recorded")
+	var pages int
+	require.NoError(t, db.Raw("SELECT pg_relation_size('audit.unchained') / current_setting('block_size')::int").Scan(&pages).Error)
+	assert.LessOrEqual(t, pages, 1, "the emptied queue was not truncated back")
+}

@@ -265,6 +265,21 @@ func (s *Store) List(ctx context.Context, f query.Filter, before *uuid.UUID, lim
 	return out, nil
 }
 
+// VacuumQueue vacuums audit.unchained, unless a vacuum of it is already
+// running. Every event is inserted into the queue and deleted from it a
+// moment later, and the chainer reads the queue from its start many times
+// a second, so its dead rows are read again and again until a vacuum
+// removes them; autovacuum comes at most once a minute by default (and
+// not at all where it is off). The table holds only the events of the
+// last moments, so a vacuum costs a few milliseconds. A role that does not
+// own the table gets a warning from the server and nothing is done.
+func (s *Store) VacuumQueue(ctx context.Context) error {
+	if err := s.db.WithContext(ctx).Exec("VACUUM (SKIP_LOCKED) audit.unchained").Error; err != nil {
+		return database.Translate(fmt.Errorf("vacuum audit.unchained: %w", err))
+	}
+	return nil
+}
+
 // Head reads the recorded end of the chain, without locking it.
 func (s *Store) Head(ctx context.Context) (event.Link, error) {
 	var head headRow
