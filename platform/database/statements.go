@@ -22,18 +22,12 @@ import (
 // Everything else uses gorm through Conn. Both are traced by the driver
 // like every statement.
 func Exec(ctx context.Context, db *gorm.DB, query string, args ...any) (int64, error) {
-	var res sql.Result
-	var err error
-	if st, ok := ctx.Value(txKey{}).(*txState); ok {
-		res, err = st.tx.Statement.ConnPool.ExecContext(ctx, query, args...)
-	} else {
-		release, gateErr := acquireTx(ctx, db)
-		if gateErr != nil {
-			return 0, gateErr
-		}
-		defer release()
-		res, err = db.ConnPool.ExecContext(ctx, query, args...)
+	conn, release, err := directConn(ctx, db)
+	if err != nil {
+		return 0, err
 	}
+	defer release()
+	res, err := conn.ExecContext(ctx, query, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -44,18 +38,12 @@ func Exec(ctx context.Context, db *gorm.DB, query string, args ...any) (int64, e
 // Exec, and calls scan for each row it returns (scan calls rows.Scan). The
 // rows are closed, and the connection given back, before Query returns.
 func Query(ctx context.Context, db *gorm.DB, scan func(*sql.Rows) error, query string, args ...any) error {
-	var rows *sql.Rows
-	var err error
-	if st, ok := ctx.Value(txKey{}).(*txState); ok {
-		rows, err = st.tx.Statement.ConnPool.QueryContext(ctx, query, args...)
-	} else {
-		release, gateErr := acquireTx(ctx, db)
-		if gateErr != nil {
-			return gateErr
-		}
-		defer release()
-		rows, err = db.ConnPool.QueryContext(ctx, query, args...)
+	conn, release, err := directConn(ctx, db)
+	if err != nil {
+		return err
 	}
+	defer release()
+	rows, err := conn.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -66,6 +54,20 @@ func Query(ctx context.Context, db *gorm.DB, scan func(*sql.Rows) error, query s
 		}
 	}
 	return rows.Err()
+}
+
+// directConn returns where a direct statement runs: the transaction of the
+// unit of work of ctx, or else db's pool, with a slot of its gate that
+// release gives back.
+func directConn(ctx context.Context, db *gorm.DB) (conn gorm.ConnPool, release func(), err error) {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		return st.tx.Statement.ConnPool, func() {}, nil
+	}
+	release, err = acquireTx(ctx, db)
+	if err != nil {
+		return nil, nil, err
+	}
+	return db.ConnPool, release, nil
 }
 
 // Tuple writes to b the placeholders of count parameters numbered from
