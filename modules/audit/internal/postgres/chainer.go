@@ -17,7 +17,7 @@ import (
 // delay requests (docs/performance.md: 25 ms against 100 ms took about a
 // tenth off patch's p99); each look that finds nothing doubles the wait,
 // up to chainerMaxInterval, so an idle chainer costs one EXISTS query a
-// second. A look that finds nothing is that one query.
+// second.
 const (
 	chainerMinInterval = 25 * time.Millisecond
 	chainerMaxInterval = time.Second
@@ -42,9 +42,9 @@ const chainerLinger = 100 * time.Millisecond
 
 // queueVacuumEvery is how many linked events make the chainer vacuum the
 // queue (Store.VacuumQueue): at ~1,500 audited writes a second, every few
-// seconds. Measured (docs/performance.md): without it, the dead rows of a
-// minute of writes made each of the chainer's looks read thousands of
-// pages.
+// seconds. Without it, every look reads the dead rows left since the last
+// autovacuum, up to a minute of writes (~90,000 rows at that rate; and
+// all of them where autovacuum is off, docs/performance.md item 20).
 const queueVacuumEvery = 5000
 
 // Chainer is the background job that links committed audit events into
