@@ -106,6 +106,7 @@ var ErrRedisUnavailable = errors.New("redis unavailable")
 // SKIP LOCKED, so they share the work without waiting on each other.
 type Relay struct {
 	db      *gorm.DB
+	uow     *database.UnitOfWork // each round is one transaction
 	rdb     redis.UniversalClient
 	ks      redisdb.Keyspace
 	opts    Options
@@ -120,7 +121,7 @@ type Relay struct {
 
 // NewRelay returns a relay. It starts nothing: Run does.
 func NewRelay(db *gorm.DB, rdb redis.UniversalClient, ks redisdb.Keyspace, opts Options, signal *Signal, metrics *Metrics, log *zap.Logger) *Relay {
-	return &Relay{db: db, rdb: rdb, ks: ks, opts: opts.withDefaults(), signal: signal, metrics: metrics, log: log}
+	return &Relay{db: db, uow: database.NewUnitOfWork(db), rdb: rdb, ks: ks, opts: opts.withDefaults(), signal: signal, metrics: metrics, log: log}
 }
 
 // Name names the background job.
@@ -246,7 +247,7 @@ func (r *Relay) RunOnce(ctx context.Context) (int, error) {
 	roundCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.RoundTimeout)
 	defer cancel()
 	n := 0
-	err := database.NewUnitOfWork(r.db).Do(roundCtx, func(txCtx context.Context) error {
+	err := r.uow.Do(roundCtx, func(txCtx context.Context) error {
 		rows, err := r.claim(txCtx)
 		if err != nil {
 			return fmt.Errorf("claim outbox rows: %w", err)
