@@ -227,7 +227,7 @@ func newHarness(t *testing.T, mutate ...func(*config.HTTP)) *harness {
 	lim := limiter{seen: make(chan string, 1)}
 	engine, err := httpserver.NewEngine(httpserver.EngineOptions{
 		HTTP:           cfg,
-		Logger:         zap.New(core),
+		Logger:         zap.New(core, zap.AddCaller()), // as logging.New builds it
 		Registerer:     reg,
 		TracerProvider: tp,
 		Verifier:       verifier{},

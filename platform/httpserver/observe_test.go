@@ -88,4 +88,9 @@ func TestAccessLogLine(t *testing.T) {
 	if b, _ := f["bytes"].(int64); b <= 0 {
 		t.Errorf("bytes = %v", f["bytes"])
 	}
+	// Every access line would name the same caller; finding it costs a
+	// stack walk per request, so the access log does without.
+	if lines[0].Caller.Defined {
+		t.Errorf("access log line has caller %s, want none", lines[0].Caller)
+	}
 }
