@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 	"gorm.io/gorm"
@@ -196,6 +197,10 @@ func wait(ctx context.Context, d time.Duration, a, b <-chan struct{}) bool {
 
 // row is a claimed outbox row.
 type row struct {
+	// TID is where the row version locked by the claim lives: the mark
+	// finds it there (a TID scan, no index lookup), and nothing can move
+	// it while the round's transaction holds the lock.
+	TID           pgtype.TID
 	ID            uuid.UUID
 	Seq           int64
 	AggregateType string
@@ -214,24 +219,24 @@ type row struct {
 // the same aggregate outside the batch: an earlier event that another
 // relay is publishing, that waits for a retry or that is dead holds the
 // later ones back, so each aggregate's events reach the stream in order.
+// The locking scan reads whole rows, so they are not fetched again.
 const claimSQL = `
 WITH batch AS (
-  SELECT id, seq, aggregate_type, aggregate_id
+  SELECT ctid, id, seq, aggregate_type, aggregate_id, event_type, payload::text AS payload,
+         request_id, traceparent, tracestate, created_at, attempts
   FROM platform.outbox
   WHERE published_at IS NULL AND dead_at IS NULL AND next_attempt_at <= now()
   ORDER BY seq
   LIMIT $1
   FOR UPDATE SKIP LOCKED
 )
-SELECT o.id, o.seq, o.aggregate_type, o.aggregate_id, o.event_type, o.payload::text AS payload,
-       o.request_id, o.traceparent, o.tracestate, o.created_at, o.attempts
-FROM batch b JOIN platform.outbox o ON o.id = b.id
+SELECT b.* FROM batch b
 WHERE NOT EXISTS (
   SELECT 1 FROM platform.outbox p
   WHERE p.aggregate_type = b.aggregate_type AND p.aggregate_id = b.aggregate_id
     AND p.published_at IS NULL AND p.seq < b.seq
     AND p.id NOT IN (SELECT id FROM batch))
-ORDER BY o.seq`
+ORDER BY b.seq`
 
 // RunOnce runs one round in one transaction: claim a batch, XADD each
 // event to its stream in one pipeline, mark the published rows and
@@ -277,7 +282,7 @@ func (r *Relay) claim(ctx context.Context) ([]row, error) {
 	rows := make([]row, 0, r.opts.BatchSize)
 	err := database.Query(ctx, r.db, func(rs *sql.Rows) error {
 		var o row
-		err := rs.Scan(&o.ID, &o.Seq, &o.AggregateType, &o.AggregateID, &o.EventType, &o.Payload,
+		err := rs.Scan(&o.TID, &o.ID, &o.Seq, &o.AggregateType, &o.AggregateID, &o.EventType, &o.Payload,
 			&o.RequestID, &o.TraceParent, &o.TraceState, &o.CreatedAt, &o.Attempts)
 		rows = append(rows, o)
 		return err
@@ -324,12 +329,12 @@ func (r *Relay) publish(ctx context.Context, rows []row) (map[uuid.UUID]error, e
 // are left as they were (no attempt counted): they would have waited for
 // the earlier one anyway, and now do, since it is unpublished.
 func (r *Relay) mark(ctx context.Context, rows []row, failed map[uuid.UUID]error) error {
-	published := make([]uuid.UUID, 0, len(rows))
+	published := make([]pgtype.TID, 0, len(rows))
 	held := map[[2]string]bool{}
 	for _, o := range rows {
 		err, bad := failed[o.ID]
 		if !bad {
-			published = append(published, o.ID)
+			published = append(published, o.TID)
 			continue
 		}
 		agg := [2]string{o.AggregateType, o.AggregateID}
@@ -343,7 +348,7 @@ func (r *Relay) mark(ctx context.Context, rows []row, failed map[uuid.UUID]error
 		_, execErr := database.Exec(ctx, r.db, `UPDATE platform.outbox SET attempts = $1, last_error = $2,
 			next_attempt_at = now() + make_interval(secs => $3),
 			dead_at = CASE WHEN $4 THEN now() END
-			WHERE id = $5`, attempt, truncate(err.Error(), 1000), delay.Seconds(), dead, o.ID)
+			WHERE ctid = $5`, attempt, truncate(err.Error(), 1000), delay.Seconds(), dead, o.TID)
 		if execErr != nil {
 			return fmt.Errorf("reschedule outbox row %s: %w", o.ID, execErr)
 		}
@@ -354,7 +359,7 @@ func (r *Relay) mark(ctx context.Context, rows []row, failed map[uuid.UUID]error
 		}
 	}
 	if len(published) > 0 {
-		if _, err := database.Exec(ctx, r.db, "UPDATE platform.outbox SET published_at = now(), last_error = NULL WHERE id = ANY($1)", published); err != nil {
+		if _, err := database.Exec(ctx, r.db, "UPDATE platform.outbox SET published_at = now(), last_error = NULL WHERE ctid = ANY($1)", published); err != nil {
 			return fmt.Errorf("mark outbox rows published: %w", err)
 		}
 	}
