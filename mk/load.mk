@@ -14,6 +14,7 @@
 #   make bench BENCH_ZEBRA_ENV='K=V ...'     extra environment for zebra (serve and worker)
 #   make bench BENCH_WORKER=0                jobs inside `zebra serve` (as `make run`) instead of
 #                                            a `zebra worker` beside it (as deployed)
+#   make bench BENCH_TIMELINE=/tmp/tl.tsv    every measured request: target, scenario, start (µs), latency (µs)
 
 BENCH_DURATION ?= 15s
 BENCH_WARMUP   ?= 5s
@@ -26,4 +27,5 @@ bench: ## Load benchmark: zebra vs a bare baseline, req/s, p50/p99, errors, peak
 	@uptime
 	cd test && BENCH_DURATION=$(BENCH_DURATION) BENCH_WARMUP=$(BENCH_WARMUP) BENCH_OUT=$(BENCH_OUT) BENCH_ROUNDS=$(BENCH_ROUNDS) \
 		BENCH_ONLY='$(BENCH_ONLY)' BENCH_ENFORCE='$(BENCH_ENFORCE)' BENCH_PROFILE_DIR='$(BENCH_PROFILE_DIR)' BENCH_ZEBRA_ENV='$(BENCH_ZEBRA_ENV)' BENCH_WORKER='$(BENCH_WORKER)' \
+		BENCH_TIMELINE='$(BENCH_TIMELINE)' \
 		go test -count=1 -run '^TestBench$$' -timeout 30m -v ./load/

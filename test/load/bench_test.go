@@ -1,6 +1,8 @@
 package load_test
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -25,6 +27,7 @@ const (
 	envProfile  = "BENCH_PROFILE_DIR" // a directory: CPU and alloc profiles of zebra per scenario
 	envRounds   = "BENCH_ROUNDS"      // slices each scenario's duration is cut into (smoke: 1)
 	envWorker   = "BENCH_WORKER"      // "0": background jobs inside `zebra serve` instead of a `zebra worker`
+	envTimeline = "BENCH_TIMELINE"    // a file: every measured request's target, scenario, start and latency
 )
 
 // deepPages is how many pages the deep-page scenario walks first.
@@ -89,6 +92,21 @@ func TestBench(t *testing.T) {
 		return only == "" || strings.Contains(sc.name, only)
 	}
 	results := make([][2]outcome, len(scenarios))
+	if path := os.Getenv(envTimeline); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := bufio.NewWriter(f)
+		defer func() {
+			if err := errors.Join(w.Flush(), f.Close()); err != nil {
+				t.Errorf("%s: %v", envTimeline, err)
+			}
+		}()
+		for i := range results {
+			results[i][0].timeline, results[i][1].timeline = w, w
+		}
+	}
 	for _, sc := range scenarios {
 		for _, tg := range targets {
 			if selected(sc) && warmup > 0 {

@@ -3,6 +3,7 @@ package load_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -198,6 +199,10 @@ type outcome struct {
 	p50, p99  time.Duration
 	peakRSS   int64
 	samples   []string // a few distinct errors
+	// timeline, when set, gets one line per answered request: target,
+	// scenario, start (Unix µs), latency (µs), for looking at how
+	// latencies spread over time (BENCH_TIMELINE).
+	timeline io.Writer
 }
 
 // attack runs sc against tg for d, adding to o; the peak RSS is the
@@ -231,6 +236,9 @@ func run(tg *target, sc scenario, d time.Duration, o *outcome) {
 			continue
 		}
 		o.latencies = append(o.latencies, r.Latency)
+		if o.timeline != nil {
+			fmt.Fprintf(o.timeline, "%s\t%s\t%d\t%d\n", tg.p.name, sc.name, r.Timestamp.UnixMicro(), r.Latency.Microseconds())
+		}
 	}
 	o.wall += time.Since(began)
 }
