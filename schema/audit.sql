@@ -56,6 +56,15 @@ CREATE OR REPLACE TRIGGER chain_head_no_truncate
   BEFORE TRUNCATE ON audit.chain_head
   FOR EACH STATEMENT EXECUTE FUNCTION audit.chain_head_forward_only();
 
+-- The queue between the writers and the chainer: every audited write
+-- inserts a row that the chainer deletes a moment later. A vacuum would
+-- find its tail pages empty and truncate them, under an ACCESS EXCLUSIVE
+-- lock that every writer's INSERT waits behind (through the truncation's
+-- WAL flush), after which the writers must extend the table again, page
+-- by page, under its extension lock (docs/performance.md). Keeping the
+-- pages costs the few hundred kilobytes of the queue's busiest moment.
+ALTER TABLE audit.unchained SET (vacuum_truncate = false);
+
 -- Belt and braces for roles other than the owner: nobody gets UPDATE,
 -- DELETE or TRUNCATE through PUBLIC. In production the service's role
 -- should not own the tables; grant it exactly this (see docs/audit.md):
