@@ -230,8 +230,10 @@ func TestConcurrentRefreshIsStrict(t *testing.T) {
 	}
 	locked := make(chan struct{})
 	release := make(chan struct{})
-	errs := make(chan error, 2)
-	rotate := func(hold bool) {
+	// One channel each: once the holder commits, the waiter may finish
+	// before the holder has reported, so arrival order proves nothing.
+	holderErr, waiterErr := make(chan error, 1), make(chan error, 1)
+	rotate := func(hold bool, errs chan<- error) {
 		errs <- uow.Do(ctx, func(ctx context.Context) error {
 			gf, gt, err := tokens.ByHash(ctx, token.HashOf(first.Secret))
 			if err != nil {
@@ -254,12 +256,12 @@ func TestConcurrentRefreshIsStrict(t *testing.T) {
 			return tokens.SaveRotation(ctx, gf, gt, next.Token)
 		})
 	}
-	go rotate(true)
+	go rotate(true, holderErr)
 	<-locked
-	go rotate(false) // blocks on the family lock
+	go rotate(false, waiterErr) // blocks on the family lock
 	time.Sleep(200 * time.Millisecond)
 	close(release)
-	first1, second := <-errs, <-errs
+	first1, second := <-holderErr, <-waiterErr
 	if first1 != nil || !errors.Is(second, token.ErrReused) {
 		t.Fatalf("first: %v, second: %v; want nil and reuse", first1, second)
 	}
