@@ -68,7 +68,9 @@ func Open(ctx context.Context, cfg config.Database, opts ...Option) (*gorm.DB, e
 		tp = otel.GetTracerProvider()
 	}
 	pgxCfg.Tracer = queryTracer{tracer: tp.Tracer("github.com/zebralabs/zebra/platform/database")}
-	sqlDB := stdlib.OpenDB(*pgxCfg, stdlib.OptionAfterConnect(encodeUUIDs))
+	// endedConnector: a session the server ended while pooled costs no
+	// request an error (ended.go).
+	sqlDB := sql.OpenDB(endedConnector{stdlib.GetConnector(*pgxCfg, stdlib.OptionAfterConnect(encodeUUIDs))})
 	sqlDB.SetMaxOpenConns(cfg.MaxOpenConns)
 	sqlDB.SetMaxIdleConns(cfg.MaxIdleConns)
 	sqlDB.SetConnMaxLifetime(cfg.ConnMaxLifetime)
