@@ -3,7 +3,6 @@ package database
 import (
 	"context"
 	"database/sql/driver"
-	"errors"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -79,21 +78,7 @@ func (c endedConn) QueryContext(ctx context.Context, query string, args []driver
 // is lost with the session.
 func (c endedConn) idle() bool { return c.Conn.Conn().PgConn().TxStatus() == 'I' }
 
-// sessionEnded reports whether err is the server ending the session:
-// terminated by an administrator, a crash or an immediate shutdown, or
-// refused while the server starts or stops (SQLSTATE 57P01-57P03).
-func sessionEnded(err error) bool {
-	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) {
-		return false
-	}
-	switch pgErr.Code {
-	case "57P01", "57P02", "57P03":
-		return true
-	}
-	return false
-}
-
+// isSelect reports whether query is a SELECT, which changes nothing.
 func isSelect(query string) bool {
 	q := strings.TrimLeft(query, " \t\r\n(")
 	return len(q) >= 6 && strings.EqualFold(q[:6], "SELECT")

@@ -34,7 +34,7 @@ func Translate(err error) error {
 			// The HTTP layer refuses such text; this is the backstop for
 			// any path that still reaches the database with it.
 			return apperr.Wrap(apperr.CodeBadRequest, "the request contains characters that cannot be stored", err)
-		case pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", // shutdown, cannot connect now
+		case sessionEnded(pgErr), // shutdown, cannot connect now
 			len(pgErr.Code) == 5 && pgErr.Code[:2] == "08": // connection exception
 			return apperr.Unavailable(err)
 		}
@@ -69,4 +69,19 @@ func IsUniqueViolation(err error, constraint ...string) bool {
 func lostConnection(err error) bool {
 	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
 		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone)
+}
+
+// sessionEnded reports whether err is the server ending the session:
+// terminated by an administrator, a crash or an immediate shutdown, or
+// refused while the server starts or stops (SQLSTATE 57P01-57P03).
+func sessionEnded(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	switch pgErr.Code {
+	case "57P01", "57P02", "57P03":
+		return true
+	}
+	return false
 }
