@@ -90,7 +90,10 @@ func Check(ctx context.Context, base, revision string, w io.Writer) error {
 }
 
 // oasdiff runs `oasdiff breaking` and reports whether it found an error
-// level change (its exit status 1 with --fail-on ERR).
+// level change: exit status 1 (--fail-on ERR) with the changes listed on
+// stdout. Its own failures exit with 100 and up. Stderr is not a sign of
+// failure: on a cold module cache `go tool` writes its "go: downloading"
+// lines there before oasdiff even runs.
 func oasdiff(ctx context.Context, base, revision string, args []string) (string, bool, error) {
 	argv := append(append([]string{}, Oasdiff[1:]...), "breaking", base, revision,
 		"--fail-on", "ERR", "--format", "text", "--color", "never", "--allow-external-refs=false")
@@ -103,7 +106,7 @@ func oasdiff(ctx context.Context, base, revision string, args []string) (string,
 	switch {
 	case err == nil:
 		return stdout.String(), false, nil
-	case errors.As(err, &exit) && exit.ExitCode() == 1 && stderr.Len() == 0:
+	case errors.As(err, &exit) && exit.ExitCode() == 1 && stdout.Len() > 0:
 		return stdout.String(), true, nil
 	default:
 		return "", false, fmt.Errorf("%w\n%s%s", err, stdout.String(), stderr.String())
