@@ -158,7 +158,7 @@ func TestBench(t *testing.T) {
 			if o.errors > 0 {
 				t.Errorf("%s, %s: %d of %d requests failed, e.g. %v", name, sc.name, o.errors, o.requests, o.samples)
 			}
-			if o.rps <= 0 || o.p50 <= 0 || o.p99 < o.p50 {
+			if o.rps <= 0 || o.p50 <= 0 || o.p99 < o.p50 || o.windowP99 <= 0 {
 				t.Errorf("%s, %s: implausible figures %+v", name, sc.name, o)
 			}
 		}
