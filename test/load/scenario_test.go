@@ -289,11 +289,11 @@ func (o *outcome) finish() {
 	o.windows = nil
 }
 
-// window is how long the windows of windowP99 are, and minWindowRequests
+// windowLen is how long the windows of windowP99 are, and minWindowRequests
 // how many answers a window needs to count (the last, cut-off one of an
 // attack may have a handful).
 const (
-	window            = 250 * time.Millisecond
+	windowLen         = 250 * time.Millisecond
 	minWindowRequests = 20
 )
 
@@ -302,7 +302,7 @@ func (o *outcome) window(start time.Time, latency time.Duration) {
 	if o.windows == nil {
 		o.windows = map[int64][]time.Duration{}
 	}
-	k := start.UnixNano() / int64(window)
+	k := start.UnixNano() / int64(windowLen)
 	o.windows[k] = append(o.windows[k], latency)
 }
 

@@ -19,11 +19,11 @@ func TestWindowP99IgnoresAStall(t *testing.T) {
 				latency = 400 * time.Millisecond
 			}
 			o.latencies = append(o.latencies, latency)
-			o.window(start.Add(time.Duration(w)*window+time.Duration(i)*time.Millisecond), latency)
+			o.window(start.Add(time.Duration(w)*windowLen+time.Duration(i)*time.Millisecond), latency)
 		}
 	}
 	// A cut-off window with too few answers does not count.
-	o.window(start.Add(5*window), time.Second)
+	o.window(start.Add(5*windowLen), time.Second)
 	o.finish()
 	if o.p99 != 400*time.Millisecond {
 		t.Fatalf("p99 = %s, want the stall's 400ms", o.p99)
