@@ -2,14 +2,18 @@ package load_test
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/zebralabs/zebra/platform/dbtest"
 	"github.com/zebralabs/zebra/platform/redistest"
@@ -114,6 +118,7 @@ func TestBench(t *testing.T) {
 			}
 		}
 	}
+	settle(t, dbURL)
 	for range rounds {
 		for i, sc := range scenarios {
 			for j, tg := range targets {
@@ -171,6 +176,28 @@ func TestBench(t *testing.T) {
 			t.Errorf("target missed: %s", m)
 		}
 	}
+}
+
+// settle writes out what seeding and the warm-ups left dirty (a
+// CHECKPOINT, then sync(2)) before anything is measured. Otherwise the
+// kernel writes it back during the first measured round, every time the
+// same one (zebra's first create: docs/performance.md item 27), stalling
+// the disk, and every commit with it, for a few hundred milliseconds.
+// CHECKPOINT needs a superuser or pg_checkpoint; without it only the sync
+// is done.
+func settle(t *testing.T, dbURL string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CHECKPOINT"); err != nil {
+		t.Logf("settle: %v (only syncing)", err)
+	}
+	syscall.Sync()
 }
 
 func envDurationOr(t *testing.T, key string, def time.Duration) time.Duration {
