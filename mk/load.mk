@@ -12,8 +12,8 @@
 #   make bench BENCH_OUT=/tmp/bench.md       append the report to a file (absolute path)
 #   ZEBRA_BIN=/path/zebra make bench         measure that build (e.g. an older commit's)
 #   make bench BENCH_ZEBRA_ENV='K=V ...'     extra environment for zebra (serve and worker)
-#   make bench BENCH_WORKER=0                jobs inside `zebra serve` (as `make run`) instead of
-#                                            a `zebra worker` beside it (as deployed)
+#   make bench BENCH_WORKER=1                jobs in a `zebra worker` beside `zebra serve` (as on
+#                                            Fly) instead of inside it (as `make run`, the default)
 #   make bench BENCH_TIMELINE=/tmp/tl.tsv    every measured request: target, scenario, start (µs), latency (µs)
 
 BENCH_DURATION ?= 15s

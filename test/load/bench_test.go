@@ -27,7 +27,7 @@ const (
 	envOnly     = "BENCH_ONLY"        // a substring: run only matching scenarios
 	envProfile  = "BENCH_PROFILE_DIR" // a directory: CPU and alloc profiles of zebra per scenario
 	envRounds   = "BENCH_ROUNDS"      // slices each scenario's duration is cut into (smoke: 1)
-	envWorker   = "BENCH_WORKER"      // "0": background jobs inside `zebra serve` instead of a `zebra worker`
+	envWorker   = "BENCH_WORKER"      // "1": background jobs in a `zebra worker` beside `zebra serve` (fly.toml) instead of inside it
 	envTimeline = "BENCH_TIMELINE"    // a file: every measured request's target, scenario, start and latency
 )
 
@@ -134,6 +134,7 @@ func TestBench(t *testing.T) {
 	r := report{
 		rows: rows, duration: duration, warmup: warmup, loadStart: load1, loadEnd: load2,
 		ready: zebra.ready, results: results, zebraRSSNow: rss, zebraPeakEver: peak,
+		separateWorker: zebra.worker != nil,
 	}
 	var out io.Writer = os.Stdout
 	if path := os.Getenv(envOut); path != "" {

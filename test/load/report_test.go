@@ -15,11 +15,19 @@ type report struct {
 	results            [][2]outcome
 	zebraRSSNow        int64
 	zebraPeakEver      int64
+	// separateWorker: zebra's background jobs ran in a `zebra worker`
+	// beside `zebra serve` (BENCH_WORKER=1), not inside it.
+	separateWorker bool
 }
 
 // print writes the report and returns the targets missed.
 func (r report) print(w io.Writer) (misses []string) {
-	fmt.Fprintf(w, "machine: %s; load average %s (start) -> %s (end)\n\n", machine(), r.loadStart, r.loadEnd)
+	fmt.Fprintf(w, "machine: %s; load average %s (start) -> %s (end)\n", machine(), r.loadStart, r.loadEnd)
+	topology := "one `zebra serve` running the background jobs too (the default, as `make run`)"
+	if r.separateWorker {
+		topology = "`zebra serve` and a `zebra worker` running the background jobs (as on Fly; BENCH_WORKER=1); CPU/req is both processes', peak RSS the API's"
+	}
+	fmt.Fprintf(w, "zebra: %s\n\n", topology)
 	fmt.Fprintf(w, "| scenario | zebra req/s | p50 | p99 | errors | CPU/req | stores CPU/req | peak RSS | baseline req/s | p50 | p99 | errors | CPU/req | stores CPU/req | peak RSS | req/s ratio | p99 ratio | window p99 ratio |\n")
 	fmt.Fprintf(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	var peak int64

@@ -259,16 +259,17 @@ func startZebra(t *testing.T, dbURL, redisURL, redisPrefix string) *proc {
 		// 503 and fail it for reasons that are not the benchmark's.
 		cmd.Env = append(cmd.Env, "DATABASE_ACQUIRE_TIMEOUT=15s")
 	}
-	// As deployed (deployments/fly/fly.toml): the API process serves
-	// requests only, and a `zebra worker` beside it runs the background
-	// jobs on the same database and Redis, so a relay or chainer round
-	// never takes the API's pool connections or its heap. Its CPU counts
-	// as zebra's; BENCH_WORKER=0 measures the all-in-one `zebra serve` of
-	// `make run` instead.
+	// By default zebra runs as `make run` does: one `zebra serve` that
+	// also runs the background jobs (outbox relay, audit chainer,
+	// cleanups). BENCH_WORKER=1 runs them as deployed on Fly instead, in a
+	// `zebra worker` beside it on the same database and Redis; its CPU
+	// counts as zebra's. On one box both topologies put the jobs on the
+	// same cores, and the pair costs more (a second runtime, a NOTIFY to
+	// wake the relay across processes): docs/performance.md item 30.
 	extra := strings.Fields(os.Getenv("BENCH_ZEBRA_ENV"))
 	var worker *exec.Cmd
 	var workerAddr string
-	if os.Getenv(envWorker) != "0" {
+	if os.Getenv(envWorker) == "1" {
 		cmd.Env = append(cmd.Env, "JOBS_IN_SERVE=false")
 		workerAddr = freeAddr(t)
 		worker = exec.Command(bin, "worker")
