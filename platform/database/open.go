@@ -88,9 +88,9 @@ func Open(ctx context.Context, cfg config.Database, opts ...Option) (*gorm.DB, e
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open gorm: %w", err)
 	}
-	if err := db.Use(newPoolGate(cfg.MaxOpenConns, cfg.AcquireTimeout)); err != nil {
+	if err := errors.Join(db.Use(newPoolGate(cfg.MaxOpenConns, cfg.AcquireTimeout)), db.Use(deferring{})); err != nil {
 		_ = sqlDB.Close()
-		return nil, fmt.Errorf("install pool gate: %w", err)
+		return nil, fmt.Errorf("install plugins: %w", err)
 	}
 
 	pingCtx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)

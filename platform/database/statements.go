@@ -34,6 +34,43 @@ func Exec(ctx context.Context, db *gorm.DB, query string, args ...any) (int64, e
 	return res.RowsAffected()
 }
 
+// Defer runs a statement whose result the caller does not need (the audit
+// and outbox inserts every command makes) without a round trip of its
+// own: in the unit of work of ctx, the connection holds it back and sends
+// it with the transaction's next statement, or with its COMMIT, as one
+// batch, in the order the statements were made. Outside a unit of work it
+// runs at once, as Exec. An error of a deferred statement is returned by
+// the statement or the commit it went with (Do's error then), and rolls
+// the transaction back like any other: callers Translate what Do returns.
+// args must not change until then. It exists because each round trip costs
+// a write a system call and a wake-up on both sides, which on small
+// machines is a tenth of a write's CPU (docs/performance.md item 32).
+func Defer(ctx context.Context, db *gorm.DB, query string, args ...any) error {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok && canDefer(db) {
+		_, err := st.tx.Statement.ConnPool.ExecContext(ctx, query, append([]any{deferMark}, args...)...)
+		return err
+	}
+	_, err := Exec(ctx, db, query, args...)
+	return err
+}
+
+// deferring marks a gorm.DB opened by Open, whose connections hold deferred
+// statements back (endedConn); on any other, Defer runs them at once.
+type deferring struct{}
+
+const deferringName = "zebra:deferred-statements"
+
+// Name implements gorm.Plugin.
+func (deferring) Name() string { return deferringName }
+
+// Initialize implements gorm.Plugin; the plugin is only a mark.
+func (deferring) Initialize(*gorm.DB) error { return nil }
+
+func canDefer(db *gorm.DB) bool {
+	_, ok := db.Plugins[deferringName]
+	return ok
+}
+
 // Query runs one statement written with PostgreSQL's placeholders, like
 // Exec, and calls scan for each row it returns (scan calls rows.Scan). The
 // rows are closed, and the connection given back, before Query returns.

@@ -23,7 +23,10 @@ import (
 // DETAIL (which may quote values) is left out.
 type queryTracer struct{ tracer trace.Tracer }
 
-var _ pgx.QueryTracer = queryTracer{}
+var (
+	_ pgx.QueryTracer = queryTracer{}
+	_ pgx.BatchTracer = queryTracer{}
+)
 
 // TraceQueryStart implements pgx.QueryTracer.
 func (t queryTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
@@ -48,6 +51,29 @@ func (t queryTracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.Tr
 		}
 	}
 	span.End()
+}
+
+// TraceBatchStart implements pgx.BatchTracer: a batch (deferred statements
+// sent with the next one or the COMMIT, Defer) is a span named BATCH, and
+// each of its statements a child span, with its text and outcome like any
+// statement's; the children's timing is the batch's, which is one round trip.
+func (t queryTracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	ctx, _ = t.tracer.Start(ctx, "BATCH", trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(semconv.DBSystemNamePostgreSQL))
+	return ctx
+}
+
+// TraceBatchQuery implements pgx.BatchTracer.
+func (t queryTracer) TraceBatchQuery(ctx context.Context, conn *pgx.Conn, data pgx.TraceBatchQueryData) {
+	if !trace.SpanFromContext(ctx).IsRecording() {
+		return
+	}
+	ctx = t.TraceQueryStart(ctx, conn, pgx.TraceQueryStartData{SQL: data.SQL})
+	t.TraceQueryEnd(ctx, conn, pgx.TraceQueryEndData{CommandTag: data.CommandTag, Err: data.Err})
+}
+
+// TraceBatchEnd implements pgx.BatchTracer.
+func (t queryTracer) TraceBatchEnd(ctx context.Context, conn *pgx.Conn, data pgx.TraceBatchEndData) {
+	t.TraceQueryEnd(ctx, conn, pgx.TraceQueryEndData{Err: data.Err})
 }
 
 // operation is the statement's first keyword in upper case (SELECT,

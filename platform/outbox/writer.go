@@ -71,7 +71,9 @@ func (w *Writer) Publish(ctx context.Context, events ...Event) error {
 		args = append(args, e.ID, e.AggregateType, e.AggregateID, e.Type, string(payload), rid,
 			carrier.Get("traceparent"), carrier.Get("tracestate"))
 	}
-	if _, err := database.Exec(ctx, w.db, sql.String(), args...); err != nil {
+	// Deferred: in a unit of work the insert rides with the command's next
+	// statement or its COMMIT, and its error comes back from there.
+	if err := database.Defer(ctx, w.db, sql.String(), args...); err != nil {
 		return database.Translate(fmt.Errorf("write outbox events: %w", err))
 	}
 	database.AfterCommit(ctx, func(context.Context) {

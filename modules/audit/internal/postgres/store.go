@@ -106,7 +106,9 @@ func (s *Store) Append(ctx context.Context, events ...*event.Event) error {
 			e.EntityID(), e.RequestID(), jsonArg(e.Before()), jsonArg(e.After()), jsonArg(e.Metadata()))
 	}
 	sql.WriteString(" RETURNING id) INSERT INTO audit.unchained (event_id) SELECT id FROM ins")
-	if _, err := database.Exec(ctx, s.db, sql.String(), args...); err != nil {
+	// Deferred: in a unit of work the insert rides with the command's next
+	// statement or its COMMIT, and its error comes back from there.
+	if err := database.Defer(ctx, s.db, sql.String(), args...); err != nil {
 		return database.Translate(fmt.Errorf("append audit events: %w", err))
 	}
 	database.AfterCommit(ctx, func(context.Context) {
