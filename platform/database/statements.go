@@ -42,9 +42,9 @@ func Exec(ctx context.Context, db *gorm.DB, query string, args ...any) (int64, e
 // runs at once, as Exec. An error of a deferred statement is returned by
 // the statement or the commit it went with (Do's error then), and rolls
 // the transaction back like any other: callers Translate what Do returns.
-// args must not change until then. It exists because each round trip costs
-// a write a system call and a wake-up on both sides, which on small
-// machines is a tenth of a write's CPU (docs/performance.md item 32).
+// args must not change until then. It exists because every round trip
+// costs a write a system call and a wake-up on both sides, which the
+// benchmark measured (docs/performance.md items 31-32).
 func Defer(ctx context.Context, db *gorm.DB, query string, args ...any) error {
 	if st, ok := ctx.Value(txKey{}).(*txState); ok && canDefer(db) {
 		_, err := st.tx.Statement.ConnPool.ExecContext(ctx, query, append([]any{deferMark}, args...)...)
