@@ -71,8 +71,6 @@ func (w *Writer) Publish(ctx context.Context, events ...Event) error {
 		args = append(args, e.ID, e.AggregateType, e.AggregateID, e.Type, string(payload), rid,
 			carrier.Get("traceparent"), carrier.Get("tracestate"))
 	}
-	// Deferred: in a unit of work the insert rides with the command's next
-	// statement or its COMMIT, and its error comes back from there.
 	if err := database.Defer(ctx, w.db, sql.String(), args...); err != nil {
 		return database.Translate(fmt.Errorf("write outbox events: %w", err))
 	}

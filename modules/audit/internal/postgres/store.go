@@ -85,7 +85,8 @@ type headRow struct {
 const eventColumns = "e.id, e.occurred_at, e.actor, e.action, e.entity_type, e.entity_id, e.request_id, e.before, e.after, e.metadata"
 
 // Append inserts the events and queues them for the chainer, in one
-// statement in the transaction of ctx: they commit or roll back with the
+// statement in the transaction of ctx, sent with the transaction's next
+// statement or its COMMIT (database.Defer): they commit or roll back with the
 // change they describe, and no lock is taken, so audited writers never
 // wait for each other. The chainer links them into the chain shortly after
 // the commit (Link); verification covers them from then on.
@@ -106,8 +107,6 @@ func (s *Store) Append(ctx context.Context, events ...*event.Event) error {
 			e.EntityID(), e.RequestID(), jsonArg(e.Before()), jsonArg(e.After()), jsonArg(e.Metadata()))
 	}
 	sql.WriteString(" RETURNING id) INSERT INTO audit.unchained (event_id) SELECT id FROM ins")
-	// Deferred: in a unit of work the insert rides with the command's next
-	// statement or its COMMIT, and its error comes back from there.
 	if err := database.Defer(ctx, s.db, sql.String(), args...); err != nil {
 		return database.Translate(fmt.Errorf("append audit events: %w", err))
 	}
