@@ -102,7 +102,8 @@ func TestDefer_AFailureFailsTheCommitAndRollsBack(t *testing.T) {
 	assert.Equal(t, 2, count(t, db))
 }
 
-// TestDefer_OutsideAUnitOfWorkRunsAtOnce.
+// TestDefer_OutsideAUnitOfWorkRunsAtOnce: with no transaction to ride
+// with, the statement is sent and committed when it is made.
 func TestDefer_OutsideAUnitOfWorkRunsAtOnce(t *testing.T) {
 	t.Parallel()
 	db := uowDB(t)
