@@ -78,7 +78,7 @@ func TestPoolExhaustionAnswersUnavailableAfterTheAcquireTimeout(t *testing.T) {
 			return err
 		}},
 		{"direct query", func(ctx context.Context) error {
-			return database.Query(ctx, db, func(*sql.Rows) error { return nil }, "SELECT 1")
+			return database.Query(ctx, db, func(database.Row) error { return nil }, "SELECT 1")
 		}},
 		{"unit of work", func(ctx context.Context) error {
 			return database.NewUnitOfWork(db).Do(ctx, func(ctx context.Context) error {

@@ -88,7 +88,7 @@ func Open(ctx context.Context, cfg config.Database, opts ...Option) (*gorm.DB, e
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open gorm: %w", err)
 	}
-	if err := errors.Join(db.Use(newPoolGate(cfg.MaxOpenConns, cfg.AcquireTimeout)), db.Use(deferring{})); err != nil {
+	if err := errors.Join(db.Use(newPoolGate(cfg.MaxOpenConns, cfg.AcquireTimeout)), db.Use(pipelining{})); err != nil {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("install plugins: %w", err)
 	}

@@ -2,7 +2,6 @@ package database
 
 import (
 	"context"
-	"database/sql"
 	"strconv"
 	"strings"
 
@@ -46,7 +45,7 @@ func Exec(ctx context.Context, db *gorm.DB, query string, args ...any) (int64, e
 // costs a write a system call and a wake-up on both sides, which the
 // benchmark measured (docs/performance.md items 31-32).
 func Defer(ctx context.Context, db *gorm.DB, query string, args ...any) error {
-	if st, ok := ctx.Value(txKey{}).(*txState); ok && canDefer(db) {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok && pipelined(db) {
 		_, err := st.tx.Statement.ConnPool.ExecContext(ctx, query, append([]any{deferMark}, args...)...)
 		return err
 	}
@@ -54,32 +53,51 @@ func Defer(ctx context.Context, db *gorm.DB, query string, args ...any) error {
 	return err
 }
 
-// deferring marks a gorm.DB opened by Open, whose connections hold deferred
-// statements back (endedConn); on any other, Defer runs them at once.
-type deferring struct{}
+// pipelining marks a gorm.DB opened by Open, whose connections are
+// endedConns: they hold deferred statements back and run Query's scanners.
+// On any other gorm.DB, Defer runs statements at once and Query reads rows
+// through database/sql.
+type pipelining struct{}
 
-const deferringName = "zebra:deferred-statements"
+const pipeliningName = "zebra:pipelined-connections"
 
 // Name implements gorm.Plugin.
-func (deferring) Name() string { return deferringName }
+func (pipelining) Name() string { return pipeliningName }
 
 // Initialize implements gorm.Plugin; the plugin is only a mark.
-func (deferring) Initialize(*gorm.DB) error { return nil }
+func (pipelining) Initialize(*gorm.DB) error { return nil }
 
-func canDefer(db *gorm.DB) bool {
-	_, ok := db.Plugins[deferringName]
+func pipelined(db *gorm.DB) bool {
+	_, ok := db.Plugins[pipeliningName]
 	return ok
 }
 
+// Row is the row Query hands its scan function: Scan copies the row's
+// columns into dest, in order, as *sql.Rows and pgx.Rows do.
+type Row interface {
+	Scan(dest ...any) error
+}
+
 // Query runs one statement written with PostgreSQL's placeholders, like
-// Exec, and calls scan for each row it returns (scan calls rows.Scan). The
+// Exec, and calls scan for each row it returns (scan calls row.Scan). The
 // rows are closed, and the connection given back, before Query returns.
-func Query(ctx context.Context, db *gorm.DB, scan func(*sql.Rows) error, query string, args ...any) error {
+// On a database opened by Open the connection runs the query with pgx and
+// hands scan pgx's rows, which skips database/sql's copy of every value;
+// in a unit of work the query rides in one round trip with the
+// transaction's BEGIN and deferred statements when they are not sent yet.
+func Query(ctx context.Context, db *gorm.DB, scan func(Row) error, query string, args ...any) error {
 	conn, release, err := directConn(ctx, db)
 	if err != nil {
 		return err
 	}
 	defer release()
+	if pipelined(db) {
+		rows, err := conn.QueryContext(ctx, query, append([]any{&scanner{fn: scan}}, args...)...)
+		if err != nil {
+			return err
+		}
+		return rows.Close()
+	}
 	rows, err := conn.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err

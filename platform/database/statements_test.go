@@ -2,7 +2,6 @@ package database_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"strings"
 	"testing"
@@ -22,7 +21,7 @@ func TestExecAndQuery_JoinTheUnitOfWork(t *testing.T) {
 	ctx := context.Background()
 	readNames := func(ctx context.Context) []string {
 		var got []string
-		require.NoError(t, database.Query(ctx, db, func(rows *sql.Rows) error {
+		require.NoError(t, database.Query(ctx, db, func(rows database.Row) error {
 			var n string
 			err := rows.Scan(&n)
 			got = append(got, n)
@@ -49,7 +48,7 @@ func TestExecAndQuery_JoinTheUnitOfWork(t *testing.T) {
 	assert.Equal(t, []string{"a", "b"}, readNames(ctx), "the rollback took the direct write away")
 
 	scanErr := errors.New("scan refused")
-	err = database.Query(ctx, db, func(*sql.Rows) error { return scanErr }, "SELECT name FROM items")
+	err = database.Query(ctx, db, func(database.Row) error { return scanErr }, "SELECT name FROM items")
 	require.ErrorIs(t, err, scanErr)
 	s, _ := db.DB()
 	assert.Equal(t, 0, s.Stats().InUse, "Query gives its connection back whatever scan returns")

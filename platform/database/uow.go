@@ -2,9 +2,12 @@ package database
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 
 	"gorm.io/gorm"
+
+	"github.com/zebralabs/zebra/platform/apperr"
 )
 
 type txKey struct{}
@@ -15,7 +18,17 @@ type txState struct {
 	tx           *gorm.DB
 	beforeCommit []func(context.Context) error
 	afterCommit  []func(context.Context)
+	// beginLost is set by the connection (endedConn) when the round trip
+	// that carried the transaction's BEGIN met a session the server had
+	// ended: nothing of the transaction happened, so Do runs it again.
+	beginLost bool
 }
+
+// maxBeginAttempts bounds how many times Do runs a unit of work whose
+// BEGIN met an ended session. Each such attempt drops one dead pooled
+// connection; database/sql itself tries twice with pooled connections and
+// then a new one when BEGIN is a round trip of its own.
+const maxBeginAttempts = 10
 
 // UnitOfWork runs a command in one transaction carried by the context, so
 // that repositories, the audit recorder, the outbox and the idempotency
@@ -33,22 +46,43 @@ func NewUnitOfWork(db *gorm.DB) *UnitOfWork { return &UnitOfWork{db: db} }
 // An error or a panic from fn rolls back; a failed commit is returned (and
 // translated), never swallowed. After-commit hooks run only after a
 // successful commit, with a context that is no longer cancelled with the
-// request.
-func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+// request. BEGIN is sent with the transaction's first statement (endedConn),
+// so a pooled connection whose session the server ended is discovered
+// there rather than by BEGIN: fn is then run again, on another connection,
+// as database/sql runs a failed BEGIN again; nothing of its first attempt
+// reached the server.
+func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*txState); ok {
 		return fn(ctx)
 	}
+	for attempt := 1; ; attempt++ {
+		err, lost := u.do(ctx, fn)
+		switch {
+		case !lost:
+			return err
+		case attempt == maxBeginAttempts:
+			return apperr.Unavailable(fmt.Errorf("begin: every connection tried had its session ended: %w", driver.ErrBadConn))
+		}
+	}
+}
+
+// do is one attempt of Do. lost reports that its BEGIN met an ended
+// session, so nothing happened and fn may run again on another connection:
+// BEGIN rides with the transaction's first statement (endedConn), so fn
+// has made one statement at most, and its outcome never reached the server.
+func (u *UnitOfWork) do(ctx context.Context, fn func(ctx context.Context) error) (err error, lost bool) {
 	release, err := acquireTx(ctx, u.db)
 	if err != nil {
-		return err
+		return err, false
 	}
 	defer release()
-	tx := u.db.WithContext(ctx).Begin()
-	if tx.Error != nil {
-		return Translate(fmt.Errorf("begin: %w", tx.Error))
-	}
-	st := &txState{tx: tx}
+	st := &txState{}
 	txCtx := context.WithValue(ctx, txKey{}, st)
+	tx := u.db.WithContext(txCtx).Begin()
+	if tx.Error != nil {
+		return Translate(fmt.Errorf("begin: %w", tx.Error)), false
+	}
+	st.tx = tx
 
 	committed := false
 	defer func() {
@@ -61,17 +95,17 @@ func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context) error)
 		}
 	}()
 
-	if err := fn(txCtx); err != nil {
-		return err
+	if err := fn(txCtx); err != nil || st.beginLost {
+		return err, st.beginLost
 	}
 	// Indexed loop: a hook may register further hooks.
 	for i := 0; i < len(st.beforeCommit); i++ {
-		if err := st.beforeCommit[i](txCtx); err != nil {
-			return err
+		if err := st.beforeCommit[i](txCtx); err != nil || st.beginLost {
+			return err, st.beginLost
 		}
 	}
 	if err := tx.Commit().Error; err != nil {
-		return Translate(fmt.Errorf("commit: %w", err))
+		return Translate(fmt.Errorf("commit: %w", err)), st.beginLost
 	}
 	committed = true
 	release() // before the hooks, which may need a connection of their own
@@ -79,7 +113,7 @@ func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context) error)
 	for _, h := range st.afterCommit {
 		h(hookCtx)
 	}
-	return nil
+	return nil, false
 }
 
 // Conn returns the transaction of ctx when there is one, else db, bound to

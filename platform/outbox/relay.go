@@ -2,7 +2,6 @@ package outbox
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -280,7 +279,7 @@ func (r *Relay) RunOnce(ctx context.Context) (int, error) {
 // visible share of its cost (docs/performance.md).
 func (r *Relay) claim(ctx context.Context) ([]row, error) {
 	rows := make([]row, 0, r.opts.BatchSize)
-	err := database.Query(ctx, r.db, func(rs *sql.Rows) error {
+	err := database.Query(ctx, r.db, func(rs database.Row) error {
 		var o row
 		err := rs.Scan(&o.TID, &o.ID, &o.Seq, &o.AggregateType, &o.AggregateID, &o.EventType, &o.Payload,
 			&o.RequestID, &o.TraceParent, &o.TraceState, &o.CreatedAt, &o.Attempts)

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -112,7 +111,7 @@ func (r *Repository) Update(ctx context.Context, id uuid.UUID, fn func(*activity
 
 // load reads the live row id.
 func (r *Repository) load(ctx context.Context, id uuid.UUID) (row activityRow, found bool, err error) {
-	err = database.Query(ctx, r.db, func(rows *sql.Rows) error {
+	err = database.Query(ctx, r.db, func(rows database.Row) error {
 		found = true
 		return rows.Scan(&row.ID, &row.OwnerID, &row.Title, &row.Description, &row.Status, &row.CreatedAt, &row.UpdatedAt,
 			&row.CreatedBy, &row.UpdatedBy, &row.Version, &row.DeletedAt)

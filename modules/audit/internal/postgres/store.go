@@ -8,7 +8,6 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -152,7 +151,7 @@ func (s *Store) linkBatch(ctx context.Context) (int, error) {
 	err := s.uow.Do(ctx, func(ctx context.Context) error {
 		var head headRow
 		var found bool
-		err := database.Query(ctx, s.db, func(rows *sql.Rows) error {
+		err := database.Query(ctx, s.db, func(rows database.Row) error {
 			found = true
 			return rows.Scan(&head.Seq, &head.Hash, &head.EventID)
 		}, "SELECT seq, hash, event_id FROM audit.chain_head WHERE id = 1 FOR UPDATE")
@@ -174,7 +173,7 @@ func (s *Store) linkBatch(ctx context.Context) (int, error) {
 		stmt.WriteString("WITH ins AS (INSERT INTO audit.chain (seq, event_id, hash) VALUES ")
 		args := make([]any, 0, 64)
 		var ids []uuid.UUID
-		err = database.Query(ctx, s.db, func(rows *sql.Rows) error {
+		err = database.Query(ctx, s.db, func(rows database.Row) error {
 			var r eventRow
 			if err := rows.Scan(&r.ID, &r.OccurredAt, &r.Actor, &r.Action, &r.EntityType, &r.EntityID, &r.RequestID,
 				&r.Before, &r.After, &r.Metadata); err != nil {
