@@ -90,10 +90,7 @@ func (c *endedConn) ExecContext(ctx context.Context, query string, args []driver
 		return nil, driver.ErrBadConn
 	}
 	idle := c.idle()
-	values := make([]any, len(args))
-	for i, a := range args {
-		values[i] = a.Value
-	}
+	values := argValues(args)
 	if len(values) > 0 && values[0] == deferMark {
 		if idle {
 			return nil, errors.New("database: a statement can be deferred only in a transaction")
@@ -140,10 +137,7 @@ func (c *endedConn) QueryContext(ctx context.Context, query string, args []drive
 // transaction has pending, with each row handed to s's function as pgx
 // reads it. Its driver.Rows are empty: the rows went to s.
 func (c *endedConn) scan(ctx context.Context, s *scanner, query string, args []driver.NamedValue) (driver.Rows, error) {
-	values := make([]any, len(args))
-	for i, a := range args {
-		values[i] = a.Value
-	}
+	values := argValues(args)
 	idle := c.idle()
 	began := c.beginPending
 	var br pgx.BatchResults
@@ -191,6 +185,15 @@ func (c *endedConn) scan(ctx context.Context, s *scanner, query string, args []d
 		return nil, driver.ErrBadConn
 	}
 	return nil, err
+}
+
+// argValues are the values of a statement's arguments, as pgx takes them.
+func argValues(args []driver.NamedValue) []any {
+	values := make([]any, len(args))
+	for i, a := range args {
+		values[i] = a.Value
+	}
+	return values
 }
 
 // idle reports whether the connection is outside a transaction: a
