@@ -56,7 +56,7 @@ func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context) error)
 		return fn(ctx)
 	}
 	for attempt := 1; ; attempt++ {
-		err, lost := u.do(ctx, fn)
+		lost, err := u.do(ctx, fn)
 		switch {
 		case !lost:
 			return err
@@ -66,21 +66,21 @@ func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context) error)
 	}
 }
 
-// do is one attempt of Do. lost reports that its BEGIN met an ended
-// session, so nothing happened and fn may run again on another connection:
-// BEGIN rides with the transaction's first statement (endedConn), so fn
-// has made one statement at most, and its outcome never reached the server.
-func (u *UnitOfWork) do(ctx context.Context, fn func(ctx context.Context) error) (err error, lost bool) {
+// do is one attempt of Do. lost reports that the round trip carrying its
+// BEGIN (with fn's first statement, endedConn) met an ended session, so
+// nothing of the transaction reached the server and fn may run again on
+// another connection.
+func (u *UnitOfWork) do(ctx context.Context, fn func(ctx context.Context) error) (lost bool, err error) {
 	release, err := acquireTx(ctx, u.db)
 	if err != nil {
-		return err, false
+		return false, err
 	}
 	defer release()
 	st := &txState{}
 	txCtx := context.WithValue(ctx, txKey{}, st)
 	tx := u.db.WithContext(txCtx).Begin()
 	if tx.Error != nil {
-		return Translate(fmt.Errorf("begin: %w", tx.Error)), false
+		return false, Translate(fmt.Errorf("begin: %w", tx.Error))
 	}
 	st.tx = tx
 
@@ -96,16 +96,16 @@ func (u *UnitOfWork) do(ctx context.Context, fn func(ctx context.Context) error)
 	}()
 
 	if err := fn(txCtx); err != nil || st.beginLost {
-		return err, st.beginLost
+		return st.beginLost, err
 	}
 	// Indexed loop: a hook may register further hooks.
 	for i := 0; i < len(st.beforeCommit); i++ {
 		if err := st.beforeCommit[i](txCtx); err != nil || st.beginLost {
-			return err, st.beginLost
+			return st.beginLost, err
 		}
 	}
 	if err := tx.Commit().Error; err != nil {
-		return Translate(fmt.Errorf("commit: %w", err)), st.beginLost
+		return st.beginLost, Translate(fmt.Errorf("commit: %w", err))
 	}
 	committed = true
 	release() // before the hooks, which may need a connection of their own
@@ -113,7 +113,7 @@ func (u *UnitOfWork) do(ctx context.Context, fn func(ctx context.Context) error)
 	for _, h := range st.afterCommit {
 		h(hookCtx)
 	}
-	return nil, false
+	return false, nil
 }
 
 // Conn returns the transaction of ctx when there is one, else db, bound to
