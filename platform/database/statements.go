@@ -92,11 +92,8 @@ func Query(ctx context.Context, db *gorm.DB, scan func(Row) error, query string,
 	}
 	defer release()
 	if pipelined(db) {
-		rows, err := conn.QueryContext(ctx, query, append([]any{&scanner{fn: scan}}, args...)...)
-		if err != nil {
-			return err
-		}
-		return rows.Close()
+		// The connection scans the rows into scan itself and returns none.
+		args = append([]any{&scanner{fn: scan}}, args...)
 	}
 	rows, err := conn.QueryContext(ctx, query, args...)
 	if err != nil {
