@@ -115,10 +115,8 @@ func TestDefer_OutsideAUnitOfWorkRunsAtOnce(t *testing.T) {
 // with their text and without their values, under the batch's.
 func TestDefer_BatchesAreTraced(t *testing.T) {
 	t.Parallel()
-	db, rec := tracedDB(t)
+	db, rec := tracedDB(t, "CREATE TABLE deferred (v text PRIMARY KEY)")
 	ctx := context.Background()
-	_, err := database.Exec(ctx, db, "CREATE TABLE deferred (v text PRIMARY KEY)")
-	require.NoError(t, err)
 	require.NoError(t, database.NewUnitOfWork(db).Do(ctx, func(ctx context.Context) error {
 		return database.Defer(ctx, db, "INSERT INTO deferred (v) VALUES ($1)", "s3cret-value")
 	}))

@@ -48,10 +48,8 @@ func roundTrips(rec *tracetest.SpanRecorder, from int) []string {
 // no round trip.
 func TestBegin_RidesWithTheFirstStatement(t *testing.T) {
 	t.Parallel()
-	db, rec := tracedDB(t)
+	db, rec := tracedDB(t, "CREATE TABLE rides (v int)")
 	ctx := context.Background()
-	_, err := database.Exec(ctx, db, "CREATE TABLE rides (v int)")
-	require.NoError(t, err)
 	uow := database.NewUnitOfWork(db)
 	trips := func(fn func(ctx context.Context) error) ([]string, error) {
 		from := len(rec.Ended())

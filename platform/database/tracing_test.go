@@ -47,11 +47,9 @@ func TestOpen_TracesStatementsWithoutTheirValues(t *testing.T) {
 // which quotes the values.
 func TestDirectStatementsAreTraced(t *testing.T) {
 	t.Parallel()
-	db, rec := tracedDB(t)
+	db, rec := tracedDB(t, "CREATE TABLE secrets (v text PRIMARY KEY)")
 	ctx := context.Background()
-	_, err := database.Exec(ctx, db, "CREATE TABLE secrets (v text PRIMARY KEY)")
-	require.NoError(t, err)
-	_, err = database.Exec(ctx, db, "INSERT INTO secrets (v) VALUES ($1)", "s3cret-value")
+	_, err := database.Exec(ctx, db, "INSERT INTO secrets (v) VALUES ($1)", "s3cret-value")
 	require.NoError(t, err)
 	_, err = database.Exec(ctx, db, "INSERT INTO secrets (v) VALUES ($1)", "s3cret-value")
 	require.Error(t, err, "duplicate key")
@@ -78,9 +76,9 @@ func TestDirectStatementsAreTraced(t *testing.T) {
 	assert.True(t, strings.HasPrefix(inserts[1].Status().Description, "23505: duplicate key"), inserts[1].Status().Description)
 }
 
-// tracedDB opens a fresh, empty database whose statements are recorded as
-// spans by the returned recorder.
-func tracedDB(t *testing.T) (*gorm.DB, *tracetest.SpanRecorder) {
+// tracedDB opens a fresh database, with the tables of ddl, whose statements
+// are recorded as spans by the returned recorder.
+func tracedDB(t *testing.T, ddl ...string) (*gorm.DB, *tracetest.SpanRecorder) {
 	t.Helper()
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
@@ -88,5 +86,8 @@ func tracedDB(t *testing.T) (*gorm.DB, *tracetest.SpanRecorder) {
 	db, err := database.Open(context.Background(), testConfig(t, dbtest.EmptyURL(t)), database.WithTracerProvider(tp))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = database.Close(db) })
+	for _, stmt := range ddl {
+		require.NoError(t, db.Exec(stmt).Error)
+	}
 	return db, rec
 }
