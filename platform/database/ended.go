@@ -138,53 +138,25 @@ func (c *endedConn) QueryContext(ctx context.Context, query string, args []drive
 // reads it. Its driver.Rows are empty: the rows went to s.
 func (c *endedConn) scan(ctx context.Context, s *scanner, query string, args []driver.NamedValue) (driver.Rows, error) {
 	values := argValues(args)
-	idle := c.idle()
-	began := c.beginPending
-	var br pgx.BatchResults
-	var rows pgx.Rows
-	var err error
 	if c.pending() {
-		b := c.batch()
-		b.Queue(query, values...)
-		br = c.Conn.Conn().SendBatch(ctx, b)
-		for range b.Len() - 1 {
-			if _, err = br.Exec(); err != nil {
-				break
-			}
+		err := c.roundTrip(ctx, query, values, func(br pgx.BatchResults) error {
+			_, err := s.scan(br.Query())
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
-		if err == nil {
-			rows, err = br.Query()
-		}
-	} else {
-		rows, err = c.Conn.Conn().Query(ctx, query, values...)
-	}
-	scanned := 0
-	if err == nil {
-		for rows.Next() {
-			scanned++
-			if err = s.fn(rows); err != nil {
-				break
-			}
-		}
-		rows.Close()
-		if err == nil {
-			err = rows.Err()
-		}
-	}
-	if br != nil {
-		if closeErr := br.Close(); err == nil {
-			err = closeErr
-		}
-	}
-	switch {
-	case err == nil:
 		return emptyRows{}, nil
-	case began:
-		c.noteLost(err)
-	case idle && scanned == 0 && sessionEnded(err) && isSelect(query):
+	}
+	idle := c.idle()
+	scanned, err := s.scan(c.Conn.Conn().Query(ctx, query, values...))
+	if idle && scanned == 0 && sessionEnded(err) && isSelect(query) {
 		return nil, driver.ErrBadConn
 	}
-	return nil, err
+	if err != nil {
+		return nil, err
+	}
+	return emptyRows{}, nil
 }
 
 // argValues are the values of a statement's arguments, as pgx takes them.
@@ -221,25 +193,40 @@ func (c *endedConn) batch() *pgx.Batch {
 }
 
 // send sends what is pending, then query when there is one (and COMMIT is
-// one), as one pgx batch: one round trip. It returns the last statement's
-// command tag and the first error. Statements run in the order they were
-// deferred and sent, so nothing reads around a deferred write. After a
-// failed statement the server skips the rest of the batch and the
-// transaction is aborted: its COMMIT, whether in this batch or later,
-// rolls back.
+// one), in one round trip, and returns query's command tag.
 func (c *endedConn) send(ctx context.Context, query string, args []any) (pgconn.CommandTag, error) {
+	var tag pgconn.CommandTag
+	err := c.roundTrip(ctx, query, args, func(br pgx.BatchResults) (err error) {
+		tag, err = br.Exec()
+		return err
+	})
+	return tag, err
+}
+
+// roundTrip sends what is pending, then query when there is one, as one
+// pgx batch: one round trip. It reads the pending statements' results and
+// leaves query's to read. It returns the first error. Statements run in
+// the order they were deferred and sent, so nothing reads around a
+// deferred write. After a failed statement the server skips the rest of
+// the batch and the transaction is aborted: its COMMIT, whether in this
+// batch or later, rolls back. A failed round trip that carried BEGIN is
+// noted for Do (noteLost).
+func (c *endedConn) roundTrip(ctx context.Context, query string, args []any, read func(pgx.BatchResults) error) error {
 	began := c.beginPending
 	b := c.batch()
+	pending := b.Len()
 	if query != "" {
 		b.Queue(query, args...)
 	}
 	br := c.Conn.Conn().SendBatch(ctx, b)
-	var tag pgconn.CommandTag
 	var err error
-	for range b.Len() {
-		if tag, err = br.Exec(); err != nil {
+	for range pending {
+		if _, err = br.Exec(); err != nil {
 			break
 		}
+	}
+	if err == nil && query != "" {
+		err = read(br)
 	}
 	// Close reports the batch's first error again, or a failure to read
 	// past it.
@@ -249,7 +236,7 @@ func (c *endedConn) send(ctx context.Context, query string, args []any) (pgconn.
 	if err != nil && began {
 		c.noteLost(err)
 	}
-	return tag, err
+	return err
 }
 
 // noteLost records, for Do, that the round trip carrying the transaction's
@@ -288,6 +275,24 @@ type deferredStmt struct {
 // and scans the rows into it (scan).
 type scanner struct {
 	fn func(Row) error
+}
+
+// scan hands each row of a query's rows to s's function, closes them, and
+// returns how many rows it handed and the first error. It takes Query's
+// results as they are (rows, err).
+func (s *scanner) scan(rows pgx.Rows, err error) (int, error) {
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		n++
+		if err := s.fn(rows); err != nil {
+			return n, err
+		}
+	}
+	return n, rows.Err()
 }
 
 // emptyRows are the rows of a query whose rows went to a scanner.
