@@ -42,9 +42,10 @@ type service struct {
 var _ Activities = service{}
 
 func (s service) Create(ctx context.Context, a NewActivity) (uuid.UUID, error) {
-	return s.app.Commands.CreateActivity.Handle(ctx, command.CreateActivity{
+	v, err := s.app.Commands.CreateActivity.Handle(ctx, command.CreateActivity{
 		Title: a.Title, Description: a.Description, Status: a.Status,
 	})
+	return v.ID, err
 }
 
 func (s service) CountOwn(ctx context.Context) (int, error) {

@@ -1,6 +1,7 @@
 // Package app is the activities context's application layer: the index of
-// its use cases, split into commands (which change state and return an id
-// or a version) and queries (which return views).
+// its use cases, split into commands (which change state and return the
+// view they wrote, or nothing for a delete) and queries (which read
+// views). Every handler checks the caller's permission once, first.
 package app
 
 import (

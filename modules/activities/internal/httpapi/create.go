@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/zebralabs/zebra/modules/activities/internal/app/command"
-	"github.com/zebralabs/zebra/modules/activities/internal/app/query"
 	"github.com/zebralabs/zebra/platform/etag"
 )
 
@@ -27,16 +26,11 @@ type createOutput struct {
 }
 
 func (r *Routes) create(ctx context.Context, in *createInput) (*createOutput, error) {
-	ctx = query.WithWritten(ctx) // the response reads back what the command wrote
-	id, err := r.app.Commands.CreateActivity.Handle(ctx, command.CreateActivity{
+	v, err := r.app.Commands.CreateActivity.Handle(ctx, command.CreateActivity{
 		Title: in.Body.Title, Description: in.Body.Description, Status: in.Body.Status,
 	})
 	if err != nil {
 		return nil, problem(err)
 	}
-	v, err := r.app.Queries.GetActivity.Handle(ctx, query.GetActivity{ID: id})
-	if err != nil {
-		return nil, problem(err)
-	}
-	return &createOutput{Location: "/v1/activities/" + id.String(), ETag: etag.Format(v.Version), Body: activityOf(v)}, nil
+	return &createOutput{Location: "/v1/activities/" + v.ID.String(), ETag: etag.Format(v.Version), Body: activityOf(v)}, nil
 }

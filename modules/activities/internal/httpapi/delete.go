@@ -12,10 +12,6 @@ type deleteInput struct {
 }
 
 func (r *Routes) delete(ctx context.Context, in *deleteInput) (*struct{}, error) {
-	version, err := ifMatch(ctx, in.IfMatch)
-	if err != nil {
-		return nil, err
-	}
-	err = r.app.Commands.DeleteActivity.Handle(ctx, command.DeleteActivity{ID: parseID(in.ID), IfMatch: version})
+	err := r.app.Commands.DeleteActivity.Handle(ctx, command.DeleteActivity{ID: parseID(in.ID), IfMatch: in.IfMatch})
 	return nil, problem(err)
 }

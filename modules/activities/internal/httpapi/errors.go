@@ -1,12 +1,10 @@
 package httpapi
 
 import (
-	"context"
 	"errors"
 
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
 	"github.com/zebralabs/zebra/platform/apperr"
-	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/etag"
 )
 
@@ -33,15 +31,4 @@ func problem(err error) error {
 	default:
 		return err
 	}
-}
-
-// ifMatch parses the If-Match of a change (428 when missing, 412 when not
-// one of our ETags). A caller who may not change activities at all hears
-// 401 or 403 first, not about a header it could never use; the command
-// handler still makes the authoritative check.
-func ifMatch(ctx context.Context, header string) (int, error) {
-	if _, err := auth.Require(ctx, auth.ManageOwnActivities); err != nil {
-		return 0, err
-	}
-	return etag.IfMatch(header)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/zebralabs/zebra/modules/activities/internal/app/command"
-	"github.com/zebralabs/zebra/modules/activities/internal/app/query"
 )
 
 // ActivityPatch is the body of PATCH /v1/activities/{id}, a JSON merge
@@ -25,20 +24,10 @@ type updateInput struct {
 }
 
 func (r *Routes) update(ctx context.Context, in *updateInput) (*activityOutput, error) {
-	version, err := ifMatch(ctx, in.IfMatch)
-	if err != nil {
-		return nil, err
-	}
-	id := parseID(in.ID)
-	ctx = query.WithWritten(ctx) // the response reads back what the command wrote
-	_, err = r.app.Commands.UpdateActivity.Handle(ctx, command.UpdateActivity{
-		ID: id, IfMatch: version, Title: in.Body.Title.Value, Status: in.Body.Status.Value,
+	v, err := r.app.Commands.UpdateActivity.Handle(ctx, command.UpdateActivity{
+		ID: parseID(in.ID), IfMatch: in.IfMatch, Title: in.Body.Title.Value, Status: in.Body.Status.Value,
 		DescriptionSet: in.Body.Description.Set, Description: in.Body.Description.Value,
 	})
-	if err != nil {
-		return nil, problem(err)
-	}
-	v, err := r.app.Queries.GetActivity.Handle(ctx, query.GetActivity{ID: id})
 	if err != nil {
 		return nil, problem(err)
 	}

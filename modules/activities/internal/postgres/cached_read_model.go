@@ -12,7 +12,8 @@ import (
 
 // CachedReadModel serves single activities through the read-through cache
 // (GET /v1/activities/{id}) and everything else from the database. The
-// Repository invalidates the cache after each committed change.
+// Repository replaces or invalidates the cached copy after each committed
+// change.
 type CachedReadModel struct {
 	*ReadModel
 	cache *cache.Cache[query.Activity]

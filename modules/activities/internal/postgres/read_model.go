@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -11,9 +12,6 @@ import (
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
 	"github.com/zebralabs/zebra/platform/database"
 )
-
-// viewColumns are the columns of a view, in the order views scans them.
-const viewColumns = "id, title, description, status, owner_id, created_at, updated_at, created_by, updated_by, version"
 
 // ReadModel implements query.ReadModel with one SELECT per call, outside
 // any transaction unless the caller is already in one.
@@ -28,23 +26,23 @@ func NewReadModel(db *gorm.DB) *ReadModel { return &ReadModel{db: db} }
 
 // Activity implements query.ReadModel.
 func (m *ReadModel) Activity(ctx context.Context, id uuid.UUID) (query.Activity, error) {
-	views, err := m.views(database.Conn(ctx, m.db).
-		Raw("SELECT "+viewColumns+" FROM "+table+" WHERE id = ? AND deleted_at IS NULL", id), 1)
+	var row activityRow
+	err := database.Conn(ctx, m.db).Where("id = ? AND deleted_at IS NULL", id).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return query.Activity{}, activity.ErrNotFound
+	}
 	if err != nil {
 		return query.Activity{}, database.Translate(fmt.Errorf("read activity %s: %w", id, err))
 	}
-	if len(views) == 0 {
-		return query.Activity{}, activity.ErrNotFound
-	}
-	return views[0], nil
+	return query.ViewOf(row.state()), nil
 }
 
 // Activities implements query.ReadModel: a keyset query, newest first,
 // served by the partial indexes on (owner_id[, status], id DESC) or
 // ([status, ]id DESC), so a page deep in the list costs what the first
-// page costs.
+// page costs (docs/pagination.md).
 func (m *ReadModel) Activities(ctx context.Context, f query.Filter) ([]query.Activity, error) {
-	q := database.Conn(ctx, m.db).Table(table).Select(viewColumns).Where("deleted_at IS NULL")
+	q := database.Conn(ctx, m.db).Where("deleted_at IS NULL")
 	if f.OwnerID != nil {
 		q = q.Where("owner_id = ?", *f.OwnerID)
 	}
@@ -54,41 +52,21 @@ func (m *ReadModel) Activities(ctx context.Context, f query.Filter) ([]query.Act
 	if f.Before != nil {
 		q = q.Where("id < ?", *f.Before)
 	}
-	views, err := m.views(q.Order("id DESC").Limit(f.Limit), f.Limit)
-	if err != nil {
+	var rows []activityRow
+	if err := q.Order("id DESC").Limit(f.Limit).Find(&rows).Error; err != nil {
 		return nil, database.Translate(fmt.Errorf("list activities: %w", err))
 	}
+	views := make([]query.Activity, len(rows))
+	for i, row := range rows {
+		views[i] = query.ViewOf(row.state())
+	}
 	return views, nil
-}
-
-// views runs q (which selects viewColumns) and scans its rows by hand:
-// on the hottest reads, gorm's reflective Scan cost more CPU than the
-// query's round trip (docs/performance.md). The statement still runs
-// through gorm's callbacks (pool gate, tracing), and pgx's statement
-// cache prepares it once per connection.
-func (m *ReadModel) views(q *gorm.DB, capacity int) ([]query.Activity, error) {
-	rows, err := q.Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	views := make([]query.Activity, 0, capacity)
-	for rows.Next() {
-		var v query.Activity
-		if err := rows.Scan(&v.ID, &v.Title, &v.Description, &v.Status, &v.OwnerID, &v.CreatedAt, &v.UpdatedAt,
-			&v.CreatedBy, &v.UpdatedBy, &v.Version); err != nil {
-			return nil, err
-		}
-		v.CreatedAt, v.UpdatedAt = v.CreatedAt.UTC(), v.UpdatedAt.UTC()
-		views = append(views, v)
-	}
-	return views, rows.Err()
 }
 
 // CountActivities implements query.ReadModel.
 func (m *ReadModel) CountActivities(ctx context.Context, owner uuid.UUID) (int, error) {
 	var n int64
-	err := database.Conn(ctx, m.db).Table(table).Where("owner_id = ? AND deleted_at IS NULL", owner).Count(&n).Error
+	err := database.Conn(ctx, m.db).Model(&activityRow{}).Where("owner_id = ? AND deleted_at IS NULL", owner).Count(&n).Error
 	if err != nil {
 		return 0, database.Translate(fmt.Errorf("count activities: %w", err))
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity/activitytest"
 	"github.com/zebralabs/zebra/modules/activities/internal/postgres"
-	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/cache"
 	"github.com/zebralabs/zebra/platform/database"
 	"github.com/zebralabs/zebra/platform/dbtest"
@@ -152,9 +151,8 @@ func TestCachedReadModel(t *testing.T) {
 }
 
 // TestRepositoryCachesWhatItCommitted: after a committed change the
-// repository puts the new version in the cache itself, so the read that
-// follows (the PATCH response) needs no SELECT, and it is what the
-// database holds.
+// repository puts the new version in the cache itself, so the next GET
+// needs no SELECT, and it is what the database holds.
 func TestRepositoryCachesWhatItCommitted(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t, postgres.SchemaSource())
@@ -196,51 +194,80 @@ func TestRepositoryCachesWhatItCommitted(t *testing.T) {
 	}
 }
 
-// unreadable is a read model that must not be asked.
-type unreadable struct{ query.ReadModel }
-
-func (unreadable) Activity(context.Context, uuid.UUID) (query.Activity, error) {
-	return query.Activity{}, errors.New("the read model was asked")
+// TestCachedReadModelInsideAUnitOfWork: inside a unit of work the cached
+// read model reads the transaction, which sees its own uncommitted change,
+// and keeps that change out of the cache; the change rolls back.
+func TestCachedReadModelInsideAUnitOfWork(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t, postgres.SchemaSource())
+	rdb, keys := redistest.New(t)
+	c, err := cache.New[query.Activity](rdb, prometheus.NewRegistry(), cache.Options{Name: "activities", Prefix: keys.Prefix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := postgres.NewRepository(db, c)
+	read := postgres.NewCachedReadModel(postgres.NewReadModel(db), c)
+	a := activitytest.NewActivity(t, "Committed", nil)
+	ctx := context.Background()
+	if err := repo.Add(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	err = database.NewUnitOfWork(db).Do(ctx, func(ctx context.Context) error {
+		err := repo.Update(ctx, a.ID(), func(a *activity.Activity) error {
+			title := "Uncommitted"
+			return a.Change(activity.Changes{Title: &title}, a.OwnerID(), time.Now().UTC())
+		})
+		if err != nil {
+			return err
+		}
+		if v, err := read.Activity(ctx, a.ID()); err != nil || v.Title != "Uncommitted" {
+			t.Errorf("inside the unit of work: %q, %v; want its own change", v.Title, err)
+		}
+		return context.Canceled // roll back
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("unit of work: %v", err)
+	}
+	if v, err := read.Activity(ctx, a.ID()); err != nil || v.Title != "Committed" || v.Version != 1 {
+		t.Fatalf("after the rollback: %q v%d, %v; want Committed v1", v.Title, v.Version, err)
+	}
 }
 
-// TestRequestReadsBackWhatItWrote: what the repository remembers for the
-// request (query.WithWritten) is exactly what the database holds, after a
-// create and after an update.
-func TestRequestReadsBackWhatItWrote(t *testing.T) {
+// TestWrittenViewIsWhatTheDatabaseHolds: the view a command answers with
+// (query.ViewOf of the state it wrote, never read back) is exactly what
+// the read model reads afterwards, after a create and after an update.
+func TestWrittenViewIsWhatTheDatabaseHolds(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t, postgres.SchemaSource())
 	repo, read := postgres.NewRepository(db, nil), postgres.NewReadModel(db)
-	get := query.NewGetActivityHandler(unreadable{})
-	admin := auth.WithPrincipal(context.Background(), auth.Principal{UserID: uuid.Must(uuid.NewV7()), Roles: []auth.Role{auth.RoleAdmin}})
-	a := activitytest.NewActivity(t, "Written", nil)
-	uow := database.NewUnitOfWork(db)
+	desc := "described"
+	a := activitytest.NewActivity(t, "Written", &desc)
+	var written activity.State
 	steps := []struct {
 		name  string
 		write func(ctx context.Context) error
 	}{
-		{"create", func(ctx context.Context) error { return repo.Add(ctx, a) }},
+		{"create", func(ctx context.Context) error { written = a.State(); return repo.Add(ctx, a) }},
 		{"update", func(ctx context.Context) error {
 			return repo.Update(ctx, a.ID(), func(a *activity.Activity) error {
-				title := "Rewritten"
-				return a.Change(activity.Changes{Title: &title}, a.OwnerID(), time.Now().UTC().Truncate(time.Millisecond))
+				title, status := "Rewritten", activity.StatusInProgress
+				err := a.Change(activity.Changes{Title: &title, Status: &status, DescriptionSet: true}, uuid.Must(uuid.NewV7()), time.Now().UTC().Truncate(time.Millisecond))
+				written = a.State()
+				return err
 			})
 		}},
 	}
+	uow := database.NewUnitOfWork(db)
 	for _, tt := range steps {
-		ctx := query.WithWritten(admin)
-		if err := uow.Do(ctx, tt.write); err != nil {
+		if err := uow.Do(context.Background(), tt.write); err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
-		got, err := get.Handle(ctx, query.GetActivity{ID: a.ID()})
-		if err != nil {
-			t.Fatalf("%s: %v", tt.name, err)
-		}
-		want, err := read.Activity(context.Background(), a.ID())
+		got, err := read.Activity(context.Background(), a.ID())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("%s: remembered %+v, the database holds %+v", tt.name, got, want)
+		if want := query.ViewOf(written); !reflect.DeepEqual(want, got) {
+			t.Fatalf("%s: answered %+v, the database holds %+v", tt.name, want, got)
 		}
 	}
 }

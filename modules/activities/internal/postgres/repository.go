@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -24,8 +25,8 @@ type Replacer interface {
 	Replace(ctx context.Context, key string, v query.Activity, version int64)
 }
 
-// Repository implements activity.Repository on PostgreSQL. It writes
-// through the unit of work in the context when there is one.
+// Repository implements activity.Repository on PostgreSQL with gorm. It
+// writes through the unit of work in the context when there is one.
 type Repository struct {
 	db    *gorm.DB
 	cache Invalidator
@@ -38,24 +39,16 @@ func NewRepository(db *gorm.DB, cache Invalidator) *Repository {
 	return &Repository{db: db, cache: cache}
 }
 
-// rowColumns are activityRow's columns, in the order of rowValues.
-const rowColumns = "id, owner_id, title, description, status, created_at, updated_at, created_by, updated_by, version, deleted_at"
+// changeable are the columns a change may write; the id, the owner and the
+// creation stamp never change.
+var changeable = []string{"title", "description", "status", "updated_at", "updated_by", "version", "deleted_at"}
 
-func rowValues(r activityRow) []any {
-	return []any{r.ID, r.OwnerID, r.Title, r.Description, r.Status, r.CreatedAt, r.UpdatedAt, r.CreatedBy, r.UpdatedBy, r.Version, r.DeletedAt}
-}
-
-// Add implements activity.Repository. Like Update, it runs its statement
-// through database.Exec, without gorm's builder: on the hot write path its
-// reflection cost more CPU than the round trip (docs/performance.md).
+// Add implements activity.Repository.
 func (r *Repository) Add(ctx context.Context, a *activity.Activity) error {
 	row := rowOf(a.State())
-	_, err := database.Exec(ctx, r.db,
-		"INSERT INTO "+table+" ("+rowColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", rowValues(row)...)
-	if err != nil {
+	if err := database.Conn(ctx, r.db).Create(&row).Error; err != nil {
 		return database.Translate(fmt.Errorf("insert activity %s: %w", row.ID, err))
 	}
-	query.Remember(ctx, row.view())
 	return nil
 }
 
@@ -64,12 +57,14 @@ func (r *Repository) Add(ctx context.Context, a *activity.Activity) error {
 // concurrent writers exactly one wins and the others get
 // activity.ErrVersionMismatch.
 func (r *Repository) Update(ctx context.Context, id uuid.UUID, fn func(*activity.Activity) error) error {
-	row, found, err := r.load(ctx, id)
+	db := database.Conn(ctx, r.db)
+	var row activityRow
+	err := db.Where("id = ? AND deleted_at IS NULL", id).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return activity.ErrNotFound
+	}
 	if err != nil {
 		return database.Translate(fmt.Errorf("load activity %s: %w", id, err))
-	}
-	if !found {
-		return activity.ErrNotFound
 	}
 	a := activity.Rebuild(row.state())
 	if err := fn(a); err != nil {
@@ -79,44 +74,29 @@ func (r *Repository) Update(ctx context.Context, id uuid.UUID, fn func(*activity
 		return nil
 	}
 	next := rowOf(a.State())
-	n, err := database.Exec(ctx, r.db, "UPDATE "+table+" SET title = $1, description = $2, status = $3, updated_at = $4, updated_by = $5, version = $6, deleted_at = $7"+
-		" WHERE id = $8 AND version = $9",
-		next.Title, next.Description, next.Status, next.UpdatedAt, next.UpdatedBy, next.Version, next.DeletedAt, id, row.Version)
-	if err != nil {
-		return database.Translate(fmt.Errorf("update activity %s: %w", id, err))
+	res := db.Model(&next).Where("version = ?", row.Version).Select(changeable).Updates(&next)
+	if res.Error != nil {
+		return database.Translate(fmt.Errorf("update activity %s: %w", id, res.Error))
 	}
-	if n == 0 {
+	if res.RowsAffected == 0 {
 		return activity.ErrVersionMismatch
 	}
-	if next.DeletedAt == nil {
-		query.Remember(ctx, next.view())
-	} else {
-		query.Forget(ctx, id)
-	}
 	if r.cache != nil {
-		database.AfterCommit(ctx, func(ctx context.Context) {
-			// The writer has the new value: caching it spares the read
-			// that usually follows (the PATCH response) a cache miss, a
-			// SELECT and a cache write. A deleted activity is only
-			// invalidated: reads must not find it.
-			if rep, ok := r.cache.(Replacer); ok && next.DeletedAt == nil {
-				rep.Replace(ctx, cacheKey(id), next.view(), int64(next.Version))
-				return
-			}
-			r.cache.Invalidate(ctx, cacheKey(id), int64(next.Version))
-		})
+		database.AfterCommit(ctx, func(ctx context.Context) { r.refresh(ctx, a.State()) })
 	}
 	return nil
 }
 
-// load reads the live row id.
-func (r *Repository) load(ctx context.Context, id uuid.UUID) (row activityRow, found bool, err error) {
-	err = database.Query(ctx, r.db, func(rows database.Row) error {
-		found = true
-		return rows.Scan(&row.ID, &row.OwnerID, &row.Title, &row.Description, &row.Status, &row.CreatedAt, &row.UpdatedAt,
-			&row.CreatedBy, &row.UpdatedBy, &row.Version, &row.DeletedAt)
-	}, "SELECT "+rowColumns+" FROM "+table+" WHERE id = $1 AND deleted_at IS NULL", id)
-	return row, found && err == nil, err
+// refresh brings the cached copy of a committed change up to date. The
+// writer has the new value: caching it spares the next read a cache miss,
+// a SELECT and a cache write. A deleted activity is only invalidated:
+// reads must not find it.
+func (r *Repository) refresh(ctx context.Context, s activity.State) {
+	if rep, ok := r.cache.(Replacer); ok && s.DeletedAt == nil {
+		rep.Replace(ctx, cacheKey(s.ID), query.ViewOf(s), int64(s.Version))
+		return
+	}
+	r.cache.Invalidate(ctx, cacheKey(s.ID), int64(s.Version))
 }
 
 // cacheKey is the read cache's key of an activity.

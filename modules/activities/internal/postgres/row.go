@@ -1,7 +1,8 @@
-// Package postgres is the activities context's storage adapter: gorm rows
-// and their converters, the repository that implements activity.Repository
-// with optimistic concurrency in the UPDATE's WHERE clause, and the read
-// model that answers queries with SQL shaped for the screen.
+// Package postgres is the activities context's storage adapter, written
+// with gorm (docs/adr/0006-plain-data-path.md): the row and its
+// converters, the repository that implements activity.Repository with
+// optimistic concurrency in the UPDATE's WHERE clause, the read model that
+// answers queries with keyset pages, and its read-through cache.
 package postgres
 
 import (
@@ -9,7 +10,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/zebralabs/zebra/modules/activities/internal/app/query"
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
 	"github.com/zebralabs/zebra/platform/migrate"
 )
@@ -67,14 +67,4 @@ func utc(t *time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
-}
-
-// view is the row as the read model would read it back: times at the
-// millisecond precision of the columns (timestamptz(3) rounds).
-func (r activityRow) view() query.Activity {
-	return query.Activity{
-		ID: r.ID, Title: r.Title, Description: r.Description, Status: r.Status, OwnerID: r.OwnerID,
-		CreatedAt: r.CreatedAt.Round(time.Millisecond).UTC(), UpdatedAt: r.UpdatedAt.Round(time.Millisecond).UTC(),
-		CreatedBy: r.CreatedBy, UpdatedBy: r.UpdatedBy, Version: r.Version,
-	}
 }

@@ -1,7 +1,8 @@
 // Package command holds the activities context's write use cases, one per
 // file: the intent type and its handler. Each handler checks the caller's
-// permission, runs in one unit of work, and writes the change, its audit
-// event and its outbox events together.
+// permission (the only check of the request), runs in one unit of work,
+// writes the change, its audit event and its outbox events together, and
+// returns what the response shows, so nothing is read back after a write.
 package command
 
 import (

@@ -4,8 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/google/uuid"
-
+	"github.com/zebralabs/zebra/modules/activities/internal/app/query"
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
 	"github.com/zebralabs/zebra/platform/auth"
 )
@@ -29,17 +28,18 @@ func NewCreateActivityHandler(deps Deps) CreateActivityHandler {
 	return CreateActivityHandler{deps: deps, journal: journal{audit: deps.Audit, outbox: deps.Outbox}}
 }
 
-// Handle creates the activity and returns its id. The caller needs the
-// permission to manage its own activities; the owner is always the caller.
-func (h CreateActivityHandler) Handle(ctx context.Context, cmd CreateActivity) (uuid.UUID, error) {
+// Handle creates the activity and returns it as written, which is what
+// the response shows. The caller needs the permission to manage its own
+// activities; the owner is always the caller.
+func (h CreateActivityHandler) Handle(ctx context.Context, cmd CreateActivity) (query.Activity, error) {
 	p, err := auth.Require(ctx, auth.ManageOwnActivities)
 	if err != nil {
-		return uuid.Nil, err
+		return query.Activity{}, err
 	}
 	var status activity.Status
 	if cmd.Status != "" {
 		if status, err = activity.ParseStatus(cmd.Status); err != nil {
-			return uuid.Nil, err
+			return query.Activity{}, err
 		}
 	}
 	a, err := activity.New(activity.Draft{
@@ -47,7 +47,7 @@ func (h CreateActivityHandler) Handle(ctx context.Context, cmd CreateActivity) (
 		Status: status, At: h.deps.now(),
 	})
 	if err != nil {
-		return uuid.Nil, err
+		return query.Activity{}, err
 	}
 	err = h.deps.UoW.Do(ctx, func(ctx context.Context) error {
 		if err := h.deps.Activities.Add(ctx, a); err != nil {
@@ -56,7 +56,7 @@ func (h CreateActivityHandler) Handle(ctx context.Context, cmd CreateActivity) (
 		return h.journal.record(ctx, p, nil, a)
 	})
 	if err != nil {
-		return uuid.Nil, err
+		return query.Activity{}, err
 	}
-	return a.ID(), nil
+	return query.ViewOf(a.State()), nil
 }

@@ -3,9 +3,11 @@ package command_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/zebralabs/zebra/modules/activities/internal/app/command"
+	"github.com/zebralabs/zebra/modules/activities/internal/app/query"
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity/activitytest"
 	"github.com/zebralabs/zebra/platform/apperr"
@@ -32,7 +34,7 @@ func TestCreateActivity(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
-			id, err := command.NewCreateActivityHandler(f.deps).Handle(tt.ctx, tt.cmd)
+			v, err := command.NewCreateActivityHandler(f.deps).Handle(tt.ctx, tt.cmd)
 			assertErr(t, err, tt.wantCode, tt.wantErr)
 			if f.repo.Len() != tt.wantRows || len(f.audit.events) != tt.wantRows || len(f.outbox.events) != tt.wantRows {
 				t.Fatalf("rows=%d audit=%d outbox=%d, want %d each", f.repo.Len(), len(f.audit.events), len(f.outbox.events), tt.wantRows)
@@ -40,7 +42,11 @@ func TestCreateActivity(t *testing.T) {
 			if tt.wantRows == 0 {
 				return
 			}
+			id := v.ID
 			s := activitytest.Load(t, f.repo, id)
+			if !reflect.DeepEqual(v, query.ViewOf(s)) {
+				t.Fatalf("answered %+v, stored %+v", v, s)
+			}
 			p := principalOf(tt.ctx)
 			if s.OwnerID != p.UserID || s.CreatedBy != p.UserID || s.Version != 1 || s.Title != "Walk" {
 				t.Fatalf("stored %+v", s)

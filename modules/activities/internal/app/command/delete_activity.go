@@ -8,13 +8,16 @@ import (
 
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
 	"github.com/zebralabs/zebra/platform/auth"
+	"github.com/zebralabs/zebra/platform/etag"
 )
 
 // DeleteActivity is the intent to soft-delete an activity the caller read
-// at version IfMatch.
+// at the version IfMatch names.
 type DeleteActivity struct {
-	ID      uuid.UUID
-	IfMatch int
+	ID uuid.UUID
+	// IfMatch is the If-Match header as the client sent it, parsed after
+	// the permission check (see UpdateActivity.IfMatch).
+	IfMatch string
 }
 
 // DeleteActivityHandler handles DeleteActivity.
@@ -30,10 +33,16 @@ func NewDeleteActivityHandler(deps Deps) DeleteActivityHandler {
 
 // Handle soft-deletes the activity.
 //
-// Errors: activity.ErrNotFound (unknown, already deleted or not visible),
-// activity.ErrVersionMismatch (stale If-Match, or a concurrent change).
+// Errors: the etag package's precondition errors (If-Match missing or not
+// one of our ETags), activity.ErrNotFound (unknown, already deleted or not
+// visible), activity.ErrVersionMismatch (stale If-Match, or a concurrent
+// change).
 func (h DeleteActivityHandler) Handle(ctx context.Context, cmd DeleteActivity) error {
 	p, err := auth.Require(ctx, auth.ManageOwnActivities)
+	if err != nil {
+		return err
+	}
+	version, err := etag.IfMatch(cmd.IfMatch)
 	if err != nil {
 		return err
 	}
@@ -44,7 +53,7 @@ func (h DeleteActivityHandler) Handle(ctx context.Context, cmd DeleteActivity) e
 			if !visible(p, a) {
 				return activity.ErrNotFound
 			}
-			if err := a.ExpectVersion(cmd.IfMatch); err != nil {
+			if err := a.ExpectVersion(version); err != nil {
 				return err
 			}
 			before, deleted = snapshotOf(a), a

@@ -14,15 +14,17 @@ func TestDeleteActivity(t *testing.T) {
 	tests := []struct {
 		name     string
 		caller   context.Context
-		ifMatch  int
+		ifMatch  string
 		wantCode apperr.Code
 		wantErr  errMatcher
 	}{
-		{"owner", as(alice), 1, "", nil},
-		{"admin", as(admin), 1, "", nil},
-		{"another member", as(bob), 1, "", is(activity.ErrNotFound)},
-		{"auditor", as(auditor), 1, apperr.CodeForbidden, nil},
-		{"stale", as(alice), 2, "", is(activity.ErrVersionMismatch)},
+		{"owner", as(alice), `"1"`, "", nil},
+		{"admin", as(admin), `"1"`, "", nil},
+		{"another member", as(bob), `"1"`, "", is(activity.ErrNotFound)},
+		{"auditor", as(auditor), `"1"`, apperr.CodeForbidden, nil},
+		{"stale", as(alice), `"2"`, "", is(activity.ErrVersionMismatch)},
+		{"no If-Match", as(alice), "", apperr.CodePreconditionRequired, nil},
+		{"auditor without If-Match is forbidden", as(auditor), "", apperr.CodeForbidden, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -39,7 +41,7 @@ func TestDeleteActivity(t *testing.T) {
 				t.Fatalf("audit = %+v", f.audit.events[0])
 			}
 			// Deleting again, even with the new version, is not found.
-			err = command.NewDeleteActivityHandler(f.deps).Handle(as(alice), command.DeleteActivity{ID: id, IfMatch: 2})
+			err = command.NewDeleteActivityHandler(f.deps).Handle(as(alice), command.DeleteActivity{ID: id, IfMatch: `"2"`})
 			if deleted {
 				assertErr(t, err, "", is(activity.ErrNotFound))
 			}

@@ -101,12 +101,12 @@ func as(p auth.Principal) context.Context { return auth.WithPrincipal(context.Ba
 // create makes an activity owned by p and forgets the events it wrote.
 func (f *fixture) create(t *testing.T, p auth.Principal) uuid.UUID {
 	t.Helper()
-	id, err := command.NewCreateActivityHandler(f.deps).Handle(as(p), command.CreateActivity{Title: "Walk"})
+	v, err := command.NewCreateActivityHandler(f.deps).Handle(as(p), command.CreateActivity{Title: "Walk"})
 	if err != nil {
 		t.Fatalf("create: %v", err)
 	}
 	f.audit.events, f.outbox.events = nil, nil
-	return id
+	return v.ID
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -6,16 +6,20 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/zebralabs/zebra/modules/activities/internal/app/query"
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
 	"github.com/zebralabs/zebra/platform/auth"
+	"github.com/zebralabs/zebra/platform/etag"
 )
 
 // UpdateActivity is a partial update with JSON merge patch semantics: nil
 // fields stay unchanged; DescriptionSet with a nil Description clears it.
 type UpdateActivity struct {
 	ID uuid.UUID
-	// IfMatch is the version the caller read (If-Match).
-	IfMatch        int
+	// IfMatch is the If-Match header as the client sent it. The handler
+	// parses it after the permission check, so a caller who may not change
+	// activities hears 401 or 403, not 428 about a header it cannot use.
+	IfMatch        string
 	Title          *string
 	DescriptionSet bool
 	Description    *string
@@ -33,26 +37,33 @@ func NewUpdateActivityHandler(deps Deps) UpdateActivityHandler {
 	return UpdateActivityHandler{deps: deps, journal: journal{audit: deps.Audit, outbox: deps.Outbox}}
 }
 
-// Handle applies the update and returns the activity's new version (the
-// same version when nothing changed).
+// Handle applies the update and returns the activity as written, which is
+// what the response shows (unchanged, at the same version, when the update
+// changed nothing).
 //
-// Errors: activity.ErrNotFound (unknown, deleted or not visible),
-// activity.ErrVersionMismatch (stale If-Match, or another writer won the
-// race), *activity.ValidationError, *activity.InvalidTransitionError.
-func (h UpdateActivityHandler) Handle(ctx context.Context, cmd UpdateActivity) (int, error) {
+// Errors: the etag package's precondition errors (If-Match missing or not
+// one of our ETags), activity.ErrNotFound (unknown, deleted or not
+// visible), activity.ErrVersionMismatch (stale If-Match, or another writer
+// won the race), *activity.ValidationError,
+// *activity.InvalidTransitionError.
+func (h UpdateActivityHandler) Handle(ctx context.Context, cmd UpdateActivity) (query.Activity, error) {
 	p, err := auth.Require(ctx, auth.ManageOwnActivities)
 	if err != nil {
-		return 0, err
+		return query.Activity{}, err
+	}
+	version, err := etag.IfMatch(cmd.IfMatch)
+	if err != nil {
+		return query.Activity{}, err
 	}
 	changes := activity.Changes{Title: cmd.Title, DescriptionSet: cmd.DescriptionSet, Description: cmd.Description}
 	if cmd.Status != nil {
 		st, err := activity.ParseStatus(*cmd.Status)
 		if err != nil {
-			return 0, err
+			return query.Activity{}, err
 		}
 		changes.Status = &st
 	}
-	var version int
+	var written query.Activity
 	err = h.deps.UoW.Do(ctx, func(ctx context.Context) error {
 		var before *Snapshot
 		var changed *activity.Activity
@@ -60,7 +71,7 @@ func (h UpdateActivityHandler) Handle(ctx context.Context, cmd UpdateActivity) (
 			if !visible(p, a) {
 				return activity.ErrNotFound
 			}
-			if err := a.ExpectVersion(cmd.IfMatch); err != nil {
+			if err := a.ExpectVersion(version); err != nil {
 				return err
 			}
 			before, changed = snapshotOf(a), a
@@ -69,8 +80,11 @@ func (h UpdateActivityHandler) Handle(ctx context.Context, cmd UpdateActivity) (
 		if err != nil {
 			return fmt.Errorf("update activity %s: %w", cmd.ID, err)
 		}
-		version = changed.Version()
+		written = query.ViewOf(changed.State())
 		return h.journal.record(ctx, p, before, changed)
 	})
-	return version, err
+	if err != nil {
+		return query.Activity{}, err
+	}
+	return written, nil
 }

@@ -26,18 +26,15 @@ func NewGetActivityHandler(read ReadModel) GetActivityHandler {
 
 // Handle returns the activity, or activity.ErrNotFound when it does not
 // exist, was deleted, or belongs to someone else and the caller may not
-// manage every user's activities. An activity the same request wrote
-// (WithWritten) is answered as written, without reading it back.
+// manage every user's activities.
 func (h GetActivityHandler) Handle(ctx context.Context, q GetActivity) (Activity, error) {
 	p, err := auth.Require(ctx, auth.ManageOwnActivities)
 	if err != nil {
 		return Activity{}, err
 	}
-	v, ok := recall(ctx, q.ID)
-	if !ok {
-		if v, err = h.read.Activity(ctx, q.ID); err != nil {
-			return Activity{}, err
-		}
+	v, err := h.read.Activity(ctx, q.ID)
+	if err != nil {
+		return Activity{}, err
 	}
 	if !visible(p, v) {
 		return Activity{}, activity.ErrNotFound

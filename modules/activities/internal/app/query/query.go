@@ -1,7 +1,8 @@
 // Package query holds the activities context's read use cases, one per
 // file. Queries never load aggregates: they read views through a read
-// model port whose implementation runs SQL shaped for the screen, one
-// round trip per page and no transaction.
+// model port, one SELECT per call and no transaction. Activity is also
+// what the create and update commands answer with (ViewOf), so a response
+// never reads back what its command just wrote.
 package query
 
 import (
@@ -10,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
 	"github.com/zebralabs/zebra/platform/auth"
 )
 
@@ -25,6 +27,17 @@ type Activity struct {
 	CreatedBy   uuid.UUID
 	UpdatedBy   uuid.UUID
 	Version     int
+}
+
+// ViewOf returns the view of an activity in state s, as the read model
+// reads it back: times in UTC at the millisecond precision of the columns
+// (timestamptz(3) rounds; timestamp.Now already stamps at that precision).
+func ViewOf(s activity.State) Activity {
+	return Activity{
+		ID: s.ID, Title: s.Title, Description: s.Description, Status: s.Status.String(), OwnerID: s.OwnerID,
+		CreatedAt: s.CreatedAt.Round(time.Millisecond).UTC(), UpdatedAt: s.UpdatedAt.Round(time.Millisecond).UTC(),
+		CreatedBy: s.CreatedBy, UpdatedBy: s.UpdatedBy, Version: s.Version,
+	}
 }
 
 // Filter selects a page of activities, newest first.
