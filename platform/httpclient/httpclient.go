@@ -1,9 +1,10 @@
 // Package httpclient builds the *http.Client every outbound call of the
 // service uses (OIDC discovery and JWKS, webhooks later), so that none of
 // them can hang a request: connect, TLS, response-header and total
-// timeouts; retries with exponential backoff and full jitter, only for
-// requests that are safe to repeat; and an OpenTelemetry client span per
-// attempt, with the trace context propagated to the callee.
+// timeouts; retries by github.com/hashicorp/go-retryablehttp with
+// exponential backoff and full jitter, only for requests that are safe to
+// repeat; and an OpenTelemetry client span per attempt (otelhttp), with the
+// trace context propagated to the callee.
 package httpclient
 
 import (
@@ -14,6 +15,7 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
 )
 
 // Option adjusts New.
@@ -22,12 +24,19 @@ type Option func(*options)
 type options struct {
 	tracer trace.TracerProvider
 	base   http.RoundTripper
+	log    *zap.Logger
 }
 
 // WithTracerProvider makes the spans with tp (the otel global provider
 // otherwise).
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return func(o *options) { o.tracer = tp }
+}
+
+// WithLogger receives the retries at debug level and each failed attempt
+// as a warning (nothing is logged otherwise).
+func WithLogger(log *zap.Logger) Option {
+	return func(o *options) { o.log = log }
 }
 
 // WithTransport replaces the underlying transport (tests); the timeouts of
@@ -39,7 +48,7 @@ func WithTransport(rt http.RoundTripper) Option {
 // New returns a client configured by cfg. Each call is bounded by
 // cfg.Timeout as a whole; the request's context may end it sooner.
 func New(cfg Config, opts ...Option) *http.Client {
-	o := options{}
+	o := options{log: zap.NewNop()}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -55,13 +64,8 @@ func New(cfg Config, opts ...Option) *http.Client {
 		otelOpts = append(otelOpts, otelhttp.WithTracerProvider(o.tracer))
 	}
 	return &http.Client{
-		Timeout: cfg.Timeout,
-		Transport: &retryTransport{
-			next:       otelhttp.NewTransport(base, otelOpts...),
-			maxRetries: cfg.MaxRetries,
-			base:       cfg.BackoffBase,
-			max:        cfg.BackoffMax,
-		},
+		Timeout:   cfg.Timeout,
+		Transport: newRetrying(cfg, otelhttp.NewTransport(base, otelOpts...), o.log),
 	}
 }
 

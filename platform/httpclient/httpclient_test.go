@@ -16,6 +16,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/zebralabs/zebra/platform/httpclient"
 )
@@ -133,12 +135,16 @@ func TestRetriesRefusedConnections(t *testing.T) {
 		attempts.Add(1)
 		return dial.DialContext(ctx, network, addr)
 	}}
-	_, err = httpclient.New(fastConfig(), httpclient.WithTransport(tr)).Get(url)
+	core, logs := observer.New(zap.DebugLevel)
+	_, err = httpclient.New(fastConfig(), httpclient.WithTransport(tr), httpclient.WithLogger(zap.New(core))).Get(url)
 	if err == nil {
 		t.Fatal("no error from a closed port")
 	}
 	if attempts.Load() != 3 {
 		t.Fatalf("dialed %d times, want 3 (1 + 2 retries)", attempts.Load())
+	}
+	if n := logs.FilterLevelExact(zap.WarnLevel).FilterMessage("request failed").Len(); n != 3 {
+		t.Fatalf("%d failed attempts logged as warnings, want 3", n)
 	}
 }
 

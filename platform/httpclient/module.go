@@ -5,6 +5,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/fx"
+	"go.uber.org/zap"
 
 	"github.com/zebralabs/zebra/platform/config"
 )
@@ -22,10 +23,14 @@ type clientParams struct {
 	fx.In
 	Config         Config
 	TracerProvider trace.TracerProvider `optional:"true"`
+	Logger         *zap.Logger          `optional:"true"`
 }
 
 func newClient(p clientParams) *http.Client {
 	var opts []Option
+	if p.Logger != nil {
+		opts = append(opts, WithLogger(p.Logger))
+	}
 	if p.TracerProvider != nil {
 		opts = append(opts, WithTracerProvider(p.TracerProvider))
 	}

@@ -2,62 +2,55 @@ package httpclient
 
 import (
 	"context"
-	"errors"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+	"go.uber.org/zap"
 )
 
-// IdempotencyKeyHeader marks a POST or PATCH as safe to retry: the server
-// stores the outcome under the key and replays it.
-const IdempotencyKeyHeader = "Idempotency-Key"
-
-// retryTransport retries failed attempts of requests that are safe to
-// repeat, waiting between attempts with exponential backoff and full
-// jitter (a random wait in [0, min(max, base*2^n)]), so that many clients
-// retrying at once do not hit a recovering server in lockstep.
-type retryTransport struct {
-	next       http.RoundTripper
-	maxRetries int
-	base, max  time.Duration
+// retrying sends the requests that are safe to repeat through
+// go-retryablehttp and every other request once, straight to the traced
+// transport.
+type retrying struct {
+	retry, once http.RoundTripper
 }
 
 // RoundTrip implements http.RoundTripper.
-func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	retryable := Retryable(req)
-	for attempt := 0; ; attempt++ {
-		if attempt > 0 && req.GetBody != nil {
-			body, err := req.GetBody()
-			if err != nil {
-				return nil, err
-			}
-			req = req.Clone(req.Context())
-			req.Body = body
-		}
-		res, err := t.next.RoundTrip(req)
-		if !retryable || attempt >= t.maxRetries || !shouldRetry(req.Context(), res, err) {
-			return res, err
-		}
-		wait, ok := t.backoff(attempt, res)
-		if !ok {
-			return res, err
-		}
-		if res != nil {
-			drain(res)
-		}
-		if err := sleep(req.Context(), wait); err != nil {
-			return nil, err
-		}
+func (t retrying) RoundTrip(req *http.Request) (*http.Response, error) {
+	if retryable(req) {
+		return t.retry.RoundTrip(req)
 	}
+	return t.once.RoundTrip(req)
 }
 
-// Retryable reports whether req may be sent more than once: the idempotent
+// newRetrying wraps next (one span per attempt) in the retry policy of cfg.
+func newRetrying(cfg Config, next http.RoundTripper, log *zap.Logger) retrying {
+	c := &retryablehttp.Client{
+		// Only the caller's *http.Client follows redirects, with its policy.
+		HTTPClient: &http.Client{Transport: next, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}},
+		Logger:       logger{log.Sugar()},
+		RetryWaitMin: cfg.BackoffBase,
+		RetryWaitMax: cfg.BackoffMax,
+		RetryMax:     cfg.MaxRetries,
+		CheckRetry:   checkRetry(cfg.BackoffMax),
+		Backoff:      backoff,
+		// After the last attempt the caller gets its answer, not an error.
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+	return retrying{retry: &retryablehttp.RoundTripper{Client: c}, once: next}
+}
+
+// retryable reports whether req may be sent more than once: the idempotent
 // methods of RFC 9110 (GET, HEAD, OPTIONS, TRACE, PUT, DELETE), or POST
 // and PATCH carrying an Idempotency-Key. A body that cannot be replayed
-// (no GetBody) makes any request non-retryable.
-func Retryable(req *http.Request) bool {
+// (no GetBody: a stream) makes any request non-retryable rather than
+// buffered whole.
+func retryable(req *http.Request) bool {
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		return false
 	}
@@ -65,63 +58,65 @@ func Retryable(req *http.Request) bool {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
 		return true
 	case http.MethodPost, http.MethodPatch:
-		return req.Header.Get(IdempotencyKeyHeader) != ""
+		return req.Header.Get("Idempotency-Key") != ""
 	}
 	return false
 }
 
-// shouldRetry: a transport error (refused, reset, timed out waiting for
-// headers) or an answer that says "try again": 429, 502, 503, 504. Never
-// when the caller's context is done.
-func shouldRetry(ctx context.Context, res *http.Response, err error) bool {
-	if ctx.Err() != nil {
-		return false
-	}
-	if err != nil {
-		return !errors.Is(err, context.Canceled)
-	}
-	switch res.StatusCode {
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return true
-	}
-	return false
-}
-
-// backoff is the wait before the next attempt. A Retry-After in seconds
-// is honoured when it fits under the cap; a longer one ends the retries
-// (ok false), handing the answer to the caller.
-func (t *retryTransport) backoff(attempt int, res *http.Response) (time.Duration, bool) {
-	if res != nil {
-		if s := res.Header.Get("Retry-After"); s != "" {
-			secs, err := strconv.Atoi(s)
-			if err == nil && secs >= 0 {
-				d := time.Duration(secs) * time.Second
-				return d, d <= t.max
-			}
+// checkRetry retries a transport error (refused, reset, no headers in
+// time; not the permanent ones retryablehttp knows, such as a bad
+// certificate) and the answers that say "try again": 429, 502, 503, 504,
+// unless their Retry-After is beyond maxWait (the answer then goes back to
+// the caller). Never once the caller's context is done.
+func checkRetry(maxWait time.Duration) retryablehttp.CheckRetry {
+	return func(ctx context.Context, res *http.Response, err error) (bool, error) {
+		if ctx.Err() != nil {
+			return false, nil
 		}
+		if err != nil {
+			return retryablehttp.DefaultRetryPolicy(ctx, res, err)
+		}
+		switch res.StatusCode {
+		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			wait, ok := retryAfter(res)
+			return !ok || wait <= maxWait, nil
+		}
+		return false, nil
 	}
-	ceiling := t.base << min(attempt, 30)
-	if ceiling <= 0 || ceiling > t.max {
-		ceiling = t.max
-	}
-	return rand.N(ceiling + 1), true //nolint:gosec // jitter, not a secret
 }
 
-func drain(res *http.Response) {
-	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
-	_ = res.Body.Close()
+// backoff waits the server's Retry-After (checkRetry made sure it fits),
+// else a random time in [0, min(maxWait, base*2^attempt)]: exponential
+// backoff with full jitter, so that many clients retrying at once do not
+// hit a recovering server in lockstep.
+func backoff(base, maxWait time.Duration, attempt int, res *http.Response) time.Duration {
+	if wait, ok := retryAfter(res); ok {
+		return wait
+	}
+	ceiling := base << min(attempt, 30)
+	if ceiling <= 0 || ceiling > maxWait {
+		ceiling = maxWait
+	}
+	return rand.N(ceiling + 1) //nolint:gosec // jitter, not a secret
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
+// retryAfter is a Retry-After given in seconds.
+func retryAfter(res *http.Response) (time.Duration, bool) {
+	if res == nil {
+		return 0, false
 	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-		return nil
+	secs, err := strconv.Atoi(res.Header.Get("Retry-After"))
+	if err != nil || secs < 0 {
+		return 0, false
 	}
+	return time.Duration(secs) * time.Second, true
 }
+
+// logger hands retryablehttp's messages to zap. A failed attempt is a
+// warning, not an error: the caller gets the final outcome and logs it.
+type logger struct{ s *zap.SugaredLogger }
+
+func (l logger) Error(msg string, kv ...any) { l.s.Warnw(msg, kv...) }
+func (l logger) Warn(msg string, kv ...any)  { l.s.Warnw(msg, kv...) }
+func (l logger) Info(msg string, kv ...any)  { l.s.Infow(msg, kv...) }
+func (l logger) Debug(msg string, kv ...any) { l.s.Debugw(msg, kv...) }

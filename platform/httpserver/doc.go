@@ -9,4 +9,12 @@
 // Modules contribute routes with fx.Provide(httpserver.AsRoutes(NewRoutes))
 // and return *apperr.Error from handlers; this package maps them to the
 // envelope once.
+//
+// Panic recovery is gin's CustomRecovery and CORS is github.com/rs/cors;
+// two middlewares stay hand-written, each for a reason:
+//   - tracing, not otelgin: otelgin marks a span failed whenever the gin
+//     context holds an error, and the envelope writer puts there the cause
+//     of every 4xx for the access log, so 404s and 422s would be failed spans;
+//   - request id, not gin-contrib/requestid: it keeps any inbound
+//     X-Request-Id, where API.md keeps only ^[A-Za-z0-9._-]{1,128}$.
 package httpserver

@@ -114,7 +114,7 @@ func TestCORS(t *testing.T) {
 		}
 		if res.header.Get("Access-Control-Allow-Origin") != allowed ||
 			!strings.Contains(res.header.Get("Access-Control-Allow-Methods"), "POST") ||
-			!strings.Contains(res.header.Get("Access-Control-Allow-Headers"), "Authorization") {
+			!strings.Contains(strings.ToLower(res.header.Get("Access-Control-Allow-Headers")), "authorization") {
 			t.Fatalf("preflight headers: %v", res.header)
 		}
 	})
@@ -143,6 +143,20 @@ func TestCORS(t *testing.T) {
 				t.Errorf("a disallowed preflight is not answered by CORS, got %d", res.status)
 			}
 		})
+	}
+}
+
+// A wildcard configuration (refused in prod) never pairs "*" with
+// credentials.
+func TestCORSWildcardHasNoCredentials(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *config.HTTP) { c.CORSOrigins = []string{"*"} })
+	res := h.send(t, "GET", "/test/items/1", "", "Origin", "https://any.example.org")
+	if res.status != 200 || res.header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Fatalf("status %d ACAO %q", res.status, res.header.Get("Access-Control-Allow-Origin"))
+	}
+	if got := res.header.Get("Access-Control-Allow-Credentials"); got != "" {
+		t.Fatalf("Access-Control-Allow-Credentials = %q with a wildcard origin", got)
 	}
 }
 

@@ -6,10 +6,11 @@ import (
 	"mime"
 	"net/http"
 	"runtime/debug"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	rscors "github.com/rs/cors"
 	"go.uber.org/zap"
 
 	"github.com/zebralabs/zebra/platform/apperr"
@@ -17,33 +18,25 @@ import (
 	"github.com/zebralabs/zebra/platform/requestid"
 )
 
-// recovery turns a panic into a 500 envelope. The panic value and stack go
-// to the log under the request id, never to the client.
+// recovery turns a panic into a 500 envelope, through gin's recovery
+// (which also ends quietly a request whose client has gone: a broken pipe,
+// a reset connection or http.ErrAbortHandler). The panic value and stack
+// go to the log under the request id, never to the client.
 func recovery(log *zap.Logger) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		defer func() {
-			v := recover()
-			if v == nil {
-				return
-			}
-			if v == http.ErrAbortHandler { //nolint:errorlint // sentinel compared as net/http does
-				panic(v)
-			}
-			log.Error("panic recovered",
-				zap.String("requestId", requestid.From(c.Request.Context())),
-				zap.String("method", c.Request.Method),
-				zap.String("route", routeOf(c)),
-				zap.Any("panic", v),
-				zap.ByteString("stack", debug.Stack()),
-			)
-			if c.Writer.Written() {
-				c.Abort() // too late for an envelope: the status line is out
-				return
-			}
-			WriteError(c, internalError(fmt.Errorf("panic: %v", v)))
-		}()
-		c.Next()
-	}
+	return gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, v any) {
+		log.Error("panic recovered",
+			zap.String("requestId", requestid.From(c.Request.Context())),
+			zap.String("method", c.Request.Method),
+			zap.String("route", routeOf(c)),
+			zap.Any("panic", v),
+			zap.ByteString("stack", debug.Stack()),
+		)
+		if c.Writer.Written() {
+			c.Abort() // too late for an envelope: the status line is out
+			return
+		}
+		WriteError(c, internalError(fmt.Errorf("panic: %v", v)))
+	})
 }
 
 // requestID keeps a valid inbound X-Request-Id, replaces anything else,
@@ -159,59 +152,35 @@ func inFlightLimit(maxInFlight int) gin.HandlerFunc {
 	}
 }
 
-// corsHeaders exposed to browsers on cross-origin responses.
-const (
-	corsExposed = "X-Request-Id, ETag, Location, Retry-After, RateLimit, RateLimit-Policy, Idempotent-Replayed"
-	corsMethods = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
-	corsHeaders = "Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match, X-Request-Id"
-)
-
-// cors implements API.md's allow-list: a listed origin gets the matching
-// Access-Control-Allow-Origin (never "*") and Vary: Origin, and its
-// preflights are answered here; any other origin gets no
-// Access-Control-Allow-* header and its request proceeds as if it were not
-// cross-origin (the browser then blocks it).
+// cors implements API.md's allow-list with github.com/rs/cors: a listed
+// origin gets the matching Access-Control-Allow-Origin with credentials (a
+// wildcard configuration, refused in prod, gets "*" without them) and
+// Vary: Origin, and its preflights are answered 204 here. Any other origin
+// gets no Access-Control-Allow-* header and its request, preflight
+// included, goes on as if it were not cross-origin, to be answered or
+// refused in the envelope (gin-contrib/cors would answer a bare 403).
 func cors(origins []string) gin.HandlerFunc {
-	allowed := make(map[string]bool, len(origins))
-	anyOrigin := false
-	for _, o := range origins {
-		o = strings.TrimRight(strings.TrimSpace(o), "/")
-		if o == "*" {
-			anyOrigin = true
-		} else if o != "" {
-			allowed[strings.ToLower(o)] = true
-		}
+	if len(origins) == 0 {
+		return func(c *gin.Context) { c.Next() }
 	}
-	enabled := anyOrigin || len(allowed) > 0
+	policy := rscors.New(rscors.Options{
+		AllowedOrigins:   origins,
+		AllowedMethods:   []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
+		AllowedHeaders:   []string{"Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", "X-Request-Id"},
+		ExposedHeaders:   []string{"X-Request-Id", "ETag", "Location", "Retry-After", "RateLimit", "RateLimit-Policy", "Idempotent-Replayed"},
+		AllowCredentials: !slices.Contains(origins, "*"),
+		MaxAge:           600,
+	})
 	return func(c *gin.Context) {
-		if !enabled {
+		preflight := c.Request.Method == http.MethodOptions && c.GetHeader("Access-Control-Request-Method") != ""
+		if preflight && !policy.OriginAllowed(c.Request) {
 			c.Next()
 			return
 		}
-		h := c.Writer.Header()
-		h.Add("Vary", "Origin")
-		origin := c.GetHeader("Origin")
-		if origin == "" || (!anyOrigin && !allowed[strings.ToLower(origin)]) {
-			c.Next()
-			return
+		policy.HandlerFunc(c.Writer, c.Request)
+		if preflight {
+			c.Abort()
 		}
-		h.Set("Access-Control-Allow-Origin", origin)
-		if !anyOrigin {
-			// Credentials only for origins listed by name: a wildcard
-			// configuration reflects the origin without them.
-			h.Set("Access-Control-Allow-Credentials", "true")
-		}
-		if c.Request.Method == http.MethodOptions && c.GetHeader("Access-Control-Request-Method") != "" {
-			h.Add("Vary", "Access-Control-Request-Method")
-			h.Add("Vary", "Access-Control-Request-Headers")
-			h.Set("Access-Control-Allow-Methods", corsMethods)
-			h.Set("Access-Control-Allow-Headers", corsHeaders)
-			h.Set("Access-Control-Max-Age", "600")
-			c.AbortWithStatus(http.StatusNoContent)
-			return
-		}
-		h.Set("Access-Control-Expose-Headers", corsExposed)
-		c.Next()
 	}
 }
 

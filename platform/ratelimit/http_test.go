@@ -21,7 +21,6 @@ import (
 	"github.com/zebralabs/zebra/platform/config"
 	"github.com/zebralabs/zebra/platform/httpserver"
 	"github.com/zebralabs/zebra/platform/ratelimit"
-	"github.com/zebralabs/zebra/platform/redistest"
 )
 
 // server is one replica: the platform's real engine with the limiter
@@ -32,7 +31,7 @@ type server struct {
 }
 
 type serverOptions struct {
-	rdb            redis.Scripter
+	rdb            redis.Cmdable
 	prefix         string
 	limits         config.RateLimit
 	trustedProxies []string
@@ -134,8 +133,8 @@ func decode(t *testing.T, res *http.Response) envelope {
 
 func TestLoginBucketRefusesWith429AndHeaders(t *testing.T) {
 	t.Parallel()
-	rdb, ks := redistest.New(t)
-	s := newServer(t, serverOptions{rdb: rdb, prefix: ks.Prefix(), limits: limits(100, 3)})
+	rdb, prefix := newRedis(t)
+	s := newServer(t, serverOptions{rdb: rdb, prefix: prefix, limits: limits(100, 3)})
 	login := request{method: "POST", path: "/v1/auth/login"}
 
 	for i := range 3 {
@@ -209,8 +208,8 @@ func decisions(t *testing.T, s server, bucket, decision string) float64 {
 
 func TestAuthenticatedCallersAreLimitedPerUser(t *testing.T) {
 	t.Parallel()
-	rdb, ks := redistest.New(t)
-	s := newServer(t, serverOptions{rdb: rdb, prefix: ks.Prefix(), limits: limits(2, 2)})
+	rdb, prefix := newRedis(t)
+	s := newServer(t, serverOptions{rdb: rdb, prefix: prefix, limits: limits(2, 2)})
 	alice := request{method: "GET", path: "/v1/things", header: map[string]string{"Authorization": "Bearer user-" + uuid.NewString()}}
 	bob := request{method: "GET", path: "/v1/things", header: map[string]string{"Authorization": "Bearer user-" + uuid.NewString()}}
 	anonymous := request{method: "GET", path: "/v1/things"}
@@ -233,8 +232,8 @@ func TestAuthenticatedCallersAreLimitedPerUser(t *testing.T) {
 
 func TestSpoofedForwardedForFromUntrustedPeerChangesNothing(t *testing.T) {
 	t.Parallel()
-	rdb, ks := redistest.New(t)
-	s := newServer(t, serverOptions{rdb: rdb, prefix: ks.Prefix(), limits: limits(100, 2)})
+	rdb, prefix := newRedis(t)
+	s := newServer(t, serverOptions{rdb: rdb, prefix: prefix, limits: limits(100, 2)})
 	for i := range 2 {
 		r := request{method: "POST", path: "/v1/auth/login", header: map[string]string{
 			"X-Forwarded-For": "203.0.113." + strconv.Itoa(i), "X-Real-IP": "198.51.100." + strconv.Itoa(i),
@@ -256,8 +255,8 @@ func TestSpoofedForwardedForFromUntrustedPeerChangesNothing(t *testing.T) {
 
 func TestTrustedProxyForwardedForIsHonoured(t *testing.T) {
 	t.Parallel()
-	rdb, ks := redistest.New(t)
-	s := newServer(t, serverOptions{rdb: rdb, prefix: ks.Prefix(), limits: limits(100, 1), trustedProxies: []string{"127.0.0.1/32", "::1/128"}})
+	rdb, prefix := newRedis(t)
+	s := newServer(t, serverOptions{rdb: rdb, prefix: prefix, limits: limits(100, 1), trustedProxies: []string{"127.0.0.1/32", "::1/128"}})
 	login := func(xff string) int {
 		return do(t, s.url, request{method: "POST", path: "/v1/auth/login", header: map[string]string{"X-Forwarded-For": xff}}).StatusCode
 	}
@@ -279,11 +278,11 @@ func TestTrustedProxyForwardedForIsHonoured(t *testing.T) {
 
 func TestReplicasShareTheBudget(t *testing.T) {
 	t.Parallel()
-	rdb, ks := redistest.New(t)
+	rdb, prefix := newRedis(t)
 	other := redis.NewClient(rdb.Options())
 	t.Cleanup(func() { _ = other.Close() })
-	a := newServer(t, serverOptions{rdb: rdb, prefix: ks.Prefix(), limits: limits(6, 3)})
-	b := newServer(t, serverOptions{rdb: other, prefix: ks.Prefix(), limits: limits(6, 3)})
+	a := newServer(t, serverOptions{rdb: rdb, prefix: prefix, limits: limits(6, 3)})
+	b := newServer(t, serverOptions{rdb: other, prefix: prefix, limits: limits(6, 3)})
 	replicas := []server{a, b}
 	var codes []int
 	for i := range 8 {
@@ -343,8 +342,8 @@ func TestRedisDownFailsOpenForOrdinaryRoutesAndClosedForSensitiveOnes(t *testing
 
 func TestProbesAreNotLimited(t *testing.T) {
 	t.Parallel()
-	rdb, ks := redistest.New(t)
-	s := newServer(t, serverOptions{rdb: rdb, prefix: ks.Prefix(), limits: limits(1, 1)})
+	rdb, prefix := newRedis(t)
+	s := newServer(t, serverOptions{rdb: rdb, prefix: prefix, limits: limits(1, 1)})
 	for range 3 {
 		res := do(t, s.url, request{method: "GET", path: "/healthz"})
 		if res.StatusCode != http.StatusOK || res.Header.Get("RateLimit") != "" {

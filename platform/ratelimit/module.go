@@ -1,8 +1,6 @@
 package ratelimit
 
 import (
-	"context"
-
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/fx"
@@ -13,9 +11,7 @@ import (
 )
 
 // Module provides the HTTP server's rate-limit hook (httpserver.Limiter)
-// from RATE_LIMIT_* and the platform's Redis client, and loads the Lua
-// script at start (a failure is logged, not fatal: the limiter loads it
-// on first use and fails open or closed meanwhile). With
+// from RATE_LIMIT_* and the platform's Redis client. With
 // RATE_LIMIT_ENABLED=false it provides nothing, and the server lets every
 // request through.
 var Module = fx.Module("ratelimit",
@@ -31,28 +27,17 @@ var Module = fx.Module("ratelimit",
 
 type hookParams struct {
 	fx.In
-	Lifecycle fx.Lifecycle
-	Config    config.Config
-	Limiter   *Limiter
-	Metrics   *Metrics
-	Logger    *zap.Logger
+	Config  config.Config
+	Limiter *Limiter
+	Metrics *Metrics
+	Logger  *zap.Logger
 }
 
 func newHook(p hookParams) (httpserver.Limiter, error) {
 	if !p.Config.RateLimit.Enabled {
 		return nil, nil
 	}
-	h, err := NewHTTP(p.Limiter, p.Config.RateLimit, p.Metrics, p.Logger)
-	if err != nil {
-		return nil, err
-	}
-	p.Lifecycle.Append(fx.Hook{OnStart: func(ctx context.Context) error {
-		if err := p.Limiter.Load(ctx); err != nil {
-			p.Logger.Warn("rate limiter: script not loaded at start, will retry on first use", zap.Error(err))
-		}
-		return nil
-	}})
-	return h, nil
+	return NewHTTP(p.Limiter, p.Config.RateLimit, p.Metrics, p.Logger)
 }
 
 type metricsParams struct {

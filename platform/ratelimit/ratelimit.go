@@ -1,9 +1,11 @@
 // Package ratelimit implements API.md's rate limiting: token buckets kept
-// in Redis and updated by one Lua script in one atomic round trip, so that
-// every replica shares the same budget; per user for authenticated
-// requests and per client IP for anonymous ones; stricter named buckets
-// for login, sign-up and password reset; the IETF RateLimit header fields;
-// and the fail-open/fail-closed rule when Redis is unreachable.
+// in Redis by github.com/go-redis/redis_rate (GCRA, one atomic script per
+// decision, with Redis' clock), so that every replica shares the same
+// budget; per user for authenticated requests and per client IP for
+// anonymous ones; stricter named buckets for login, sign-up and password
+// reset; the IETF RateLimit header fields; and the fail-open/fail-closed
+// rule when Redis is unreachable. The policy, the headers and the failure
+// rule are ours: redis_rate only keeps the buckets.
 package ratelimit
 
 import (
