@@ -121,6 +121,8 @@ func TestLoadEnv_ProdRefusesInsecureDefaults(t *testing.T) {
 		{"short cursor secret", map[string]string{"CURSOR_SECRET": "tiny-s3cr3t"}, "", "config: CURSOR_SECRET: the development default, or anything shorter than 32 characters, is refused when APP_ENV=prod"},
 		{"wildcard cors", map[string]string{"CORS_ALLOWED_ORIGINS": "*"}, "", `config: CORS_ALLOWED_ORIGINS="*": a wildcard origin is refused when APP_ENV=prod`},
 		{"debug log", map[string]string{"LOG_LEVEL": "debug"}, "", `config: LOG_LEVEL="debug": debug logging is refused when APP_ENV=prod`},
+		{"with a bad value", map[string]string{"HTTP_ADDR": "8080"}, "CURSOR_SECRET", "config: HTTP_ADDR=\"8080\": not a listen address (host:port or :port, port 0 to 65535)\n" +
+			"config: CURSOR_SECRET: the development default, or anything shorter than 32 characters, is refused when APP_ENV=prod"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/caarlos0/env/v11"
@@ -12,8 +13,8 @@ import (
 
 // Validator is implemented by configuration structs that check what their
 // `validate` tags cannot (values that depend on each other, parsed keys).
-// Parse calls it after the tags' checks pass; it returns an *Error naming
-// the variables.
+// Parse calls it after the tags' checks and reports the problems of both;
+// Validate returns an *Error naming the variables.
 type Validator interface {
 	Validate() error
 }
@@ -40,18 +41,33 @@ func ParseEnv(v any, environment map[string]string) error {
 	if err != nil {
 		return parseProblems(err, fs).err()
 	}
-	if ps := tagProblems(v, fs); len(ps) > 0 {
-		return ps.err()
-	}
+	ps := tagProblems(v, fs)
 	if val, ok := v.(Validator); ok {
-		return val.Validate()
+		ps = append(ps, problemsOf(val.Validate())...)
 	}
-	return nil
+	return ps.err()
+}
+
+// problemsOf returns the Problems of err: an *Error's, or one per line of
+// any other error.
+func problemsOf(err error) problems {
+	var ce *Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ce):
+		return ce.Problems
+	}
+	var ps problems
+	for _, line := range strings.Split(err.Error(), "\n") {
+		ps = append(ps, Problem{Reason: line})
+	}
+	return ps
 }
 
 // parsers wrap the parsers of the types configuration uses, only so that a
 // failure names the variable and says what was expected: env's ParseError
-// names the Go field.
+// names the Go field (as it does for a type not listed here).
 func parsers(key *string) map[reflect.Type]env.ParserFunc {
 	wrap := func(reason string, parse func(string) (any, error)) env.ParserFunc {
 		return func(s string) (any, error) {

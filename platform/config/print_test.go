@@ -165,3 +165,18 @@ func TestProvide_SectionsAndProdRefusal(t *testing.T) {
 	assert.Equal(t, "config: TEST_MODULE_SIGNING_KEY: refused when APP_ENV=prod", ce.Error())
 	_ = app.Stop(context.Background())
 }
+
+// joinedConfig's Validate returns plain errors, not an *Error.
+type joinedConfig struct {
+	A int `env:"TEST_JOINED_A"`
+}
+
+func (joinedConfig) Validate() error {
+	return errors.Join(errors.New("TEST_JOINED_A: one"), errors.New("TEST_JOINED_B: two"))
+}
+
+func TestParseEnv_PlainValidateErrorsOneLineEach(t *testing.T) {
+	t.Parallel()
+	var c joinedConfig
+	assert.EqualError(t, config.ParseEnv(&c, map[string]string{}), "config: TEST_JOINED_A: one\nconfig: TEST_JOINED_B: two")
+}
