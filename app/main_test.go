@@ -103,17 +103,21 @@ func TestRun_StartupFailuresAreOneLine(t *testing.T) {
 func TestPrintConfig_RedactsAndListsModules(t *testing.T) {
 	t.Setenv("DATABASE_URL", "postgres://app:hunter2@db:5432/zebra")
 	t.Setenv("CURSOR_SECRET", "cursor-secret-value")
+	t.Setenv("SMTP_URL", "smtp://mailer:mailpw@mail.example:587")
 	var out bytes.Buffer
 	if err := printConfig(&out); err != nil {
 		t.Fatal(err)
 	}
 	s := out.String()
-	for _, secret := range []string{"hunter2", "cursor-secret-value"} {
+	for _, secret := range []string{"hunter2", "cursor-secret-value", "mailpw"} {
 		if strings.Contains(s, secret) {
 			t.Errorf("printed %q:\n%s", secret, s)
 		}
 	}
-	for _, want := range []string{"# platform\n", "DATABASE_URL=postgres://app:xxxxx@db:5432/zebra\n", "CURSOR_SECRET=[redacted]\n"} {
+	for _, want := range []string{
+		"# platform\n", "DATABASE_URL=postgres://app:xxxxx@db:5432/zebra\n", "CURSOR_SECRET=[redacted]\n",
+		"REDIS_URL=redis://127.0.0.1:6379/0\n", "SMTP_URL=smtp://mailer:xxxxx@mail.example:587\n",
+	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("missing %q:\n%s", want, s)
 		}

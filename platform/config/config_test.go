@@ -38,16 +38,18 @@ func TestLoadEnv_BadValueNamesTheVariable(t *testing.T) {
 		{"float", map[string]string{"OTEL_TRACES_SAMPLER_RATIO": "half"}, `config: OTEL_TRACES_SAMPLER_RATIO="half": not a number`},
 		{"unknown env", map[string]string{"APP_ENV": "staging"}, `config: APP_ENV="staging": must be one of dev, test, prod`},
 		{"unknown level", map[string]string{"LOG_LEVEL": "loud"}, `config: LOG_LEVEL="loud": must be one of debug, info, warn, error`},
-		{"port range", map[string]string{"HTTP_ADDR": ":70000"}, `config: HTTP_ADDR=":70000": port must be a number from 0 to 65535`},
-		{"not an address", map[string]string{"HTTP_ADDR": "8080"}, `config: HTTP_ADDR="8080": not a listen address (host:port or :port)`},
-		{"zero size", map[string]string{"HTTP_BODY_LIMIT": "0"}, `config: HTTP_BODY_LIMIT="0": must be greater than zero`},
-		{"negative duration", map[string]string{"SHUTDOWN_TIMEOUT": "-1s"}, `config: SHUTDOWN_TIMEOUT="-1s": must be greater than zero`},
-		{"database url", map[string]string{"DATABASE_URL": "mysql://u:pw@h/db"}, `config: DATABASE_URL="mysql://u:xxxxx@h/db": not a postgres:// URL with a host`},
-		{"no database name", map[string]string{"DATABASE_URL": "postgres://h:5432"}, `config: DATABASE_URL="postgres://h:5432": names no database (postgres://user@host:5432/DBNAME)`},
-		{"redis url", map[string]string{"REDIS_URL": "127.0.0.1:6379"}, `config: REDIS_URL="127.0.0.1:6379": not a redis:// URL with a host`},
-		{"ratio range", map[string]string{"OTEL_TRACES_SAMPLER_RATIO": "2"}, `config: OTEL_TRACES_SAMPLER_RATIO="2": must be between 0 and 1`},
-		{"origin with path", map[string]string{"CORS_ALLOWED_ORIGINS": "https://a.example/x"}, `config: CORS_ALLOWED_ORIGINS="https://a.example/x": "https://a.example/x" is not an origin (scheme://host[:port], no path) or *`},
-		{"proxy", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8,nope"}, `config: TRUSTED_PROXIES="10.0.0.0/8,nope": "nope" is not an IP address or CIDR range`},
+		{"port range", map[string]string{"HTTP_ADDR": ":70000"}, `config: HTTP_ADDR=":70000": not a listen address (host:port or :port, port 0 to 65535)`},
+		{"not an address", map[string]string{"HTTP_ADDR": "8080"}, `config: HTTP_ADDR="8080": not a listen address (host:port or :port, port 0 to 65535)`},
+		{"zero size", map[string]string{"HTTP_BODY_LIMIT": "0"}, `config: HTTP_BODY_LIMIT="0": must be greater than 0`},
+		{"negative duration", map[string]string{"SHUTDOWN_TIMEOUT": "-1s"}, `config: SHUTDOWN_TIMEOUT="-1s": must be greater than 0`},
+		{"negative pool", map[string]string{"DATABASE_MAX_IDLE_CONNS": "-1"}, `config: DATABASE_MAX_IDLE_CONNS="-1": must be at least 0`},
+		{"database url", map[string]string{"DATABASE_URL": "mysql://u:pw@h/db"}, `config: DATABASE_URL="mysql://u:xxxxx@h/db": not a postgres:// URL with a host and a database (postgres://user@host:5432/DBNAME)`},
+		{"no database name", map[string]string{"DATABASE_URL": "postgres://h:5432"}, `config: DATABASE_URL="postgres://h:5432": not a postgres:// URL with a host and a database (postgres://user@host:5432/DBNAME)`},
+		{"redis url", map[string]string{"REDIS_URL": "127.0.0.1:6379"}, `config: REDIS_URL="127.0.0.1:6379": not a redis:// or rediss:// URL with a host`},
+		{"otlp endpoint", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"}, `config: OTEL_EXPORTER_OTLP_ENDPOINT="collector:4318": not an http:// or https:// URL with a host`},
+		{"ratio range", map[string]string{"OTEL_TRACES_SAMPLER_RATIO": "2"}, `config: OTEL_TRACES_SAMPLER_RATIO="2": must be at most 1`},
+		{"origin with path", map[string]string{"CORS_ALLOWED_ORIGINS": "https://a.example,https://a.example/x"}, `config: CORS_ALLOWED_ORIGINS="https://a.example,https://a.example/x": "https://a.example/x": not an origin (scheme://host[:port], no path) or *`},
+		{"proxy", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8,nope"}, `config: TRUSTED_PROXIES="10.0.0.0/8,nope": "nope": not an IP address or CIDR range`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,6 +71,14 @@ func TestLoadEnv_EveryBadValueOnItsOwnLine(t *testing.T) {
 		`config: HTTP_REQUEST_TIMEOUT="abc": not a duration`,
 		`config: REDIS_POOL_SIZE="x": not an integer`,
 	}, strings.Split(err.Error(), "\n"))
+
+	_, err = config.LoadEnv(map[string]string{"APP_ENV": "staging", "HTTP_READ_TIMEOUT": "0s", "REDIS_READ_TIMEOUT": "-1s"})
+	require.Error(t, err)
+	assert.Equal(t, []string{
+		`config: APP_ENV="staging": must be one of dev, test, prod`,
+		`config: HTTP_READ_TIMEOUT="0s": must be greater than 0`,
+		`config: REDIS_READ_TIMEOUT="-1s": must be greater than 0`,
+	}, strings.Split(err.Error(), "\n"), "fields of the same Go name in two sections are told apart")
 }
 
 func TestLoadEnv_DatabaseCreateDefaultsToDevOnly(t *testing.T) {
@@ -111,6 +121,8 @@ func TestLoadEnv_ProdRefusesInsecureDefaults(t *testing.T) {
 		{"short cursor secret", map[string]string{"CURSOR_SECRET": "tiny-s3cr3t"}, "", "config: CURSOR_SECRET: the development default, or anything shorter than 32 characters, is refused when APP_ENV=prod"},
 		{"wildcard cors", map[string]string{"CORS_ALLOWED_ORIGINS": "*"}, "", `config: CORS_ALLOWED_ORIGINS="*": a wildcard origin is refused when APP_ENV=prod`},
 		{"debug log", map[string]string{"LOG_LEVEL": "debug"}, "", `config: LOG_LEVEL="debug": debug logging is refused when APP_ENV=prod`},
+		{"with a bad value", map[string]string{"HTTP_ADDR": "8080"}, "CURSOR_SECRET", "config: HTTP_ADDR=\"8080\": not a listen address (host:port or :port, port 0 to 65535)\n" +
+			"config: CURSOR_SECRET: the development default, or anything shorter than 32 characters, is refused when APP_ENV=prod"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,6 +12,15 @@ type Error struct {
 	Problems []Problem
 }
 
+// Error prints one line per problem.
+func (e *Error) Error() string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = p.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
 // Problem is one bad variable.
 type Problem struct {
 	// Var is the environment variable, e.g. HTTP_REQUEST_TIMEOUT.
@@ -23,8 +32,8 @@ type Problem struct {
 	Reason string
 }
 
-// String renders the problem as `config: VAR="value": reason`.
-func (p Problem) String() string {
+// Error renders the problem as `config: VAR="value": reason`.
+func (p Problem) Error() string {
 	switch {
 	case p.Var == "":
 		return "config: " + p.Reason
@@ -35,25 +44,8 @@ func (p Problem) String() string {
 	}
 }
 
-// Error prints one line per problem.
-func (e *Error) Error() string {
-	lines := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		lines[i] = p.String()
-	}
-	return strings.Join(lines, "\n")
-}
-
-// problems collects Problems while validating a struct.
+// problems collects the Problems of one section.
 type problems []Problem
-
-func (ps *problems) add(key, value, reason string) {
-	*ps = append(*ps, Problem{Var: key, Value: value, Reason: reason})
-}
-
-func (ps *problems) addSecret(key, reason string) {
-	*ps = append(*ps, Problem{Var: key, Secret: true, Reason: reason})
-}
 
 func (ps problems) err() error {
 	if len(ps) == 0 {

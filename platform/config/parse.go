@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"reflect"
 	"strconv"
@@ -12,165 +11,117 @@ import (
 	"github.com/caarlos0/env/v11"
 )
 
-// Validator is implemented by configuration structs that check their own
-// values after parsing (ranges, formats). Parse calls it.
+// Validator is implemented by configuration structs that check what their
+// `validate` tags cannot (values that depend on each other, parsed keys).
+// Parse calls it after the tags' checks and reports the problems of both;
+// Validate returns an *Error naming the variables.
 type Validator interface {
 	Validate() error
 }
 
 // Parse fills v, a pointer to a struct with `env:` tags, from the process
-// environment, then calls v.Validate when v implements Validator. Modules
-// parse their own sections with it, so adding a module never edits Config.
-// A bad value comes back as an *Error naming the variable.
+// environment, then checks its `validate` tags and calls v.Validate when
+// v implements Validator. Modules parse their own sections with it, so
+// adding a module never edits Config. A bad value comes back as an *Error
+// naming the variable.
 func Parse(v any) error {
-	return ParseEnv(v, environ())
+	return ParseEnv(v, env.ToMap(os.Environ()))
 }
 
 // ParseEnv is Parse over an explicit environment instead of the process's,
 // so tests can run in parallel without touching os.Environ.
 func ParseEnv(v any, environment map[string]string) error {
-	var cur current
-	opts := env.Options{
+	var key string // the variable env is setting: OnSet runs just before its parser
+	err := env.ParseWithOptions(v, env.Options{
 		Environment: environment,
-		OnSet: func(key string, value any, _ bool) {
-			cur.key, cur.value = key, fmt.Sprint(value)
-		},
-		FuncMap: parsers(v, &cur),
+		OnSet:       func(k string, _ any, _ bool) { key = k },
+		FuncMap:     parsers(&key),
+	})
+	fs := fields(v)
+	if err != nil {
+		return parseProblems(err, fs).err()
 	}
-	if err := env.ParseWithOptions(v, opts); err != nil {
-		return translate(err, secretKeys(v))
-	}
+	ps := tagProblems(v, fs)
 	if val, ok := v.(Validator); ok {
-		return val.Validate()
+		ps = append(ps, problemsOf(val.Validate())...)
 	}
-	return nil
+	return ps.err()
 }
 
-// current is the variable env is setting. The library calls OnSet and then
-// the field's parser for the same field, one field at a time, so a parser
-// failing can name the variable and the value it was given.
-type current struct {
-	key, value string
-}
-
-// varError is a value that does not parse as the field's type.
-type varError struct {
-	key, value, reason string
-}
-
-func (e *varError) Error() string { return e.reason }
-
-// parsers returns a parser for every scalar type v's fields use, each
-// reporting failures as a varError. They replace the library's parsers so
-// that messages name the variable instead of the Go field.
-func parsers(v any, cur *current) map[reflect.Type]env.ParserFunc {
-	out := map[reflect.Type]env.ParserFunc{}
-	for _, f := range fields(reflect.ValueOf(v)) {
-		t := f.value.Type()
-		if t.Kind() == reflect.Slice {
-			t = t.Elem()
-		}
-		if _, ok := reflect.New(t).Interface().(interface{ UnmarshalText([]byte) error }); ok {
-			continue
-		}
-		out[t] = func(s string) (any, error) {
-			val, reason := parseScalar(t, s)
-			if reason != "" {
-				return nil, &varError{key: cur.key, value: s, reason: reason}
-			}
-			return val.Interface(), nil
-		}
-	}
-	return out
-}
-
-var durationType = reflect.TypeFor[time.Duration]()
-
-// parseScalar converts s to a value of type t, or returns why it cannot.
-func parseScalar(t reflect.Type, s string) (reflect.Value, string) {
-	v := reflect.New(t).Elem()
+// problemsOf returns the Problems of err: an *Error's, or one per line of
+// any other error.
+func problemsOf(err error) problems {
+	var ce *Error
 	switch {
-	case t == durationType:
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			return v, "not a duration"
-		}
-		v.SetInt(int64(d))
-	case t.Kind() == reflect.String:
-		v.SetString(s)
-	case t.Kind() == reflect.Bool:
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			return v, "not a boolean (true or false)"
-		}
-		v.SetBool(b)
-	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64:
-		n, err := strconv.ParseInt(s, 10, t.Bits())
-		if err != nil {
-			return v, "not an integer"
-		}
-		v.SetInt(n)
-	case t.Kind() >= reflect.Uint && t.Kind() <= reflect.Uint64:
-		n, err := strconv.ParseUint(s, 10, t.Bits())
-		if err != nil {
-			return v, "not a non-negative integer"
-		}
-		v.SetUint(n)
-	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
-		n, err := strconv.ParseFloat(s, t.Bits())
-		if err != nil {
-			return v, "not a number"
-		}
-		v.SetFloat(n)
-	default:
-		return v, "unsupported type " + t.String()
+	case err == nil:
+		return nil
+	case errors.As(err, &ce):
+		return ce.Problems
 	}
-	return v, ""
+	var ps problems
+	for _, line := range strings.Split(err.Error(), "\n") {
+		ps = append(ps, Problem{Reason: line})
+	}
+	return ps
 }
 
-// translate turns the library's aggregate error into an *Error with one
-// problem per variable.
-func translate(err error, secret map[string]bool) error {
+// parsers wrap the parsers of the types configuration uses, only so that a
+// failure names the variable and says what was expected: env's ParseError
+// names the Go field (as it does for a type not listed here).
+func parsers(key *string) map[reflect.Type]env.ParserFunc {
+	wrap := func(reason string, parse func(string) (any, error)) env.ParserFunc {
+		return func(s string) (any, error) {
+			v, err := parse(s)
+			if err != nil {
+				return nil, Problem{Var: *key, Value: s, Reason: reason}
+			}
+			return v, nil
+		}
+	}
+	return map[reflect.Type]env.ParserFunc{
+		reflect.TypeFor[time.Duration](): wrap("not a duration", func(s string) (any, error) { return time.ParseDuration(s) }),
+		reflect.TypeFor[bool]():          wrap("not a boolean (true or false)", func(s string) (any, error) { return strconv.ParseBool(s) }),
+		reflect.TypeFor[int]():           wrap("not an integer", func(s string) (any, error) { return strconv.Atoi(s) }),
+		reflect.TypeFor[int64]():         wrap("not an integer", func(s string) (any, error) { return strconv.ParseInt(s, 10, 64) }),
+		reflect.TypeFor[float64]():       wrap("not a number", func(s string) (any, error) { return strconv.ParseFloat(s, 64) }),
+		reflect.TypeFor[uint8](): wrap("not an integer from 0 to 255", func(s string) (any, error) {
+			n, err := strconv.ParseUint(s, 10, 8)
+			return uint8(n), err
+		}),
+		reflect.TypeFor[uint32](): wrap("not an integer from 0 to 4294967295", func(s string) (any, error) {
+			n, err := strconv.ParseUint(s, 10, 32)
+			return uint32(n), err
+		}),
+	}
+}
+
+// parseProblems turns env's aggregate error into one Problem per variable.
+func parseProblems(err error, fs []field) problems {
 	var agg env.AggregateError
 	if !errors.As(err, &agg) {
-		return &Error{Problems: []Problem{{Reason: err.Error()}}}
+		return problems{{Reason: err.Error()}}
 	}
-	out := &Error{}
+	var ps problems
 	for _, e := range agg.Errors {
-		var ve *varError
-		var pe env.ParseError
+		var (
+			pe    env.ParseError
+			p     Problem
+			unset env.VarIsNotSetError
+			empty env.EmptyVarError
+		)
 		switch {
-		case errors.As(e, &ve):
-			out.Problems = append(out.Problems, Problem{Var: ve.key, Value: ve.value, Secret: secret[ve.key], Reason: ve.reason})
-		case errors.As(e, &pe):
-			if errors.As(pe.Err, &ve) {
-				out.Problems = append(out.Problems, Problem{Var: ve.key, Value: ve.value, Secret: secret[ve.key], Reason: ve.reason})
-				continue
-			}
-			out.Problems = append(out.Problems, Problem{Var: pe.Name, Reason: pe.Err.Error(), Secret: true})
+		case errors.As(e, &pe) && errors.As(pe.Err, &p):
+		case errors.As(e, &unset):
+			p = Problem{Var: unset.Key, Reason: "must be set"}
+		case errors.As(e, &empty):
+			p = Problem{Var: empty.Key, Reason: "must not be empty"}
 		default:
-			out.Problems = append(out.Problems, Problem{Reason: e.Error()})
+			p = Problem{Reason: e.Error()}
 		}
-	}
-	return out
-}
-
-// secretKeys lists the variables of v tagged secret:"true".
-func secretKeys(v any) map[string]bool {
-	out := map[string]bool{}
-	for _, f := range fields(reflect.ValueOf(v)) {
-		if f.secret {
-			out[f.key] = true
+		for _, f := range fs {
+			p.Secret = p.Secret || f.key == p.Var && f.secret()
 		}
+		ps = append(ps, p)
 	}
-	return out
-}
-
-func environ() map[string]string {
-	out := map[string]string{}
-	for _, kv := range os.Environ() {
-		k, v, _ := strings.Cut(kv, "=")
-		out[k] = v
-	}
-	return out
+	return ps
 }

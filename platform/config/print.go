@@ -1,13 +1,13 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"net/url"
 	"reflect"
 	"regexp"
 	"strings"
-	"time"
 )
 
 // Redacted replaces a secret value in printed configuration.
@@ -21,95 +21,90 @@ type Section struct {
 	Value any
 }
 
-// Entry is one printed variable.
-type Entry struct {
-	Key, Value string
+// Print writes each section as `KEY=value` lines under a `# name` header,
+// in the format of .env.example: fields tagged secret:"true" show
+// Redacted (or nothing when unset, so an operator can tell), and a URL
+// shows with only its password masked.
+func Print(w io.Writer, sections ...Section) error {
+	var b strings.Builder
+	for i, s := range sections {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "# %s\n", s.Name)
+		for _, f := range fields(s.Value) {
+			fmt.Fprintf(&b, "%s=%s\n", f.key, f.shown())
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
-// Entries lists the variables of a configuration struct with their
-// effective values as text: secret:"true" fields show Redacted (or
-// nothing when unset, so an operator can tell), and any value that is a
-// URL or DSN carrying a password shows it masked.
-func Entries(v any) []Entry {
-	fs := fields(reflect.ValueOf(v))
-	out := make([]Entry, len(fs))
-	for i, f := range fs {
-		out[i] = Entry{Key: f.key, Value: render(f)}
+// field is one environment variable of a configuration struct.
+type field struct {
+	key   string // the variable, envPrefix included
+	path  string // the Go field path below the struct, e.g. HTTP.Addr
+	value reflect.Value
+	tag   reflect.StructTag
+}
+
+// fields lists the variables of v (a configuration struct or a pointer to
+// one) in declaration order, walking nested structs the way env does.
+// env has no API that pairs a variable with its field's value.
+func fields(v any) []field {
+	return walk(reflect.Indirect(reflect.ValueOf(v)), "", "")
+}
+
+func walk(v reflect.Value, prefix, path string) []field {
+	var out []field
+	for i := range v.NumField() {
+		sf := v.Type().Field(i)
+		key, _, _ := strings.Cut(sf.Tag.Get("env"), ",")
+		switch {
+		case !sf.IsExported() || key == "-":
+		case key != "":
+			out = append(out, field{key: prefix + key, path: path + sf.Name, value: v.Field(i), tag: sf.Tag})
+		case sf.Type.Kind() == reflect.Struct:
+			out = append(out, walk(v.Field(i), prefix+sf.Tag.Get("envPrefix"), path+sf.Name+".")...)
+		}
 	}
 	return out
 }
 
-// Print writes each section as `KEY=value` lines under a `# name` header,
-// in the format of .env.example, secrets redacted.
-func Print(w io.Writer, sections ...Section) error {
-	for i, s := range sections {
-		if i > 0 {
-			if _, err := fmt.Fprintln(w); err != nil {
-				return err
-			}
-		}
-		if _, err := fmt.Fprintf(w, "# %s\n", s.Name); err != nil {
-			return err
-		}
-		for _, e := range Entries(s.Value) {
-			if _, err := fmt.Fprintf(w, "%s=%s\n", e.Key, e.Value); err != nil {
-				return err
-			}
-		}
+func (f field) secret() bool { return f.tag.Get("secret") == "true" }
+
+// text is the field's value as it would be written in the environment.
+func (f field) text() string {
+	if f.value.Kind() != reflect.Slice {
+		return fmt.Sprint(f.value.Interface())
 	}
-	return nil
+	parts := make([]string, f.value.Len())
+	for i := range parts {
+		parts[i] = fmt.Sprint(f.value.Index(i).Interface())
+	}
+	return strings.Join(parts, cmp.Or(f.tag.Get("envSeparator"), ","))
 }
 
-func render(f field) string {
-	s := format(f.value, f.sep)
-	if f.secret && s != "" {
-		return Redacted
+// shown is text with secrets masked.
+func (f field) shown() string {
+	if s := f.text(); !f.secret() || s == "" {
+		return RedactURL(s)
 	}
-	return RedactURL(s)
+	return Redacted
 }
 
-func format(v reflect.Value, sep string) string {
-	if v.Type() == durationType {
-		return time.Duration(v.Int()).String()
-	}
-	if v.Kind() == reflect.Slice {
-		parts := make([]string, v.Len())
-		for i := range v.Len() {
-			parts[i] = format(v.Index(i), sep)
-		}
-		return strings.Join(parts, sep)
-	}
-	if s, ok := v.Interface().(fmt.Stringer); ok {
-		return s.String()
-	}
-	return fmt.Sprint(v.Interface())
-}
+var secretParam = regexp.MustCompile(`(?i)\b(\w*(?:password|secret|token)\w*)=('[^']*'|[^&\s]+)`)
 
-var dsnPassword = regexp.MustCompile(`(?i)\b(password|sslpassword)=('[^']*'|\S+)`)
-
-// RedactURL masks the password of a URL (postgres://u:xxxxx@h/db) and any
-// password-like query parameter or key=value DSN setting. Anything else is
-// returned unchanged. Use it whenever a connection string reaches a log
-// line or an error message.
+// RedactURL masks the password of a URL (postgres://u:xxxxx@h/db, as
+// url.URL.Redacted does) and the value of any password-, secret- or
+// token-named parameter, in a URL or a key=value DSN. Anything else,
+// a URL without a password included, is returned unchanged. Use it
+// whenever a connection string reaches a log line or an error message.
 func RedactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return dsnPassword.ReplaceAllString(s, "${1}=xxxxx")
-	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	q := u.Query()
-	changed := false
-	for k := range q {
-		lk := strings.ToLower(k)
-		if strings.Contains(lk, "password") || strings.Contains(lk, "secret") || strings.Contains(lk, "token") {
-			q.Set(k, "xxxxx")
-			changed = true
+	if u, err := url.Parse(s); err == nil {
+		if _, has := u.User.Password(); has {
+			s = u.Redacted()
 		}
 	}
-	if changed {
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
+	return secretParam.ReplaceAllString(s, "${1}=xxxxx")
 }

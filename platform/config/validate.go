@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -8,8 +9,101 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
+	"sync"
+
+	"github.com/go-playground/validator/v10"
 )
+
+// checks are the `validate` tags this package adds to validator's own.
+var checks = map[string]func(string) bool{
+	"listen":       listenAddr,
+	"origin":       origin,
+	"postgres_url": postgresURL,
+	"redis_url":    redisURL,
+}
+
+// reasons say what a failed `validate` tag means; {} stands for its
+// parameter.
+var reasons = map[string]string{
+	"gt":           "must be greater than {}",
+	"gte":          "must be at least {}",
+	"lte":          "must be at most {}",
+	"oneof":        "must be one of {}",
+	"required":     "must be set",
+	"http_url":     "not an http:// or https:// URL with a host",
+	"ip|cidr":      "not an IP address or CIDR range",
+	"listen":       "not a listen address (host:port or :port, port 0 to 65535)",
+	"origin":       "not an origin (scheme://host[:port], no path) or *",
+	"postgres_url": "not a postgres:// URL with a host and a database (postgres://user@host:5432/DBNAME)",
+	"redis_url":    "not a redis:// or rediss:// URL with a host",
+}
+
+var validate = sync.OnceValue(func() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	for tag, ok := range checks {
+		if err := v.RegisterValidation(tag, func(fl validator.FieldLevel) bool { return ok(fl.Field().String()) }); err != nil {
+			panic(err) // only for an empty tag or a nil function
+		}
+	}
+	return v
+})
+
+// tagProblems checks v's `validate` tags, one Problem per bad variable.
+func tagProblems(v any, fs []field) problems {
+	err := validate().Struct(v)
+	var fes validator.ValidationErrors
+	if !errors.As(err, &fes) {
+		if err != nil {
+			return problems{{Reason: err.Error()}}
+		}
+		return nil
+	}
+	byPath := map[string]field{}
+	for _, f := range fs {
+		byPath[f.path] = f
+	}
+	var ps problems
+	for _, fe := range fes {
+		_, path, _ := strings.Cut(fe.StructNamespace(), ".") // drop the struct's own name
+		path, _, element := strings.Cut(path, "[")           // an element of a list (dive)
+		f, reason := byPath[path], reason(fe)
+		if element {
+			reason = fmt.Sprintf("%q: %s", fe.Value(), reason)
+		}
+		ps = append(ps, Problem{Var: f.key, Value: f.shown(), Secret: f.secret(), Reason: reason})
+	}
+	return ps
+}
+
+func reason(fe validator.FieldError) string {
+	r, ok := reasons[fe.Tag()]
+	if !ok {
+		r = "fails the check " + fe.Tag()
+	}
+	return strings.ReplaceAll(r, "{}", strings.ReplaceAll(fe.Param(), " ", ", "))
+}
+
+func listenAddr(s string) bool {
+	_, port, err := net.SplitHostPort(s)
+	n, perr := strconv.Atoi(port)
+	return err == nil && perr == nil && n >= 0 && n <= 65535
+}
+
+func origin(s string) bool {
+	u, err := url.Parse(s)
+	return s == "*" || err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
+		u.Path == "" && u.RawQuery == "" && u.Fragment == "" && u.User == nil
+}
+
+func postgresURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") && u.Host != "" && strings.Trim(u.Path, "/") != ""
+}
+
+func redisURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "redis" || u.Scheme == "rediss") && u.Host != ""
+}
 
 // DefaultCursorSecret is the development default of CURSOR_SECRET, refused
 // when APP_ENV=prod.
@@ -18,45 +112,23 @@ const DefaultCursorSecret = "dev-insecure-cursor-secret-change-me"
 // minSecretLen is the shortest signing secret accepted in production.
 const minSecretLen = 32
 
-var (
-	envs      = []string{EnvDev, EnvTest, EnvProd}
-	logLevels = []string{"debug", "info", "warn", "error"}
-)
-
-// Validate checks every value for range and format and, when APP_ENV=prod,
-// refuses the insecure development defaults. It returns an *Error listing
-// every bad variable.
+// Validate refuses, when APP_ENV=prod, the insecure development defaults.
+// The `validate` tags check everything else.
 func (c Config) Validate() error {
+	if !c.IsProd() {
+		return nil
+	}
 	var ps problems
-	oneOf(&ps, "APP_ENV", c.Env, envs)
-	oneOf(&ps, "LOG_LEVEL", c.LogLevel, logLevels)
-	if strings.TrimSpace(c.ServiceName) == "" {
-		ps.add("SERVICE_NAME", c.ServiceName, "must not be empty")
-	}
-	c.HTTP.validate(&ps)
-	c.Database.validate(&ps)
-	c.Redis.validate(&ps)
-	c.Telemetry.validate(&ps)
-	c.RateLimit.validate(&ps)
-	c.Outbox.validate(&ps)
-	positive(&ps, "HEALTH_CHECK_TIMEOUT", c.Health.CheckTimeout)
-	if c.IsProd() {
-		c.refuseInsecure(&ps)
-	}
-	return ps.err()
-}
-
-// refuseInsecure lists what production must not run with.
-func (c Config) refuseInsecure(ps *problems) {
 	if s := c.Security.CursorSecret; s == DefaultCursorSecret || len(s) < minSecretLen {
-		ps.addSecret("CURSOR_SECRET", fmt.Sprintf("the development default, or anything shorter than %d characters, is refused when APP_ENV=prod", minSecretLen))
+		ps = append(ps, Problem{Var: "CURSOR_SECRET", Secret: true, Reason: fmt.Sprintf("the development default, or anything shorter than %d characters, is refused when APP_ENV=prod", minSecretLen)})
 	}
 	if slices.Contains(c.HTTP.CORSOrigins, "*") {
-		ps.add("CORS_ALLOWED_ORIGINS", strings.Join(c.HTTP.CORSOrigins, ","), "a wildcard origin is refused when APP_ENV=prod")
+		ps = append(ps, Problem{Var: "CORS_ALLOWED_ORIGINS", Value: strings.Join(c.HTTP.CORSOrigins, ","), Reason: "a wildcard origin is refused when APP_ENV=prod"})
 	}
 	if c.LogLevel == "debug" {
-		ps.add("LOG_LEVEL", c.LogLevel, "debug logging is refused when APP_ENV=prod")
+		ps = append(ps, Problem{Var: "LOG_LEVEL", Value: c.LogLevel, Reason: "debug logging is refused when APP_ENV=prod"})
 	}
+	return ps.err()
 }
 
 // Warnings lists risky but legal settings, logged once at startup: a
@@ -81,156 +153,7 @@ func (c Config) Warnings() []string {
 	return out
 }
 
-func (h HTTP) validate(ps *problems) {
-	listenAddr(ps, "HTTP_ADDR", h.Addr)
-	if h.MetricsAddr != "" {
-		listenAddr(ps, "METRICS_ADDR", h.MetricsAddr)
-	}
-	if h.PprofAddr != "" {
-		listenAddr(ps, "DEBUG_PPROF_ADDR", h.PprofAddr)
-	}
-	positive(ps, "HTTP_READ_HEADER_TIMEOUT", h.ReadHeaderTimeout)
-	positive(ps, "HTTP_READ_TIMEOUT", h.ReadTimeout)
-	positive(ps, "HTTP_WRITE_TIMEOUT", h.WriteTimeout)
-	positive(ps, "HTTP_IDLE_TIMEOUT", h.IdleTimeout)
-	positive(ps, "HTTP_REQUEST_TIMEOUT", h.RequestTimeout)
-	positive(ps, "SHUTDOWN_TIMEOUT", h.ShutdownTimeout)
-	notNegative(ps, "SHUTDOWN_DELAY", h.ShutdownDelay)
-	positive(ps, "HTTP_MAX_HEADER_BYTES", h.MaxHeaderBytes)
-	positive(ps, "HTTP_BODY_LIMIT", h.BodyLimit)
-	positive(ps, "HTTP_MAX_IN_FLIGHT", h.MaxInFlight)
-	for _, o := range h.CORSOrigins {
-		if !validOrigin(o) {
-			ps.add("CORS_ALLOWED_ORIGINS", strings.Join(h.CORSOrigins, ","), fmt.Sprintf("%q is not an origin (scheme://host[:port], no path) or *", o))
-		}
-	}
-	for _, p := range h.TrustedProxies {
-		if !validIPOrPrefix(p) {
-			ps.add("TRUSTED_PROXIES", strings.Join(h.TrustedProxies, ","), fmt.Sprintf("%q is not an IP address or CIDR range", p))
-		}
-	}
-}
-
-func (d Database) validate(ps *problems) {
-	serverURL(ps, "DATABASE_URL", d.URL, "postgres", "postgresql")
-	if u, err := url.Parse(d.URL); err == nil && strings.Trim(u.Path, "/") == "" {
-		ps.add("DATABASE_URL", RedactURL(d.URL), "names no database (postgres://user@host:5432/DBNAME)")
-	}
-	positive(ps, "DATABASE_MAX_OPEN_CONNS", d.MaxOpenConns)
-	notNegative(ps, "DATABASE_MAX_IDLE_CONNS", d.MaxIdleConns)
-	notNegative(ps, "DATABASE_CONN_MAX_LIFETIME", d.ConnMaxLifetime)
-	notNegative(ps, "DATABASE_CONN_MAX_IDLE_TIME", d.ConnMaxIdleTime)
-	positive(ps, "DATABASE_STATEMENT_TIMEOUT", d.StatementTimeout)
-	notNegative(ps, "DATABASE_ACQUIRE_TIMEOUT", d.AcquireTimeout)
-	positive(ps, "DATABASE_CONNECT_TIMEOUT", d.ConnectTimeout)
-}
-
-func (r Redis) validate(ps *problems) {
-	serverURL(ps, "REDIS_URL", r.URL, "redis", "rediss")
-	positive(ps, "REDIS_DIAL_TIMEOUT", r.DialTimeout)
-	positive(ps, "REDIS_READ_TIMEOUT", r.ReadTimeout)
-	positive(ps, "REDIS_WRITE_TIMEOUT", r.WriteTimeout)
-	positive(ps, "REDIS_POOL_SIZE", r.PoolSize)
-}
-
-func (t Telemetry) validate(ps *problems) {
-	if t.OTLPEndpoint != "" {
-		serverURL(ps, "OTEL_EXPORTER_OTLP_ENDPOINT", t.OTLPEndpoint, "http", "https")
-	}
-	if t.SampleRatio < 0 || t.SampleRatio > 1 {
-		ps.add("OTEL_TRACES_SAMPLER_RATIO", strconv.FormatFloat(t.SampleRatio, 'g', -1, 64), "must be between 0 and 1")
-	}
-}
-
-func (r RateLimit) validate(ps *problems) {
-	positive(ps, "RATE_LIMIT_DEFAULT", r.DefaultRate)
-	positive(ps, "RATE_LIMIT_DEFAULT_WINDOW", r.DefaultWindow)
-	positive(ps, "RATE_LIMIT_AUTH", r.AuthRate)
-	positive(ps, "RATE_LIMIT_AUTH_WINDOW", r.AuthWindow)
-}
-
-func (o Outbox) validate(ps *problems) {
-	positive(ps, "OUTBOX_BATCH_SIZE", o.BatchSize)
-	positive(ps, "OUTBOX_POLL_INTERVAL", o.PollInterval)
-	positive(ps, "OUTBOX_MAX_ATTEMPTS", o.MaxAttempts)
-	positive(ps, "OUTBOX_RETENTION", o.Retention)
-}
-
-// number is what positive and notNegative check.
-type number interface {
-	~int | ~int64 | ~float64
-}
-
-func show[T number](v T) string {
-	if d, ok := any(v).(time.Duration); ok {
-		return d.String()
-	}
-	return fmt.Sprint(v)
-}
-
-func positive[T number](ps *problems, key string, v T) {
-	if v <= 0 {
-		ps.add(key, show(v), "must be greater than zero")
-	}
-}
-
-func notNegative[T number](ps *problems, key string, v T) {
-	if v < 0 {
-		ps.add(key, show(v), "must not be negative")
-	}
-}
-
-func oneOf(ps *problems, key, v string, allowed []string) {
-	if !slices.Contains(allowed, v) {
-		ps.add(key, v, "must be one of "+strings.Join(allowed, ", "))
-	}
-}
-
-func listenAddr(ps *problems, key, addr string) {
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		ps.add(key, addr, "not a listen address (host:port or :port)")
-		return
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		ps.add(key, addr, "port must be a number from 0 to 65535")
-	}
-}
-
-func serverURL(ps *problems, key, raw string, schemes ...string) {
-	u, err := url.Parse(raw)
-	if err != nil || !slices.Contains(schemes, u.Scheme) || u.Host == "" {
-		ps.add(key, RedactURL(raw), fmt.Sprintf("not a %s:// URL with a host", schemes[0]))
-		return
-	}
-	if p := u.Port(); p != "" {
-		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			ps.add(key, RedactURL(raw), "port must be a number from 1 to 65535")
-		}
-	}
-}
-
-func validOrigin(o string) bool {
-	if o == "*" {
-		return true
-	}
-	u, err := url.Parse(o)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
-		u.Path == "" && u.RawQuery == "" && u.Fragment == "" && u.User == nil
-}
-
-func validIPOrPrefix(s string) bool {
-	if _, err := netip.ParseAddr(s); err == nil {
-		return true
-	}
-	_, err := netip.ParsePrefix(s)
-	return err == nil
-}
-
 func isLocal(host string) bool {
-	if host == "localhost" || host == "" {
-		return true
-	}
 	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
+	return host == "localhost" || host == "" || err == nil && ip.IsLoopback()
 }

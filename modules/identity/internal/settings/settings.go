@@ -40,8 +40,9 @@ type Config struct {
 	OIDCAudience  string `env:"OIDC_AUDIENCE"`
 
 	// SMTPURL is smtp://[user:pass@]host:port (STARTTLS when offered) or
-	// smtps:// (implicit TLS); ?tls=required makes STARTTLS mandatory.
-	SMTPURL    string `env:"SMTP_URL" envDefault:"smtp://127.0.0.1:1025" secret:"true"`
+	// smtps:// (implicit TLS); ?tls=required makes STARTTLS mandatory. Not
+	// tagged secret: `zebra config` and errors mask only its password.
+	SMTPURL    string `env:"SMTP_URL" envDefault:"smtp://127.0.0.1:1025"`
 	MailFrom   string `env:"MAIL_FROM" envDefault:"Zebra <no-reply@zebra.localhost>"`
 	AppBaseURL string `env:"APP_BASE_URL" envDefault:"http://localhost:3000"`
 
@@ -127,7 +128,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	if _, err := ParseSMTP(c.SMTPURL); err != nil {
-		ps = append(ps, config.Problem{Var: "SMTP_URL", Secret: true, Reason: err.Error()})
+		bad("SMTP_URL", config.RedactURL(c.SMTPURL), err.Error())
 	}
 	if a, err := mail.ParseAddress(c.MailFrom); err != nil || a.Address == "" {
 		bad("MAIL_FROM", c.MailFrom, "not an email address (e.g. Zebra <no-reply@example.com>)")

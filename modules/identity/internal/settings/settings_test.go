@@ -62,7 +62,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{map[string]string{"JWT_SIGNING_KEYS": "secret"}, `config: JWT_SIGNING_KEYS: neither PEM nor JWK JSON`},
 		{map[string]string{"ACCESS_TOKEN_TTL": "0s"}, `config: ACCESS_TOKEN_TTL="0s": must be greater than zero`},
 		{map[string]string{"OIDC_ISSUER_URL": "https://idp.example"}, `config: OIDC_ISSUER_URL="https://idp.example": OIDC_ISSUER_URL and OIDC_AUDIENCE must be set together`},
-		{map[string]string{"SMTP_URL": "http://mail:25"}, `config: SMTP_URL: scheme must be smtp or smtps`},
+		{map[string]string{"SMTP_URL": "http://mailer:hunter2@mail:25"}, `config: SMTP_URL="http://mailer:xxxxx@mail:25": scheme must be smtp or smtps`},
 		{map[string]string{"MAIL_FROM": "nobody"}, `config: MAIL_FROM="nobody": not an email address (e.g. Zebra <no-reply@example.com>)`},
 		{map[string]string{"APP_BASE_URL": "example.com"}, `config: APP_BASE_URL="example.com": not an http(s) URL`},
 		{map[string]string{"ARGON2_MEMORY_KIB": "1024"}, `config: ARGON2_MEMORY_KIB="1024": must be between 8192 (8 MiB) and 4194304 (4 GiB)`},
