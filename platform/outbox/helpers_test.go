@@ -41,13 +41,18 @@ type env struct {
 	sent *statements
 }
 
-// statements counts what pgx sends to the server: every statement, and
-// the COMMITs among them.
+// statements counts what pgx sends to the server for a context marked by
+// during: every statement, and the COMMITs among them.
 type statements struct {
 	all, commits atomic.Int64
 }
 
+type countedKey struct{}
+
 func (s *statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	if ctx.Value(countedKey{}) == nil {
+		return ctx
+	}
 	s.all.Add(1)
 	if strings.EqualFold(strings.TrimSpace(data.SQL), "commit") {
 		s.commits.Add(1)
@@ -57,10 +62,11 @@ func (s *statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.
 
 func (s *statements) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
-// during returns how many statements and commits fn made the pool send.
-func (s *statements) during(fn func()) (all, commits int64) {
+// during returns how many statements and commits fn made with ctx (or
+// contexts derived from it).
+func (s *statements) during(fn func(ctx context.Context)) (all, commits int64) {
 	all, commits = s.all.Load(), s.commits.Load()
-	fn()
+	fn(context.WithValue(context.Background(), countedKey{}, true))
 	return s.all.Load() - all, s.commits.Load() - commits
 }
 

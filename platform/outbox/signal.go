@@ -88,5 +88,6 @@ func (n *notifier) send() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	// A lost NOTIFY costs the other relays one poll interval; nothing to do.
+	// Raw: a function call, no table.
 	_ = n.db.WithContext(ctx).Exec("SELECT pg_notify(?, '')", Channel).Error
 }

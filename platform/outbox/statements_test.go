@@ -19,9 +19,7 @@ func TestStatementsPerRound(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	r := e.relay(t, e.rdb, outbox.Options{})
-	ctx := context.Background()
-
-	all, commits := e.sent.during(func() {
+	all, commits := e.sent.during(func(ctx context.Context) {
 		require.NoError(t, e.uow.Do(ctx, func(ctx context.Context) error {
 			return e.writer.Publish(ctx, ev("activity", "a", "activity.created", 0), ev("activity", "b", "activity.created", 1))
 		}))
@@ -41,7 +39,7 @@ func TestStatementsPerRound(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var n int
-		all, commits := e.sent.during(func() {
+		all, commits := e.sent.during(func(ctx context.Context) {
 			var err error
 			n, err = r.RunOnce(ctx)
 			require.NoError(t, err)
