@@ -43,11 +43,9 @@ type Options struct {
 	RoundTimeout time.Duration
 	// Linger is how long the relay lets events accumulate after a wake or
 	// a partial batch before the next round: some milliseconds of latency
-	// buy batches instead of one round (and one commit) per event. The
-	// default, 25 ms, was measured (docs/performance.md): at 5 ms (and
-	// the audit chainer at 10 ms) the background rounds cost an audited
-	// write about a fifth of its throughput.
-	// Negative: no lingering.
+	// buy batches instead of one round (four statements, one commit) per
+	// event. The default, 25 ms, is docs/performance.md's. Negative: no
+	// lingering.
 	Linger time.Duration
 }
 

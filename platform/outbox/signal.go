@@ -60,8 +60,7 @@ type notifier struct {
 // (Options.Linger) before its round and keeps going while it finds rows,
 // so NOTIFYs closer together than that wake nobody, and each costs a
 // transaction with a commit record of its own (a WAL flush) and one of the
-// writer's pooled connections: under load an unspaced notifier sent one
-// per two requests.
+// writer's pooled connections.
 const notifyInterval = 20 * time.Millisecond
 
 // wake asks for a NOTIFY; it never blocks.
