@@ -49,27 +49,20 @@ func NewStore(db *gorm.DB, retention, lease time.Duration) *Store {
 	return &Store{db: db, retention: retention, lease: lease}
 }
 
-// row is a record of platform.idempotency_keys (schema/platform.hcl).
-type row struct {
-	Scope       string `gorm:"column:scope;primaryKey"`
-	Key         string `gorm:"column:key;primaryKey"`
-	Fingerprint string `gorm:"column:fingerprint"`
-}
-
-// TableName implements gorm's tabler.
-func (row) TableName() string { return "platform.idempotency_keys" }
-
-// record is what Claim reads of an existing row, with its age judged by
-// the database's clock, the one that wrote it.
+// record is a row of platform.idempotency_keys as Claim reads it, with
+// its age judged by the database's clock, the one that wrote it.
 type record struct {
 	Fingerprint     string
 	State           string
-	Expired         bool
-	Abandoned       bool
 	ResponseStatus  *int
 	ResponseHeaders []byte
 	ResponseBody    []byte
+	Expired         bool `gorm:"->"`
+	Abandoned       bool `gorm:"->"`
 }
+
+// TableName implements gorm's tabler (schema/platform.hcl).
+func (record) TableName() string { return "platform.idempotency_keys" }
 
 // Claim tries to own (scope, key) for a request with fingerprint fp. The
 // "started" row is inserted in a statement of its own, outside any unit
@@ -78,7 +71,7 @@ type record struct {
 func (s *Store) Claim(ctx context.Context, scope, key, fp string) (Outcome, Response, error) {
 	db := s.db.WithContext(ctx)
 	for range 3 {
-		res := db.Model(&row{}).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "scope"}, {Name: "key"}}, DoNothing: true}).Create(map[string]any{
+		res := db.Model(&record{}).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "scope"}, {Name: "key"}}, DoNothing: true}).Create(map[string]any{
 			"scope": scope, "key": key, "fingerprint": fp, "state": "started", "locked_at": gorm.Expr("now()"),
 		})
 		if res.Error != nil {
@@ -88,7 +81,7 @@ func (s *Store) Claim(ctx context.Context, scope, key, fp string) (Outcome, Resp
 			return Claimed, Response{}, nil
 		}
 		var r record
-		err := db.Model(&row{}).
+		err := db.Model(&record{}).
 			Select("fingerprint, state, response_status, response_headers, response_body, "+
 				"created_at < now() - make_interval(secs => ?) AS expired, locked_at < now() - make_interval(secs => ?) AS abandoned",
 				s.retention.Seconds(), s.lease.Seconds()).
@@ -126,7 +119,7 @@ func (s *Store) Claim(ctx context.Context, scope, key, fp string) (Outcome, Resp
 // takeOver claims a started record whose lease ran out, unless another
 // request took it over first (a compare-and-set on locked_at).
 func (s *Store) takeOver(ctx context.Context, scope, key string) (bool, error) {
-	res := s.db.WithContext(ctx).Model(&row{}).
+	res := s.db.WithContext(ctx).Model(&record{}).
 		Where("scope = ? AND key = ? AND state = 'started' AND locked_at < now() - make_interval(secs => ?)", scope, key, s.lease.Seconds()).
 		Update("locked_at", gorm.Expr("now()"))
 	if res.Error != nil {
@@ -143,7 +136,7 @@ func (s *Store) Complete(ctx context.Context, scope, key string, r Response) err
 	if err != nil {
 		return fmt.Errorf("encode response headers: %w", err)
 	}
-	res := database.Conn(ctx, s.db).Model(&row{}).
+	res := database.Conn(ctx, s.db).Model(&record{}).
 		Where("scope = ? AND key = ? AND state = 'started'", scope, key).
 		Updates(map[string]any{
 			"state": "completed", "completed_at": gorm.Expr("now()"),
@@ -168,9 +161,9 @@ func (s *Store) Release(ctx context.Context, scope, key string) error {
 // returns how many it deleted.
 func (s *Store) DeleteExpired(ctx context.Context, batch int) (int64, error) {
 	db := s.db.WithContext(ctx)
-	expired := db.Model(&row{}).Select("ctid").
+	expired := db.Model(&record{}).Select("ctid").
 		Where("created_at < now() - make_interval(secs => ?)", s.retention.Seconds()).Limit(batch)
-	res := db.Where("ctid IN (?)", expired).Delete(&row{})
+	res := db.Where("ctid IN (?)", expired).Delete(&record{})
 	if res.Error != nil {
 		return 0, database.Translate(fmt.Errorf("delete expired idempotency keys: %w", res.Error))
 	}
@@ -178,7 +171,7 @@ func (s *Store) DeleteExpired(ctx context.Context, batch int) (int64, error) {
 }
 
 func (s *Store) delete(ctx context.Context, scope, key, cond string, args ...any) error {
-	err := s.db.WithContext(ctx).Where("scope = ? AND key = ?", scope, key).Where(cond, args...).Delete(&row{}).Error
+	err := s.db.WithContext(ctx).Where("scope = ? AND key = ?", scope, key).Where(cond, args...).Delete(&record{}).Error
 	if err != nil {
 		return database.Translate(fmt.Errorf("delete idempotency key: %w", err))
 	}

@@ -198,16 +198,16 @@ type row struct {
 	// finds it there (a TID scan, no index lookup), and nothing can move
 	// it while the round's transaction holds the lock.
 	TID           pgtype.TID `gorm:"column:ctid"`
-	ID            uuid.UUID  `gorm:"column:id"`
-	AggregateType string     `gorm:"column:aggregate_type"`
-	AggregateID   string     `gorm:"column:aggregate_id"`
-	EventType     string     `gorm:"column:event_type"`
-	Payload       string     `gorm:"column:payload"`
-	RequestID     string     `gorm:"column:request_id"`
-	TraceParent   string     `gorm:"column:traceparent"`
-	TraceState    string     `gorm:"column:tracestate"`
-	CreatedAt     time.Time  `gorm:"column:created_at"`
-	Attempts      int        `gorm:"column:attempts"`
+	ID            uuid.UUID
+	AggregateType string
+	AggregateID   string
+	EventType     string
+	Payload       string
+	RequestID     string
+	TraceParent   string `gorm:"column:traceparent"`
+	TraceState    string `gorm:"column:tracestate"`
+	CreatedAt     time.Time
+	Attempts      int
 }
 
 // claimSQL locks up to a batch of due rows that no other relay holds, in

@@ -38,14 +38,14 @@ func NewWriter(db *gorm.DB, signal *Signal) *Writer {
 // record is a row of platform.outbox as the Writer inserts it: seq,
 // created_at and the relay's columns take their defaults.
 type record struct {
-	ID            uuid.UUID `gorm:"column:id;primaryKey"`
-	AggregateType string    `gorm:"column:aggregate_type"`
-	AggregateID   string    `gorm:"column:aggregate_id"`
-	EventType     string    `gorm:"column:event_type"`
-	Payload       string    `gorm:"column:payload;type:jsonb"`
-	RequestID     string    `gorm:"column:request_id"`
-	TraceParent   string    `gorm:"column:traceparent"`
-	TraceState    string    `gorm:"column:tracestate"`
+	ID            uuid.UUID `gorm:"primaryKey"`
+	AggregateType string
+	AggregateID   string
+	EventType     string
+	Payload       string `gorm:"type:jsonb"`
+	RequestID     string
+	TraceParent   string `gorm:"column:traceparent"`
+	TraceState    string `gorm:"column:tracestate"`
 }
 
 // TableName implements gorm's tabler (schema/platform.hcl).
