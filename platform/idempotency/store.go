@@ -8,12 +8,10 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/zebralabs/zebra/platform/database"
 )
-
-// table is where outcomes live (schema/platform.hcl).
-const table = "platform.idempotency_keys"
 
 // Response is a recorded outcome, replayed for later requests with the
 // same key.
@@ -51,45 +49,49 @@ func NewStore(db *gorm.DB, retention, lease time.Duration) *Store {
 	return &Store{db: db, retention: retention, lease: lease}
 }
 
+// record is a row of platform.idempotency_keys as Claim reads it, with
+// its age judged by the database's clock, the one that wrote it.
 type record struct {
 	Fingerprint     string
 	State           string
-	Expired         bool
-	Abandoned       bool
 	ResponseStatus  *int
 	ResponseHeaders []byte
 	ResponseBody    []byte
+	Expired         bool `gorm:"->"`
+	Abandoned       bool `gorm:"->"`
 }
 
+// TableName implements gorm's tabler (schema/platform.hcl).
+func (record) TableName() string { return "platform.idempotency_keys" }
+
 // Claim tries to own (scope, key) for a request with fingerprint fp. The
-// "started" row is inserted in a statement of its own, committed at once,
-// so that concurrent duplicates see it while the request runs.
+// "started" row is inserted in a statement of its own, outside any unit
+// of work and committed at once, so that concurrent duplicates see it
+// while the request runs; exactly one of them inserts it.
 func (s *Store) Claim(ctx context.Context, scope, key, fp string) (Outcome, Response, error) {
 	db := s.db.WithContext(ctx)
 	for range 3 {
-		// A direct statement (database.Exec), like Complete's: both run
-		// on every request with a key.
-		inserted, err := database.Exec(ctx, s.db, `INSERT INTO `+table+` (scope, key, fingerprint, state, locked_at, created_at)
-			VALUES ($1, $2, $3, 'started', now(), now()) ON CONFLICT (scope, key) DO NOTHING`, scope, key, fp)
-		if err != nil {
-			return 0, Response{}, database.Translate(fmt.Errorf("insert idempotency key: %w", err))
+		res := db.Model(&record{}).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "scope"}, {Name: "key"}}, DoNothing: true}).Create(map[string]any{
+			"scope": scope, "key": key, "fingerprint": fp, "state": "started", "locked_at": gorm.Expr("now()"),
+		})
+		if res.Error != nil {
+			return 0, Response{}, database.Translate(fmt.Errorf("insert idempotency key: %w", res.Error))
 		}
-		if inserted == 1 {
+		if res.RowsAffected == 1 {
 			return Claimed, Response{}, nil
 		}
-		var rows []record
-		err = db.Raw(`SELECT fingerprint, state, response_status, response_headers, response_body,
-				created_at < now() - make_interval(secs => ?) AS expired,
-				locked_at < now() - make_interval(secs => ?) AS abandoned
-			FROM `+table+` WHERE scope = ? AND key = ?`, s.retention.Seconds(), s.lease.Seconds(), scope, key).
-			Scan(&rows).Error
+		var r record
+		err := db.Model(&record{}).
+			Select("fingerprint, state, response_status, response_headers, response_body, "+
+				"created_at < now() - make_interval(secs => ?) AS expired, locked_at < now() - make_interval(secs => ?) AS abandoned",
+				s.retention.Seconds(), s.lease.Seconds()).
+			Where("scope = ? AND key = ?", scope, key).Take(&r).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			continue // deleted between the two statements: insert again
+		}
 		if err != nil {
 			return 0, Response{}, database.Translate(fmt.Errorf("read idempotency key: %w", err))
 		}
-		if len(rows) == 0 {
-			continue // deleted between the two statements: insert again
-		}
-		r := rows[0]
 		switch {
 		case r.Expired:
 			if err := s.delete(ctx, scope, key, "created_at < now() - make_interval(secs => ?)", s.retention.Seconds()); err != nil {
@@ -115,11 +117,11 @@ func (s *Store) Claim(ctx context.Context, scope, key, fp string) (Outcome, Resp
 }
 
 // takeOver claims a started record whose lease ran out, unless another
-// request took it over first.
+// request took it over first (a compare-and-set on locked_at).
 func (s *Store) takeOver(ctx context.Context, scope, key string) (bool, error) {
-	res := s.db.WithContext(ctx).Exec(`UPDATE `+table+` SET locked_at = now()
-		WHERE scope = ? AND key = ? AND state = 'started' AND locked_at < now() - make_interval(secs => ?)`,
-		scope, key, s.lease.Seconds())
+	res := s.db.WithContext(ctx).Model(&record{}).
+		Where("scope = ? AND key = ? AND state = 'started' AND locked_at < now() - make_interval(secs => ?)", scope, key, s.lease.Seconds()).
+		Update("locked_at", gorm.Expr("now()"))
 	if res.Error != nil {
 		return false, database.Translate(fmt.Errorf("take over idempotency key: %w", res.Error))
 	}
@@ -134,13 +136,16 @@ func (s *Store) Complete(ctx context.Context, scope, key string, r Response) err
 	if err != nil {
 		return fmt.Errorf("encode response headers: %w", err)
 	}
-	n, err := database.Exec(ctx, s.db, `UPDATE `+table+` SET state = 'completed', completed_at = now(),
-			response_status = $1, response_headers = $2, response_body = $3
-		WHERE scope = $4 AND key = $5 AND state = 'started'`, r.Status, string(headers), r.Body, scope, key)
-	if err != nil {
-		return database.Translate(fmt.Errorf("complete idempotency key: %w", err))
+	res := database.Conn(ctx, s.db).Model(&record{}).
+		Where("scope = ? AND key = ? AND state = 'started'", scope, key).
+		Updates(map[string]any{
+			"state": "completed", "completed_at": gorm.Expr("now()"),
+			"response_status": r.Status, "response_headers": string(headers), "response_body": r.Body,
+		})
+	if res.Error != nil {
+		return database.Translate(fmt.Errorf("complete idempotency key: %w", res.Error))
 	}
-	if n != 1 {
+	if res.RowsAffected != 1 {
 		return errors.New("complete idempotency key: the claim was lost")
 	}
 	return nil
@@ -155,9 +160,10 @@ func (s *Store) Release(ctx context.Context, scope, key string) error {
 // DeleteExpired deletes up to batch records older than the retention and
 // returns how many it deleted.
 func (s *Store) DeleteExpired(ctx context.Context, batch int) (int64, error) {
-	res := s.db.WithContext(ctx).Exec(`DELETE FROM `+table+` WHERE ctid IN (
-		SELECT ctid FROM `+table+` WHERE created_at < now() - make_interval(secs => ?) LIMIT ?)`,
-		s.retention.Seconds(), batch)
+	db := s.db.WithContext(ctx)
+	expired := db.Model(&record{}).Select("ctid").
+		Where("created_at < now() - make_interval(secs => ?)", s.retention.Seconds()).Limit(batch)
+	res := db.Where("ctid IN (?)", expired).Delete(&record{})
 	if res.Error != nil {
 		return 0, database.Translate(fmt.Errorf("delete expired idempotency keys: %w", res.Error))
 	}
@@ -165,8 +171,7 @@ func (s *Store) DeleteExpired(ctx context.Context, batch int) (int64, error) {
 }
 
 func (s *Store) delete(ctx context.Context, scope, key, cond string, args ...any) error {
-	args = append([]any{scope, key}, args...)
-	err := s.db.WithContext(ctx).Exec(`DELETE FROM `+table+` WHERE scope = ? AND key = ? AND `+cond, args...).Error
+	err := s.db.WithContext(ctx).Where("scope = ? AND key = ?", scope, key).Where(cond, args...).Delete(&record{}).Error
 	if err != nil {
 		return database.Translate(fmt.Errorf("delete idempotency key: %w", err))
 	}

@@ -48,7 +48,7 @@ func NewAdmin(db *gorm.DB) *Admin { return &Admin{db: db} }
 
 // List returns up to limit rows in state, oldest first.
 func (a *Admin) List(ctx context.Context, state State, limit int) ([]Entry, error) {
-	q := a.db.WithContext(ctx).Table("platform.outbox").Where("published_at IS NULL")
+	q := a.db.WithContext(ctx).Model(&record{}).Where("published_at IS NULL")
 	switch state {
 	case StateDead:
 		q = q.Where("dead_at IS NOT NULL")
@@ -85,12 +85,13 @@ func (a *Admin) RequeueAllDead(ctx context.Context) (int64, error) {
 func (a *Admin) requeue(ctx context.Context, where string, args ...any) (int64, error) {
 	var n int64
 	err := a.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Exec("UPDATE platform.outbox SET dead_at = NULL, attempts = 0, next_attempt_at = now() WHERE "+where, args...)
+		res := tx.Model(&record{}).Where(where, args...).
+			Updates(map[string]any{"dead_at": nil, "attempts": 0, "next_attempt_at": gorm.Expr("now()")})
 		if res.Error != nil {
 			return res.Error
 		}
 		n = res.RowsAffected
-		return tx.Exec("SELECT pg_notify(?, '')", Channel).Error
+		return tx.Exec("SELECT pg_notify(?, '')", Channel).Error // raw: a function call, no table
 	})
 	if err != nil {
 		return 0, fmt.Errorf("requeue outbox rows: %w", err)

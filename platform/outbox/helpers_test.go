@@ -5,10 +5,14 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
@@ -33,6 +37,37 @@ type env struct {
 	uow    *database.UnitOfWork
 	signal *outbox.Signal
 	writer *outbox.Writer
+	// sent counts the statements the pool sends, BEGIN and COMMIT included.
+	sent *statements
+}
+
+// statements counts what pgx sends to the server for a context marked by
+// during: every statement, and the COMMITs among them.
+type statements struct {
+	all, commits atomic.Int64
+}
+
+type countedKey struct{}
+
+func (s *statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	if ctx.Value(countedKey{}) == nil {
+		return ctx
+	}
+	s.all.Add(1)
+	if strings.EqualFold(strings.TrimSpace(data.SQL), "commit") {
+		s.commits.Add(1)
+	}
+	return ctx
+}
+
+func (s *statements) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// during returns how many statements and commits fn made with ctx (or
+// contexts derived from it).
+func (s *statements) during(fn func(ctx context.Context)) (all, commits int64) {
+	all, commits = s.all.Load(), s.commits.Load()
+	fn(context.WithValue(context.Background(), countedKey{}, true))
+	return s.all.Load() - all, s.commits.Load() - commits
 }
 
 var nopLog = zap.NewNop()
@@ -43,15 +78,19 @@ func newEnv(t *testing.T) *env { return newBenchEnv(t) }
 func newBenchEnv(t testing.TB) *env {
 	t.Helper()
 	url := dbtest.URL(t)
-	db, err := gorm.Open(postgres.Open(url), &gorm.Config{Logger: logger.Discard})
+	cfg, err := pgx.ParseConfig(url)
 	require.NoError(t, err)
-	sqlDB, err := db.DB()
-	require.NoError(t, err)
+	sent := &statements{}
+	cfg.Tracer = sent
+	sqlDB := stdlib.OpenDB(*cfg)
 	sqlDB.SetMaxOpenConns(8)
 	t.Cleanup(func() { _ = sqlDB.Close() })
+	// As database.Open configures gorm: transactions only where a unit of work is.
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true})
+	require.NoError(t, err)
 	rdb, ks := redistest.New(t)
 	s := outbox.NewSignal()
-	return &env{db: db, url: url, rdb: rdb, ks: ks, uow: database.NewUnitOfWork(db), signal: s, writer: outbox.NewWriter(db, s)}
+	return &env{db: db, url: url, rdb: rdb, ks: ks, uow: database.NewUnitOfWork(db), signal: s, writer: outbox.NewWriter(db, s), sent: sent}
 }
 
 func (e *env) relay(t testing.TB, rdb redis.UniversalClient, opts outbox.Options) *outbox.Relay {

@@ -76,9 +76,9 @@ func (b *backlog) Collect(ch chan<- prometheus.Metric) {
 		N   int64
 		Age float64
 	}
-	err := b.db.WithContext(ctx).Raw(`SELECT count(*) AS n,
-		COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS age
-		FROM platform.outbox WHERE published_at IS NULL AND dead_at IS NULL`).Scan(&res).Error
+	err := b.db.WithContext(ctx).Model(&record{}).
+		Select("count(*) AS n, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS age").
+		Where("published_at IS NULL AND dead_at IS NULL").Scan(&res).Error
 	if err != nil {
 		return
 	}

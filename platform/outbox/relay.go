@@ -43,11 +43,9 @@ type Options struct {
 	RoundTimeout time.Duration
 	// Linger is how long the relay lets events accumulate after a wake or
 	// a partial batch before the next round: some milliseconds of latency
-	// buy batches instead of one round (and one commit) per event. The
-	// default, 25 ms, was measured (docs/performance.md): at 5 ms (and
-	// the audit chainer at 10 ms) the background rounds cost an audited
-	// write about a fifth of its throughput.
-	// Negative: no lingering.
+	// buy batches instead of one round (four statements, one commit) per
+	// event. The default, 25 ms, is docs/performance.md's. Negative: no
+	// lingering.
 	Linger time.Duration
 }
 
@@ -199,16 +197,15 @@ type row struct {
 	// TID is where the row version locked by the claim lives: the mark
 	// finds it there (a TID scan, no index lookup), and nothing can move
 	// it while the round's transaction holds the lock.
-	TID           pgtype.TID
+	TID           pgtype.TID `gorm:"column:ctid"`
 	ID            uuid.UUID
-	Seq           int64
 	AggregateType string
 	AggregateID   string
 	EventType     string
 	Payload       string
 	RequestID     string
-	TraceParent   string
-	TraceState    string
+	TraceParent   string `gorm:"column:traceparent"`
+	TraceState    string `gorm:"column:tracestate"`
 	CreatedAt     time.Time
 	Attempts      int
 }
@@ -219,6 +216,7 @@ type row struct {
 // relay is publishing, that waits for a retry or that is dead holds the
 // later ones back, so each aggregate's events reach the stream in order.
 // The locking scan reads whole rows, so they are not fetched again.
+// Raw SQL: gorm has no WITH, and the guard refers to the locked batch twice.
 const claimSQL = `
 WITH batch AS (
   SELECT ctid, id, seq, aggregate_type, aggregate_id, event_type, payload::text AS payload,
@@ -226,7 +224,7 @@ WITH batch AS (
   FROM platform.outbox
   WHERE published_at IS NULL AND dead_at IS NULL AND next_attempt_at <= now()
   ORDER BY seq
-  LIMIT $1
+  LIMIT ?
   FOR UPDATE SKIP LOCKED
 )
 SELECT b.* FROM batch b
@@ -252,8 +250,9 @@ func (r *Relay) RunOnce(ctx context.Context) (int, error) {
 	defer cancel()
 	n := 0
 	err := r.uow.Do(roundCtx, func(txCtx context.Context) error {
-		rows, err := r.claim(txCtx)
-		if err != nil {
+		tx := database.Conn(txCtx, r.db)
+		var rows []row
+		if err := tx.Raw(claimSQL, r.opts.BatchSize).Scan(&rows).Error; err != nil {
 			return fmt.Errorf("claim outbox rows: %w", err)
 		}
 		n = len(rows)
@@ -269,24 +268,9 @@ func (r *Relay) RunOnce(ctx context.Context) (int, error) {
 				return err
 			}
 		}
-		return r.mark(txCtx, rows, failed)
+		return r.mark(tx, rows, failed)
 	})
 	return n, err
-}
-
-// claim runs claimSQL in the round's transaction, scanning by hand: the
-// relay handles every event once, so gorm's reflection would be a
-// visible share of its cost (docs/performance.md).
-func (r *Relay) claim(ctx context.Context) ([]row, error) {
-	rows := make([]row, 0, r.opts.BatchSize)
-	err := database.Query(ctx, r.db, func(rs database.Row) error {
-		var o row
-		err := rs.Scan(&o.TID, &o.ID, &o.Seq, &o.AggregateType, &o.AggregateID, &o.EventType, &o.Payload,
-			&o.RequestID, &o.TraceParent, &o.TraceState, &o.CreatedAt, &o.Attempts)
-		rows = append(rows, o)
-		return err
-	}, claimSQL, r.opts.BatchSize)
-	return rows, err
 }
 
 // publish sends rows in one pipeline. Redis runs a pipeline in order and a
@@ -323,15 +307,16 @@ func (r *Relay) publish(ctx context.Context, rows []row) (map[uuid.UUID]error, e
 	return failed, nil
 }
 
-// mark records the outcome of a round in its transaction. Rows are in
-// seq order; after a refused row, later refused rows of the same aggregate
-// are left as they were (no attempt counted): they would have waited for
-// the earlier one anyway, and now do, since it is unpublished.
-func (r *Relay) mark(ctx context.Context, rows []row, failed map[uuid.UUID]error) error {
+// mark records the outcome of a round in its transaction tx: one UPDATE
+// for the published rows, one per refused row. Rows are in seq order;
+// after a refused row, later refused rows of the same aggregate are left
+// as they were (no attempt counted): they would have waited for the
+// earlier one anyway, and now do, since it is unpublished.
+func (r *Relay) mark(tx *gorm.DB, rows []row, failed map[uuid.UUID]error) error {
 	published := make([]pgtype.TID, 0, len(rows))
 	held := map[[2]string]bool{}
 	for _, o := range rows {
-		err, bad := failed[o.ID]
+		cause, bad := failed[o.ID]
 		if !bad {
 			published = append(published, o.TID)
 			continue
@@ -341,24 +326,14 @@ func (r *Relay) mark(ctx context.Context, rows []row, failed map[uuid.UUID]error
 			continue
 		}
 		held[agg] = true
-		attempt := o.Attempts + 1
-		dead := attempt >= r.opts.MaxAttempts
-		delay := stream.Backoff(attempt, r.opts.RetryBase, r.opts.RetryMax)
-		_, execErr := database.Exec(ctx, r.db, `UPDATE platform.outbox SET attempts = $1, last_error = $2,
-			next_attempt_at = now() + make_interval(secs => $3),
-			dead_at = CASE WHEN $4 THEN now() END
-			WHERE ctid = $5`, attempt, truncate(err.Error(), 1000), delay.Seconds(), dead, o.TID)
-		if execErr != nil {
-			return fmt.Errorf("reschedule outbox row %s: %w", o.ID, execErr)
-		}
-		r.metrics.publishFailures.Inc()
-		if dead {
-			r.metrics.dead.Inc()
-			r.log.Error("outbox: event parked as dead", zap.Stringer("id", o.ID), zap.String("type", o.EventType), zap.Int("attempts", attempt), zap.Error(err))
+		if err := r.reschedule(tx, o, cause); err != nil {
+			return err
 		}
 	}
 	if len(published) > 0 {
-		if _, err := database.Exec(ctx, r.db, "UPDATE platform.outbox SET published_at = now(), last_error = NULL WHERE ctid = ANY($1)", published); err != nil {
+		err := tx.Model(&record{}).Where("ctid IN ?", published).
+			Updates(map[string]any{"published_at": gorm.Expr("now()"), "last_error": nil}).Error
+		if err != nil {
 			return fmt.Errorf("mark outbox rows published: %w", err)
 		}
 	}
@@ -366,20 +341,49 @@ func (r *Relay) mark(ctx context.Context, rows []row, failed map[uuid.UUID]error
 	return nil
 }
 
+// reschedule counts a failed attempt of o: it is due again after an
+// exponential backoff, or parked as dead after MaxAttempts.
+func (r *Relay) reschedule(tx *gorm.DB, o row, cause error) error {
+	attempt := o.Attempts + 1
+	dead := attempt >= r.opts.MaxAttempts
+	delay := stream.Backoff(attempt, r.opts.RetryBase, r.opts.RetryMax)
+	changes := map[string]any{
+		"attempts":        attempt,
+		"last_error":      truncate(cause.Error(), 1000),
+		"next_attempt_at": gorm.Expr("now() + make_interval(secs => ?)", delay.Seconds()),
+	}
+	if dead {
+		changes["dead_at"] = gorm.Expr("now()")
+	}
+	if err := tx.Model(&record{}).Where("ctid = ?", o.TID).Updates(changes).Error; err != nil {
+		return fmt.Errorf("reschedule outbox row %s: %w", o.ID, err)
+	}
+	r.metrics.publishFailures.Inc()
+	if dead {
+		r.metrics.dead.Inc()
+		r.log.Error("outbox: event parked as dead", zap.Stringer("id", o.ID), zap.String("type", o.EventType), zap.Int("attempts", attempt), zap.Error(cause))
+	}
+	return nil
+}
+
+// pruneChunk bounds one DELETE of Prune.
+const pruneChunk = 1000
+
 // Prune deletes published rows older than the retention, in chunks, so a
 // large backlog of old rows never becomes one long delete.
 func (r *Relay) Prune(ctx context.Context) (int64, error) {
+	db := r.db.WithContext(ctx)
 	var total int64
 	for {
-		res := r.db.WithContext(ctx).Exec(`DELETE FROM platform.outbox WHERE id IN (
-			SELECT id FROM platform.outbox
-			WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => ?)
-			LIMIT 1000)`, r.opts.Retention.Seconds())
+		old := db.Model(&record{}).Select("id").
+			Where("published_at IS NOT NULL AND published_at < now() - make_interval(secs => ?)", r.opts.Retention.Seconds()).
+			Limit(pruneChunk)
+		res := db.Where("id IN (?)", old).Delete(&record{})
 		if res.Error != nil {
 			return total, fmt.Errorf("prune outbox: %w", res.Error)
 		}
 		total += res.RowsAffected
-		if res.RowsAffected < 1000 {
+		if res.RowsAffected < pruneChunk {
 			return total, nil
 		}
 	}

@@ -60,8 +60,7 @@ type notifier struct {
 // (Options.Linger) before its round and keeps going while it finds rows,
 // so NOTIFYs closer together than that wake nobody, and each costs a
 // transaction with a commit record of its own (a WAL flush) and one of the
-// writer's pooled connections: under load an unspaced notifier sent one
-// per two requests.
+// writer's pooled connections.
 const notifyInterval = 20 * time.Millisecond
 
 // wake asks for a NOTIFY; it never blocks.
@@ -88,5 +87,6 @@ func (n *notifier) send() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	// A lost NOTIFY costs the other relays one poll interval; nothing to do.
+	// Raw: a function call, no table.
 	_ = n.db.WithContext(ctx).Exec("SELECT pg_notify(?, '')", Channel).Error
 }

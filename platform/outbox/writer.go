@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
-	"strings"
 
+	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/propagation"
 	"gorm.io/gorm"
 
@@ -35,21 +35,33 @@ func NewWriter(db *gorm.DB, signal *Signal) *Writer {
 	return &Writer{db: db, signal: signal, notifier: &notifier{db: db}}
 }
 
+// record is a row of platform.outbox as the Writer inserts it: seq,
+// created_at and the relay's columns take their defaults.
+type record struct {
+	ID            uuid.UUID `gorm:"primaryKey"`
+	AggregateType string
+	AggregateID   string
+	EventType     string
+	Payload       string `gorm:"type:jsonb"`
+	RequestID     string
+	TraceParent   string `gorm:"column:traceparent"`
+	TraceState    string `gorm:"column:tracestate"`
+}
+
+// TableName implements gorm's tabler (schema/platform.hcl).
+func (record) TableName() string { return "platform.outbox" }
+
 // Publish writes events in the transaction of ctx (or in a statement of
-// its own outside one), with the request id and W3C trace context of ctx.
-// IDs are filled with UUIDv7s when zero. Nothing is sent anywhere until
-// the transaction commits and the relay picks the rows up.
+// its own outside one), with the request id and W3C trace context of ctx,
+// as one INSERT. IDs are filled with UUIDv7s when zero. Nothing is sent
+// anywhere until the transaction commits and the relay picks the rows up.
 func (w *Writer) Publish(ctx context.Context, events ...Event) error {
 	if len(events) == 0 {
 		return nil
 	}
 	carrier := propagation.MapCarrier{}
 	propagation.TraceContext{}.Inject(ctx, carrier)
-	rid := requestid.From(ctx)
-
-	var sql strings.Builder
-	sql.WriteString("INSERT INTO platform.outbox (id, aggregate_type, aggregate_id, event_type, payload, request_id, traceparent, tracestate) VALUES ")
-	args := make([]any, 0, len(events)*8)
+	rows := make([]record, len(events))
 	for i, e := range events {
 		if !aggregateTypeRule.MatchString(e.AggregateType) {
 			return fmt.Errorf("publish %s: aggregate type %q must match %s", e.Type, e.AggregateType, aggregateTypeRule)
@@ -61,17 +73,16 @@ func (w *Writer) Publish(ctx context.Context, events ...Event) error {
 		if err != nil {
 			return fmt.Errorf("publish %s: marshal payload: %w", e.Type, err)
 		}
-		if e.ID == [16]byte{} {
+		if e.ID == (uuid.UUID{}) {
 			e.ID = id.New()
 		}
-		if i > 0 {
-			sql.WriteString(", ")
+		rows[i] = record{
+			ID: e.ID, AggregateType: e.AggregateType, AggregateID: e.AggregateID, EventType: e.Type,
+			Payload: string(payload), RequestID: requestid.From(ctx),
+			TraceParent: carrier.Get("traceparent"), TraceState: carrier.Get("tracestate"),
 		}
-		database.Tuple(&sql, len(args)+1, 8)
-		args = append(args, e.ID, e.AggregateType, e.AggregateID, e.Type, string(payload), rid,
-			carrier.Get("traceparent"), carrier.Get("tracestate"))
 	}
-	if err := database.Defer(ctx, w.db, sql.String(), args...); err != nil {
+	if err := database.Conn(ctx, w.db).Create(&rows).Error; err != nil {
 		return database.Translate(fmt.Errorf("write outbox events: %w", err))
 	}
 	database.AfterCommit(ctx, func(context.Context) {
