@@ -26,8 +26,12 @@ import (
 // round trip, as go-sql-driver/mysql's connection check does. A session
 // that ends while a statement is on its way is not retried: the statement
 // may have run, and the caller gets 503 (Translate).
-func discardEnded(_ context.Context, conn *pgx.Conn) error {
-	if ended(conn.PgConn().Conn()) {
+func discardEnded(ctx context.Context, conn *pgx.Conn) error {
+	pc := conn.PgConn()
+	// SyncConn, which pgx asks for before any direct use of the socket,
+	// makes sure pgx holds no read-ahead nor a background read; on an idle
+	// connection it has neither and returns at once.
+	if err := pc.SyncConn(ctx); err != nil || ended(pc.Conn()) {
 		return driver.ErrBadConn
 	}
 	return nil

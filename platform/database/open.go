@@ -73,6 +73,8 @@ func Open(ctx context.Context, cfg config.Database, opts ...Option) (*gorm.DB, e
 	pgxCfg.Tracer = otelpgx.NewTracer(otelpgx.WithTracerProvider(o.tracer), otelpgx.WithMeterProvider(noop.NewMeterProvider()))
 	sqlDB := stdlib.OpenDB(*pgxCfg,
 		stdlib.OptionAfterConnect(func(_ context.Context, c *pgx.Conn) error {
+			// Without it a uuid.UUID goes through its driver.Valuer string,
+			// which pgx fails to encode as binary, then parses back.
 			pgxuuid.Register(c.TypeMap())
 			return nil
 		}),
