@@ -61,7 +61,8 @@ func ended(nc net.Conn) bool {
 	if err != nil {
 		return true
 	}
-	// EAGAIN: nothing to read, the session is alive. Anything else (a
-	// message, end of stream, a reset) means it ended.
+	// EAGAIN: nothing to read, the session is alive (so is it, as far as
+	// anyone knows, after an interrupted read). Anything else (a message,
+	// end of stream, a reset) means it ended.
 	return !errors.Is(readErr, syscall.EAGAIN) && !errors.Is(readErr, syscall.EWOULDBLOCK) && !errors.Is(readErr, syscall.EINTR)
 }
