@@ -18,10 +18,7 @@ var ErrPoolExhausted = errors.New("database pool exhausted")
 
 // gateName names the gate among gorm's plugins, where the unit of work
 // finds it.
-const (
-	gateName    = "zebra:pool-gate"
-	gateRelease = "zebra:pool-gate:release"
-)
+const gateName = "zebra:pool-gate"
 
 // poolGate bounds how long a caller waits for a pooled connection.
 // database/sql queues a caller for a connection until its context ends, so
@@ -36,7 +33,6 @@ type poolGate struct {
 	wait  time.Duration
 }
 
-// newPoolGate returns a gate of size slots; wait <= 0 disables it.
 func newPoolGate(size int, wait time.Duration) *poolGate {
 	return &poolGate{slots: make(chan struct{}, max(size, 1)), wait: wait}
 }
@@ -64,64 +60,57 @@ func (g *poolGate) Initialize(db *gorm.DB) error {
 	)
 }
 
+// slotHeld marks, in a statement's settings, that it holds a slot. The
+// statement's address is part of the key because gorm copies settings into
+// the statements it derives from this one.
+type slotHeld struct{ stmt *gorm.Statement }
+
 func (g *poolGate) before(db *gorm.DB) {
 	if _, inTx := db.Statement.ConnPool.(gorm.TxCommitter); inTx || db.Error != nil {
 		return // the unit of work holds the slot of its transaction
 	}
-	release, err := g.acquire(db.Statement.Context)
-	if err != nil {
+	if err := g.acquire(db.Statement.Context); err != nil {
 		_ = db.AddError(err)
 		return
 	}
-	db.Statement.Settings.Store(releaseKey(db), release)
+	db.Statement.Settings.Store(slotHeld{db.Statement}, true)
 }
 
 func (g *poolGate) after(db *gorm.DB) {
-	if v, ok := db.Statement.Settings.LoadAndDelete(releaseKey(db)); ok {
-		if release, ok := v.(func()); ok {
-			release()
-		}
+	if _, held := db.Statement.Settings.LoadAndDelete(slotHeld{db.Statement}); held {
+		<-g.slots
 	}
 }
 
-// releaseKey is per statement instance, like gorm's InstanceSet, so a
-// statement re-executed from a shared chain never releases twice.
-func releaseKey(db *gorm.DB) string { return fmt.Sprintf("%p", db.Statement) + gateRelease }
-
 // acquire takes a slot, waiting at most g.wait (and never past ctx). It
 // returns unavailable when the wait runs out, timeout when ctx does.
-func (g *poolGate) acquire(ctx context.Context) (release func(), err error) {
-	if g.wait <= 0 {
-		return func() {}, nil
-	}
-	var once sync.Once
-	release = func() { once.Do(func() { <-g.slots }) }
+func (g *poolGate) acquire(ctx context.Context) error {
 	select {
 	case g.slots <- struct{}{}:
-		return release, nil
+		return nil
 	default:
-	}
-	if ctx == nil {
-		ctx = context.Background()
 	}
 	timer := time.NewTimer(g.wait)
 	defer timer.Stop()
 	select {
 	case g.slots <- struct{}{}:
-		return release, nil
+		return nil
 	case <-ctx.Done():
-		return nil, apperr.Timeout(fmt.Errorf("wait for a database connection: %w", ctx.Err()))
+		return apperr.Timeout(fmt.Errorf("wait for a database connection: %w", ctx.Err()))
 	case <-timer.C:
-		return nil, apperr.Unavailable(fmt.Errorf("%w: no connection free within %s", ErrPoolExhausted, g.wait))
+		return apperr.Unavailable(fmt.Errorf("%w: no connection free within %s", ErrPoolExhausted, g.wait))
 	}
 }
 
-// acquireTx takes a slot of db's gate, when it has one: the slot a unit of
-// work holds from BEGIN to COMMIT, or the one a direct statement (Exec,
-// Query) holds while it runs.
-func acquireTx(ctx context.Context, db *gorm.DB) (release func(), err error) {
-	if g, ok := db.Plugins[gateName].(*poolGate); ok {
-		return g.acquire(ctx)
+// holdSlot takes a slot of db's gate for a unit of work, when db has a
+// gate; release gives it back and may be called more than once.
+func holdSlot(ctx context.Context, db *gorm.DB) (release func(), err error) {
+	g, ok := db.Plugins[gateName].(*poolGate)
+	if !ok {
+		return func() {}, nil
 	}
-	return func() {}, nil
+	if err := g.acquire(ctx); err != nil {
+		return nil, err
+	}
+	return sync.OnceFunc(func() { <-g.slots }), nil
 }

@@ -73,12 +73,8 @@ func TestPoolExhaustionAnswersUnavailableAfterTheAcquireTimeout(t *testing.T) {
 			var n int
 			return db.WithContext(ctx).Raw("SELECT 1").Scan(&n).Error
 		}},
-		{"direct statement", func(ctx context.Context) error {
-			_, err := database.Exec(ctx, db, "SELECT 1")
-			return err
-		}},
-		{"direct query", func(ctx context.Context) error {
-			return database.Query(ctx, db, func(database.Row) error { return nil }, "SELECT 1")
+		{"plain write", func(ctx context.Context) error {
+			return db.WithContext(ctx).Exec("SELECT 1").Error
 		}},
 		{"unit of work", func(ctx context.Context) error {
 			return database.NewUnitOfWork(db).Do(ctx, func(ctx context.Context) error {

@@ -10,10 +10,12 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/exaring/otelpgx"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
-	"go.opentelemetry.io/otel"
+	pgxuuid "github.com/vgarvardt/pgx-google-uuid/v5"
+	"go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/trace"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -30,9 +32,10 @@ type options struct {
 	appName string
 }
 
-// WithTracerProvider traces every statement as a span of tp (the
-// platform's provider; the otel global one otherwise). Statement text is
-// recorded without its bound values, which may be personal data.
+// WithTracerProvider traces every statement made within a traced
+// operation (a request, a worker's round) as a span of tp (the platform's
+// provider; the otel global one otherwise), with its text and without the
+// values bound to it, which may be personal data.
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return func(o *options) { o.tracer = tp }
 }
@@ -49,8 +52,12 @@ func WithApplicationName(name string) Option {
 // prepares and caches its statements (pgx's default_query_exec_mode
 // cache_statement: one round trip per read after the first; set
 // default_query_exec_mode=exec in DATABASE_URL behind a transaction-pooling
-// PgBouncer), and is traced with OpenTelemetry. gorm's own logger is
-// silent: errors are returned, and logged once, at the edge.
+// PgBouncer), sends google/uuid values as binary uuids, and is traced with
+// OpenTelemetry (otelpgx, which records no bound values unless asked). A
+// pooled connection whose session the server ended is replaced before
+// use (discardEnded), and callers wait at most cfg.AcquireTimeout for a
+// connection (poolGate). gorm's own logger is silent: errors are returned,
+// and logged once, at the edge.
 //
 // An unreachable server gives an *UnreachableError whose message is the
 // one line an operator needs.
@@ -63,14 +70,15 @@ func Open(ctx context.Context, cfg config.Database, opts ...Option) (*gorm.DB, e
 	if err != nil {
 		return nil, err
 	}
-	tp := o.tracer
-	if tp == nil {
-		tp = otel.GetTracerProvider()
-	}
-	pgxCfg.Tracer = queryTracer{tracer: tp.Tracer("github.com/zebralabs/zebra/platform/database")}
-	// endedConnector: a session the server ended while pooled costs no
-	// request an error (ended.go).
-	sqlDB := sql.OpenDB(endedConnector{stdlib.GetConnector(*pgxCfg, stdlib.OptionAfterConnect(encodeUUIDs))})
+	pgxCfg.Tracer = otelpgx.NewTracer(otelpgx.WithTracerProvider(o.tracer), otelpgx.WithMeterProvider(noop.NewMeterProvider()))
+	sqlDB := stdlib.OpenDB(*pgxCfg,
+		stdlib.OptionAfterConnect(func(_ context.Context, c *pgx.Conn) error {
+			// Without it a uuid.UUID goes through its driver.Valuer string,
+			// which pgx fails to encode as binary, then parses back.
+			pgxuuid.Register(c.TypeMap())
+			return nil
+		}),
+		stdlib.OptionResetSession(discardEnded))
 	sqlDB.SetMaxOpenConns(cfg.MaxOpenConns)
 	sqlDB.SetMaxIdleConns(cfg.MaxIdleConns)
 	sqlDB.SetConnMaxLifetime(cfg.ConnMaxLifetime)
@@ -78,7 +86,7 @@ func Open(ctx context.Context, cfg config.Database, opts ...Option) (*gorm.DB, e
 
 	db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB, DSN: Display(pgxCfg)}), &gorm.Config{
 		Logger: logger.Discard,
-		// Our unit of work decides where transactions are; a BEGIN/COMMIT
+		// The unit of work decides where transactions are; a BEGIN/COMMIT
 		// around every single-statement write would triple its round trips.
 		SkipDefaultTransaction: true,
 		DisableAutomaticPing:   true,
@@ -88,9 +96,11 @@ func Open(ctx context.Context, cfg config.Database, opts ...Option) (*gorm.DB, e
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open gorm: %w", err)
 	}
-	if err := errors.Join(db.Use(newPoolGate(cfg.MaxOpenConns, cfg.AcquireTimeout)), db.Use(pipelining{})); err != nil {
-		_ = sqlDB.Close()
-		return nil, fmt.Errorf("install plugins: %w", err)
+	if cfg.AcquireTimeout > 0 {
+		if err := db.Use(newPoolGate(cfg.MaxOpenConns, cfg.AcquireTimeout)); err != nil {
+			_ = sqlDB.Close()
+			return nil, fmt.Errorf("install the pool gate: %w", err)
+		}
 	}
 
 	pingCtx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)

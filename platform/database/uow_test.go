@@ -103,8 +103,10 @@ func TestUnitOfWork_FailedCommitIsReturnedNotSwallowed(t *testing.T) {
 	db := uowDB(t)
 	uow := database.NewUnitOfWork(db)
 	var hooked atomic.Bool
+	runs := 0
 
 	err := uow.Do(context.Background(), func(ctx context.Context) error {
+		runs++
 		require.NoError(t, insert(ctx, db, 1, "same"))
 		require.NoError(t, insert(ctx, db, 2, "same"), "deferred: checked at COMMIT")
 		database.AfterCommit(ctx, func(context.Context) { hooked.Store(true) })
@@ -114,6 +116,35 @@ func TestUnitOfWork_FailedCommitIsReturnedNotSwallowed(t *testing.T) {
 	assert.True(t, database.IsUniqueViolation(err, "items_name_key"), "got %v", err)
 	assert.Equal(t, 0, count(t, db))
 	assert.False(t, hooked.Load())
+	assert.Equal(t, 1, runs, "fn runs at most once")
+}
+
+// TestUnitOfWork_SessionEndedMidwayIsUnavailableAndNotRunAgain: when the
+// server ends the session of a transaction after its first statement, the
+// transaction is lost: Do answers 503 unavailable, nothing is committed,
+// and fn is not run again.
+func TestUnitOfWork_SessionEndedMidwayIsUnavailableAndNotRunAgain(t *testing.T) {
+	t.Parallel()
+	db := uowDB(t)
+	uow := database.NewUnitOfWork(db)
+	var hooked atomic.Bool
+	runs := 0
+
+	err := uow.Do(context.Background(), func(ctx context.Context) error {
+		runs++
+		database.AfterCommit(ctx, func(context.Context) { hooked.Store(true) })
+		require.NoError(t, insert(ctx, db, 1, "a"))
+		var pid int
+		require.NoError(t, database.Conn(ctx, db).Raw("SELECT pg_backend_pid()").Scan(&pid).Error)
+		var ended bool // from another pooled connection: ctx's transaction is not used
+		require.NoError(t, db.Raw("SELECT pg_terminate_backend(?, 5000)", pid).Scan(&ended).Error)
+		require.True(t, ended)
+		return insert(ctx, db, 2, "b")
+	})
+	assert.Equal(t, apperr.CodeUnavailable, apperr.CodeOf(err), "%v", err)
+	assert.Equal(t, 1, runs, "fn runs at most once")
+	assert.False(t, hooked.Load())
+	assert.Equal(t, 0, count(t, db))
 }
 
 func TestUnitOfWork_NestedJoinsTheOuterTransaction(t *testing.T) {

@@ -1,56 +1,45 @@
-package database
+package database_test
 
 import (
-	"database/sql/driver"
+	"context"
 	"testing"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	pgxuuid "github.com/vgarvardt/pgx-google-uuid/v5"
+
+	"github.com/zebralabs/zebra/platform/dbtest"
 )
 
-// TestUUIDsEncodeWithoutTheValuerDetour: after encodeUUIDs, a uuid.UUID
-// encodes to the 16 bytes of a binary uuid through the wrapper, not through
-// its driver.Valuer string.
-func TestUUIDsEncodeWithoutTheValuerDetour(t *testing.T) {
+// TestOpen_EncodesUUIDsNatively: every connection of Open's pool has
+// pgx-google-uuid's codec, so a uuid.UUID (alone or in a slice gorm
+// expands) is sent as a binary uuid, not through its driver.Valuer
+// string, and reads back.
+func TestOpen_EncodesUUIDsNatively(t *testing.T) {
 	t.Parallel()
-	m := pgtype.NewMap()
-	m.TryWrapEncodePlanFuncs = append([]pgtype.TryWrapEncodePlanFunc{tryWrapUUID, tryWrapUUIDs}, m.TryWrapEncodePlanFuncs...)
-	id := uuid.Must(uuid.NewV7())
-	plan := m.PlanEncode(pgtype.UUIDOID, pgtype.BinaryFormatCode, id)
-	if _, ok := plan.(*uuidEncodePlan); !ok {
-		t.Fatalf("plan %T, want the uuid wrapper", plan)
-	}
-	buf, err := plan.Encode(id, nil)
-	if err != nil || string(buf) != string(id[:]) {
-		t.Fatalf("encoded %x, %v; want %x", buf, err, id[:])
-	}
-	var _ driver.Valuer = id // the detour this avoids
-	ptr := &id
-	if buf, err := m.Encode(pgtype.UUIDOID, pgtype.BinaryFormatCode, ptr, nil); err != nil || string(buf) != string(id[:]) {
-		t.Fatalf("pointer encoded %x, %v", buf, err)
-	}
-}
-
-// TestUUIDSlicesEncodeWithoutTheValuerDetour: a []uuid.UUID (uuid[]) goes
-// through the slice wrapper and encodes as the binary array of its ids.
-func TestUUIDSlicesEncodeWithoutTheValuerDetour(t *testing.T) {
-	t.Parallel()
-	m := pgtype.NewMap()
-	m.TryWrapEncodePlanFuncs = append([]pgtype.TryWrapEncodePlanFunc{tryWrapUUID, tryWrapUUIDs}, m.TryWrapEncodePlanFuncs...)
+	cfg := testConfig(t, dbtest.EmptyURL(t))
+	cfg.MaxOpenConns = 1
+	db := open(t, cfg)
 	ids := []uuid.UUID{uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())}
-	plan := m.PlanEncode(pgtype.UUIDArrayOID, pgtype.BinaryFormatCode, ids)
-	if _, ok := plan.(*uuidsEncodePlan); !ok {
-		t.Fatalf("plan %T, want the uuid slice wrapper", plan)
-	}
-	buf, err := plan.Encode(ids, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back []pgtype.UUID
-	if err := m.Scan(pgtype.UUIDArrayOID, pgtype.BinaryFormatCode, buf, &back); err != nil {
-		t.Fatal(err)
-	}
-	if len(back) != 2 || back[0].Bytes != ids[0] || back[1].Bytes != ids[1] {
-		t.Fatalf("decoded %v, want %v", back, ids)
-	}
+
+	var one uuid.UUID
+	var found int
+	require.NoError(t, db.Raw("SELECT ?::uuid, (SELECT count(*) FROM unnest(?::uuid[]) id WHERE id IN ?)", ids[0], "{"+ids[0].String()+","+ids[1].String()+"}", ids).Row().Scan(&one, &found))
+	assert.Equal(t, ids[0], one)
+	assert.Equal(t, 2, found)
+
+	sqlDB, err := db.DB()
+	require.NoError(t, err)
+	conn, err := sqlDB.Conn(context.Background())
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.Raw(func(dc any) error {
+		typ, ok := dc.(*stdlib.Conn).Conn().TypeMap().TypeForOID(pgtype.UUIDOID)
+		require.True(t, ok)
+		assert.IsType(t, pgxuuid.UUIDCodec{}, typ.Codec)
+		return nil
+	}))
 }

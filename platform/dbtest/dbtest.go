@@ -25,10 +25,10 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
-	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
+	"github.com/zebralabs/zebra/platform/config"
+	"github.com/zebralabs/zebra/platform/database"
 	"github.com/zebralabs/zebra/platform/migrate"
 )
 
@@ -44,27 +44,24 @@ const Prefix = "zt_"
 const setupTimeout = time.Minute
 
 // New creates a fresh database, applies the platform's schema source plus
-// sources to it, and returns a gorm handle on it. The database is dropped in
-// t.Cleanup, after its connections are terminated. The pool is small
-// (8 connections): the server is shared by every test running at once.
+// sources to it, and returns a gorm handle on it opened by database.Open,
+// as the binary opens its own, with the platform's default settings but a
+// small pool (8 connections): the server is shared by every test running
+// at once. The database is dropped in t.Cleanup, after the pool is closed.
 func New(t testing.TB, sources ...migrate.Source) *gorm.DB {
 	t.Helper()
 	dsn := URL(t, sources...)
-	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{
-		Logger:      logger.Discard,
-		PrepareStmt: false,
-	})
-	if err != nil {
-		t.Fatalf("dbtest: open %s: %v", redact(dsn), err)
-	}
-	sqlDB, err := db.DB()
+	c, err := config.LoadEnv(map[string]string{"DATABASE_URL": dsn})
 	if err != nil {
 		t.Fatalf("dbtest: %v", err)
 	}
-	sqlDB.SetMaxOpenConns(8)
-	sqlDB.SetMaxIdleConns(2)
+	c.Database.MaxOpenConns, c.Database.MaxIdleConns = 8, 2
+	db, err := database.Open(context.Background(), c.Database, database.WithApplicationName("dbtest"))
+	if err != nil {
+		t.Fatalf("dbtest: open %s: %v", redact(dsn), err)
+	}
 	// Registered after URL's cleanup, so it runs first: close the pool, then drop.
-	t.Cleanup(func() { _ = sqlDB.Close() })
+	t.Cleanup(func() { _ = database.Close(db) })
 	return db
 }
 

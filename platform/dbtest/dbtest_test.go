@@ -57,6 +57,12 @@ func TestNewAppliesSchemaAndDropsDatabase(t *testing.T) {
 		if err := db.Raw("SELECT count(*) FROM pg_namespace WHERE nspname = 'platform'").Scan(&n).Error; err != nil || n != 1 {
 			t.Fatalf("platform schema applied: n=%d err=%v", n, err)
 		}
+		// Opened by database.Open, as the binary opens its pool: its
+		// session settings are there.
+		var app, timeout string
+		if err := db.Raw("SELECT current_setting('application_name'), current_setting('statement_timeout')").Row().Scan(&app, &timeout); err != nil || app != "dbtest" || timeout != "5s" {
+			t.Fatalf("not opened by database.Open: application_name=%q statement_timeout=%q err=%v", app, timeout, err)
+		}
 	})
 	if name == "" {
 		t.Fatal("no database name")
