@@ -29,15 +29,16 @@ table "events" {
     type = text
   }
   column "before" {
-    type = jsonb
+    type = json
     null = true
+    comment = "json, not jsonb: kept byte for byte as the service wrote it, which is what the chain hashes."
   }
   column "after" {
-    type = jsonb
+    type = json
     null = true
   }
   column "metadata" {
-    type = jsonb
+    type = json
     null = true
   }
   primary_key {
@@ -96,7 +97,7 @@ table "chain" {
   }
   column "hash" {
     type    = bytea
-    comment = "sha256(canonical content of the event at seq || hash at seq - 1)."
+    comment = "sha256(encoding of the event at seq, its documents as stored || hash at seq - 1); format v2, docs/audit.md."
   }
   primary_key {
     columns = [column.seq]
@@ -115,7 +116,7 @@ table "chain" {
 
 table "unchained" {
   schema  = schema.audit
-  comment = "Events committed but not yet linked into audit.chain: written in the event's transaction, deleted by the chainer in the transaction that links it."
+  comment = "Events committed but not yet linked into audit.chain: filled by a trigger on audit.events (audit.sql) in the event's transaction, deleted by the chainer in the transaction that links it."
   column "event_id" {
     type = uuid
   }

@@ -27,6 +27,23 @@ CREATE OR REPLACE TRIGGER events_no_truncate
   BEFORE TRUNCATE ON audit.events
   FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_change();
 
+-- Every row inserted into audit.events is queued for the chainer in the
+-- same statement, however it was inserted: the service's append is one
+-- INSERT, and no event reaches the table without being queued for the
+-- chain (triggers are not declarable in the HCL of Atlas' free edition).
+CREATE OR REPLACE FUNCTION audit.queue_events() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO audit.unchained (event_id) SELECT id FROM inserted;
+  RETURN NULL;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER events_queue
+  AFTER INSERT ON audit.events
+  REFERENCING NEW TABLE AS inserted
+  FOR EACH STATEMENT EXECUTE FUNCTION audit.queue_events();
+
 -- The chain is append-only in the same way.
 CREATE OR REPLACE TRIGGER chain_append_only
   BEFORE UPDATE OR DELETE ON audit.chain

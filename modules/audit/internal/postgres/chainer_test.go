@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -123,10 +124,17 @@ func TestRolledBackEventsAreNeitherQueuedNorLinked(t *testing.T) {
 // than query.MaxUnchainedAge, and not before.
 func TestVerificationReportsEventsLeftOutOfTheChain(t *testing.T) {
 	t.Parallel()
+	// insertEvent inserts an event with the queue's trigger disabled, as
+	// an attacker with DDL rights could.
 	insertEvent := func(t *testing.T, db *gorm.DB, id uuid.UUID, age string) {
 		t.Helper()
-		require.NoError(t, db.Exec(`INSERT INTO audit.events (id, occurred_at, actor, action, entity_type, entity_id, request_id)
-			VALUES (?, now() - ?::interval, 'mallory', 'activity.created', 'activity', 'x', '')`, id, age).Error)
+		require.NoError(t, db.Transaction(func(tx *gorm.DB) error {
+			return errors.Join(
+				tx.Exec("ALTER TABLE audit.events DISABLE TRIGGER events_queue").Error,
+				tx.Exec(`INSERT INTO audit.events (id, occurred_at, actor, action, entity_type, entity_id, request_id)
+					VALUES (?, now() - ?::interval, 'mallory', 'activity.created', 'activity', 'x', '')`, id, age).Error,
+				tx.Exec("ALTER TABLE audit.events ENABLE TRIGGER events_queue").Error)
+		}))
 	}
 	tests := []struct {
 		name     string

@@ -3,9 +3,7 @@
 package command
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -74,6 +72,8 @@ func (h *RecordEventHandler) Record(ctx context.Context, in auditlog.Event) erro
 	})
 }
 
+// build fills the event's defaults and encodes its documents with their
+// sensitive keys stripped (redact.Marshal); they are stored as encoded.
 func (h *RecordEventHandler) build(ctx context.Context, in auditlog.Event) (*event.Event, error) {
 	d := event.Draft{
 		ID:         in.ID,
@@ -83,7 +83,6 @@ func (h *RecordEventHandler) build(ctx context.Context, in auditlog.Event) (*eve
 		EntityType: in.EntityType,
 		EntityID:   in.EntityID,
 		RequestID:  in.RequestID,
-		Encoded:    true,
 	}
 	if d.ID == [16]byte{} {
 		d.ID = id.New()
@@ -95,14 +94,14 @@ func (h *RecordEventHandler) build(ctx context.Context, in auditlog.Event) (*eve
 		d.RequestID = requestid.From(ctx)
 	}
 	var err error
-	if d.Before, err = redacted(in.Before); err != nil {
+	if d.Before, err = redact.Marshal(in.Before); err != nil {
 		return nil, fmt.Errorf("audit %s: before: %w", in.Action, err)
 	}
-	if d.After, err = redacted(in.After); err != nil {
+	if d.After, err = redact.Marshal(in.After); err != nil {
 		return nil, fmt.Errorf("audit %s: after: %w", in.Action, err)
 	}
 	if len(in.Metadata) > 0 {
-		if d.Metadata, err = redacted(in.Metadata); err != nil {
+		if d.Metadata, err = redact.Marshal(in.Metadata); err != nil {
 			return nil, fmt.Errorf("audit %s: metadata: %w", in.Action, err)
 		}
 	}
@@ -112,20 +111,3 @@ func (h *RecordEventHandler) build(ctx context.Context, in auditlog.Event) (*eve
 	}
 	return e, nil
 }
-
-// redacted strips v's sensitive keys and encodes it as JSON without NUL
-// characters (jsonb refuses them; the canonical form drops them), ready to
-// store as it is.
-func redacted(v any) (json.RawMessage, error) {
-	doc, err := redact.Marshal(v)
-	if err != nil || doc == nil {
-		return nil, err
-	}
-	if bytes.Contains(doc, escapedNUL) {
-		return event.Canonical(doc)
-	}
-	return doc, nil
-}
-
-// escapedNUL is how encoding/json writes U+0000 in a string.
-var escapedNUL = []byte(`\u0000`)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"hash"
 	"strconv"
 	"time"
 
@@ -13,9 +14,11 @@ import (
 // HashSize is the length of a chain hash.
 const HashSize = sha256.Size
 
-// hashDomain versions the canonical encoding: a new encoding gets a new
-// prefix, so old and new hashes can never be confused.
-const hashDomain = "zebra.audit.event.v1"
+// hashDomain is the chain format version: a new encoding gets a new tag,
+// so hashes of different formats can never be confused. v1 hashed a
+// canonical form of the JSON documents; v2 hashes them as stored
+// (docs/audit.md, "Chain format").
+const hashDomain = "zebra.audit.event.v2"
 
 // Link is the end of the chain: the last event's position, hash and id.
 // The zero Link (with Genesis as hash) is the start of an empty chain.
@@ -40,36 +43,39 @@ func (e *Event) Chain(prev Link) Link {
 	return Link{Seq: e.seq, Hash: e.hash, EventID: e.id}
 }
 
-// ComputeHash returns SHA-256 over the canonical encoding of the event's
-// content (its sequence number, every field, the canonical JSON documents)
-// followed by prevHash. Every field is length-prefixed, so no two different
-// events encode to the same bytes.
+// ComputeHash returns SHA-256 over the event's encoding (its sequence
+// number and content, see writeContent) followed by prevHash.
 func (e *Event) ComputeHash(prevHash []byte) []byte {
 	h := sha256.New()
-	var lenBuf [8]byte
-	field := func(b []byte) {
-		binary.BigEndian.PutUint64(lenBuf[:], uint64(len(b)))
-		h.Write(lenBuf[:])
-		h.Write(b)
-	}
-	field([]byte(hashDomain))
-	field([]byte(strconv.FormatInt(e.seq, 10)))
-	field([]byte(e.id.String()))
-	field([]byte(e.occurredAt.UTC().Format(time.RFC3339Nano)))
+	writeField(h, []byte(hashDomain))
+	writeField(h, []byte(strconv.FormatInt(e.seq, 10)))
+	e.writeContent(h)
+	writeField(h, prevHash)
+	return h.Sum(nil)
+}
+
+// writeContent writes every field of the event to w, length-prefixed, so
+// no two different events encode to the same bytes: id, time (RFC 3339,
+// UTC, microseconds), the text fields, and the JSON documents byte for
+// byte as stored (an absent one is empty, which no JSON document is).
+func (e *Event) writeContent(w hash.Hash) {
+	writeField(w, []byte(e.id.String()))
+	writeField(w, []byte(e.occurredAt.UTC().Format(time.RFC3339Nano)))
 	for _, s := range []string{e.actor, e.action, e.entityType, e.entityID, e.requestID} {
-		field([]byte(s))
+		writeField(w, []byte(s))
 	}
 	for _, doc := range [][]byte{e.before, e.after, e.metadata} {
-		c, err := Canonical(doc)
-		if err != nil {
-			// Not JSON (only possible for tampered storage): hash the raw
-			// bytes, which can never match the hash of valid content.
-			c = append([]byte("invalid:"), doc...)
-		}
-		field(c)
+		writeField(w, doc)
 	}
-	field(prevHash)
-	return h.Sum(nil)
+}
+
+// writeField writes b's length (8 bytes, big-endian) and b; writing to a
+// hash never fails.
+func writeField(w hash.Hash, b []byte) {
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(len(b)))
+	w.Write(n[:])
+	w.Write(b)
 }
 
 // Verification is the outcome of checking a chain.

@@ -5,6 +5,7 @@
 package event
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,19 +59,14 @@ type Draft struct {
 	Before     json.RawMessage
 	After      json.RawMessage
 	Metadata   json.RawMessage
-	// Encoded says Before, After and Metadata are valid JSON without NUL
-	// characters, so New keeps them as they are instead of parsing and
-	// re-encoding them in canonical form (the recorder builds them so: one
-	// encoding per document on the write path). The hash canonicalises
-	// every document anyway, so both forms hash alike.
-	Encoded bool
 }
 
 // New validates d and returns an unchained event. Text is cleaned of
-// invalid UTF-8 and NUL characters (which Postgres cannot store), JSON is
-// put into canonical form, and the time is truncated to the microsecond
-// precision of the database, so the event hashes the same after a round
-// trip through storage.
+// invalid UTF-8 and NUL characters (which a Postgres text column cannot
+// store) and the time is truncated to the microsecond precision of the
+// database, so the event hashes the same after a round trip through
+// storage. The JSON documents are checked and kept byte for byte: they are
+// stored verbatim and hashed as stored, so they need no canonical form.
 func New(d Draft) (*Event, error) {
 	e := &Event{
 		id:         d.ID,
@@ -106,19 +102,15 @@ func New(d Draft) (*Event, error) {
 			return nil, invalid(fmt.Sprintf("%s is longer than %d characters", f.name, f.max))
 		}
 	}
-	if d.Encoded {
-		e.before, e.after, e.metadata = d.Before, d.After, d.Metadata
-	} else {
-		var err error
-		if e.before, err = Canonical(d.Before); err != nil {
-			return nil, invalid("before: " + err.Error())
-		}
-		if e.after, err = Canonical(d.After); err != nil {
-			return nil, invalid("after: " + err.Error())
-		}
-		if e.metadata, err = Canonical(d.Metadata); err != nil {
-			return nil, invalid("metadata: " + err.Error())
-		}
+	var err error
+	if e.before, err = document("before", d.Before); err != nil {
+		return nil, err
+	}
+	if e.after, err = document("after", d.After); err != nil {
+		return nil, err
+	}
+	if e.metadata, err = document("metadata", d.Metadata); err != nil {
+		return nil, err
 	}
 	if e.metadata != nil && e.metadata[0] != '{' {
 		return nil, invalid("metadata must be a JSON object")
@@ -174,8 +166,8 @@ func (e *Event) EntityID() string { return e.entityID }
 // RequestID returns the id of the request that caused the change.
 func (e *Event) RequestID() string { return e.requestID }
 
-// Before returns the JSON snapshot before the change, or nil: canonical
-// unless the draft was Encoded (the hash canonicalises it either way).
+// Before returns the JSON snapshot before the change, or nil, exactly as
+// it was given (and is stored and hashed).
 func (e *Event) Before() json.RawMessage { return e.before }
 
 // After returns the JSON snapshot after the change, or nil (see Before).
@@ -191,6 +183,19 @@ func (e *Event) Seq() int64 { return e.seq }
 func (e *Event) Hash() []byte { return e.hash }
 
 func invalid(msg string) error { return fmt.Errorf("%w: %s", ErrInvalid, msg) }
+
+// document checks a JSON document of the event and returns it without
+// surrounding whitespace; nil for none (empty or null).
+func document(name string, doc json.RawMessage) (json.RawMessage, error) {
+	doc = bytes.TrimSpace(doc)
+	switch {
+	case len(doc) == 0 || string(doc) == "null":
+		return nil, nil
+	case !utf8.Valid(doc) || !json.Valid(doc):
+		return nil, invalid(name + " is not valid UTF-8 JSON")
+	}
+	return doc, nil
+}
 
 func cleanText(s string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")

@@ -60,33 +60,46 @@ func TestNewNormalises(t *testing.T) {
 	t.Parallel()
 	d := draft()
 	d.EntityID = "a\x00b"
-	d.Before = json.RawMessage(`null`)
+	d.Before = json.RawMessage(" null ")
 	e, err := event.New(d)
 	require.NoError(t, err)
 	assert.Equal(t, "ab", e.EntityID())
 	assert.Nil(t, e.Before())
-	assert.Equal(t, `{"a":[1,2],"n":1,"title":"x"}`, string(e.After()))
 	assert.Equal(t, time.UTC, e.OccurredAt().Location())
 	assert.Equal(t, 123456000, e.OccurredAt().Nanosecond())
 }
 
-func TestCanonicalIsStableAcrossJSONBRendering(t *testing.T) {
+// TestNewKeepsDocumentsByteForByte: documents are stored verbatim (a json
+// column) and hashed as stored, so New must not rewrite them; only the
+// whitespace around a document goes.
+func TestNewKeepsDocumentsByteForByte(t *testing.T) {
 	t.Parallel()
-	// What Postgres returns for a jsonb column differs in spacing, key
-	// order and number spelling; the canonical form must not.
-	tests := []struct{ written, readBack string }{
-		{`{"b":1,"a":{"y":[1,2],"x":"<&>"}}`, `{"a": {"x": "<&>", "y": [1, 2]}, "b": 1}`},
-		{`{"big":1e21,"f":1.50}`, `{"f": 1.50, "big": 1000000000000000000000}`},
-		{`{"s":"caf\u00e9 \u2028"}`, "{\"s\": \"caf\u00e9 \u2028\"}"},
-		{`{"nul":"a\u0000b"}`, `{"nul": "ab"}`},
-	}
-	for _, tt := range tests {
-		c1, err := event.Canonical(json.RawMessage(tt.written))
-		require.NoError(t, err)
-		c2, err := event.Canonical(json.RawMessage(tt.readBack))
-		require.NoError(t, err)
-		assert.Equal(t, string(c1), string(c2))
-	}
+	d := draft()
+	d.After = json.RawMessage(` {"title": "x", "n": 1.0, "a": [1, 2], "nul": "a\u0000b", "n": 2} ` + "\n")
+	e, err := event.New(d)
+	require.NoError(t, err)
+	assert.Equal(t, `{"title": "x", "n": 1.0, "a": [1, 2], "nul": "a\u0000b", "n": 2}`, string(e.After()))
+	assert.Equal(t, `{"ip":"127.0.0.1"}`, string(e.Metadata()))
+
+	d.After = json.RawMessage("{\"s\":\"\xff\"}")
+	_, err = event.New(d)
+	assert.ErrorIs(t, err, event.ErrInvalid, "invalid UTF-8 in a document")
+}
+
+// TestHashCoversDocumentBytes: two spellings of the same JSON value are
+// two different events, as they are two different stored rows.
+func TestHashCoversDocumentBytes(t *testing.T) {
+	t.Parallel()
+	d := draft()
+	compact, err := event.New(d)
+	require.NoError(t, err)
+	d.After = json.RawMessage(`{"title":"x","n":1,"a":[1,2]}`)
+	respelled, err := event.New(d)
+	require.NoError(t, err)
+	assert.NotEqual(t, compact.ComputeHash(event.Genesis), respelled.ComputeHash(event.Genesis))
+	again, err := event.New(d)
+	require.NoError(t, err)
+	assert.Equal(t, respelled.ComputeHash(event.Genesis), again.ComputeHash(event.Genesis), "the hash is deterministic")
 }
 
 func chain(t *testing.T, n int) ([]*event.Event, event.Link) {
