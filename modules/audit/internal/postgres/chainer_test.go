@@ -204,3 +204,56 @@ func TestVacuumQueueRemovesTheQueuesDeadRows(t *testing.T) {
 	assert.Zero(t, after.Dead, "the vacuum left dead rows in the queue")
 	assert.Equal(t, pagesBefore, pages(), "the vacuum truncated the queue (vacuum_truncate should be off)")
 }
+
+// TestChainersOfSeveralReplicasTakeTurns: three stores (one per replica)
+// link while 60 audited commands commit; the head's row lock makes them
+// take turns, so every event is linked once, in one gap-free chain, and no
+// chainer fails.
+func TestChainersOfSeveralReplicasTakeTurns(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	uow := database.NewUnitOfWork(db)
+	writer := postgres.NewStore(db)
+	const writers, chainers = 60, 3
+	var wg sync.WaitGroup
+	errs := make(chan error, writers+chainers)
+	done := make(chan struct{})
+	for range chainers {
+		replica := postgres.NewStore(db)
+		wg.Go(func() {
+			for {
+				if _, err := replica.Link(context.Background()); err != nil {
+					errs <- err
+					return
+				}
+				select {
+				case <-done:
+					return
+				default:
+				}
+			}
+		})
+	}
+	var writes sync.WaitGroup
+	for i := range writers {
+		writes.Go(func() {
+			errs <- uow.Do(context.Background(), func(ctx context.Context) error {
+				return writer.Append(ctx, newEvent(t, fmt.Sprint(i)))
+			})
+		})
+	}
+	writes.Wait()
+	close(done)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	assert.Equal(t, event.Verification{OK: true, Checked: writers}, verifyDB(t, db))
+	var seqs []int64
+	require.NoError(t, db.Raw("SELECT seq FROM audit.chain ORDER BY seq").Scan(&seqs).Error)
+	require.Len(t, seqs, writers)
+	for i, seq := range seqs {
+		assert.Equal(t, int64(i+1), seq)
+	}
+}
