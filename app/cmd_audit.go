@@ -13,13 +13,13 @@ import (
 	"github.com/zebralabs/zebra/platform/config"
 )
 
-const auditUsage = `usage: zebra audit verify    recompute the audit hash chain; prints {"ok":...,"checked":N[,"firstBrokenId":...]}
-                            and exits 1 when the chain is broken`
+const auditUsage = `usage: zebra audit verify    recompute the audit hash chain and each event's MAC (with AUDIT_MAC_KEYS);
+                            prints {"ok":...,"checked":N[,"firstBrokenId":...]} and exits 1 when the chain is broken`
 
 // auditCommand runs `zebra audit verify`: it recomputes the hash chain of
 // the audit log in DATABASE_URL from the first event, like GET
 // /v1/audit-events/verify, so an operator (or a cron job) can check it
-// without a token. It needs Postgres only.
+// without a token. It needs Postgres and the service's AUDIT_MAC_KEYS.
 func auditCommand(args []string) error {
 	if len(args) != 1 || args[0] != "verify" {
 		return &usageError{auditUsage}

@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
+
+	"github.com/google/uuid"
 
 	"gorm.io/gorm"
 
@@ -66,6 +69,26 @@ func TestAuditVerify(t *testing.T) {
 	}
 	if got.OK || got.Checked != 2 || got.FirstBrokenID == "" || got.FirstBrokenID == victim {
 		t.Fatalf("got %+v (deleted %s; the event after it is the first broken)", got, victim)
+	}
+}
+
+// TestAuditVerifyReportsAForgedEvent is issue 19's case: a plain INSERT
+// into audit.events dated ten years ahead. The queue's trigger has it
+// chained, and its MAC, which only the service's key makes, fails.
+func TestAuditVerifyReportsAForgedEvent(t *testing.T) {
+	t.Parallel()
+	db := auditDB(t, 2)
+	forged := uuid.Must(uuid.NewV7())
+	if err := db.Exec(`INSERT INTO audit.events (id, occurred_at, actor, action, entity_type, entity_id, request_id, mac, mac_key_id)
+		VALUES (?, now() + interval '10 years', 'mallory', 'user.logged_in', 'user', 'u', '', sha256('forged'), 'dev')`, forged).Error; err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := runAuditVerify(context.Background(), config.Config{}, db, &out); err == nil {
+		t.Fatal("a forged event must fail the command")
+	}
+	if got, want := out.String(), fmt.Sprintf("{\"ok\":false,\"checked\":3,\"firstBrokenId\":%q}\n", forged); got != want {
+		t.Fatalf("output %q, want %q", got, want)
 	}
 }
 

@@ -27,6 +27,28 @@ CREATE OR REPLACE TRIGGER events_no_truncate
   BEFORE TRUNCATE ON audit.events
   FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_change();
 
+-- The list is ordered by id, newest first: a UUIDv7 starts with its
+-- creation time in milliseconds. An id of another version, or dated more
+-- than five minutes ahead of the database's clock (the allowance for the
+-- clocks of the service's hosts), would put a row at the top of the list
+-- for as long as it likes: refused, whoever inserts.
+CREATE OR REPLACE FUNCTION audit.refuse_unordered_id() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF substr(NEW.id::text, 15, 1) <> '7'
+     OR ('x' || substr(replace(NEW.id::text, '-', ''), 1, 12))::bit(48)::bigint
+        > (extract(epoch FROM clock_timestamp()) * 1000)::bigint + 5 * 60 * 1000 THEN
+    RAISE EXCEPTION 'audit.events.id % is not a UUIDv7 of the past', NEW.id
+      USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER events_ordered_id
+  BEFORE INSERT ON audit.events
+  FOR EACH ROW EXECUTE FUNCTION audit.refuse_unordered_id();
+
 -- Every row inserted into audit.events is queued for the chainer in the
 -- same statement, however it was inserted: the service's append is one
 -- INSERT, and no event reaches the table without being queued for the

@@ -26,6 +26,7 @@ import (
 	"github.com/zebralabs/zebra/modules/audit/internal/app/query"
 	"github.com/zebralabs/zebra/modules/audit/internal/httpapi"
 	"github.com/zebralabs/zebra/modules/audit/internal/postgres"
+	"github.com/zebralabs/zebra/modules/audit/internal/repotest"
 	"github.com/zebralabs/zebra/platform/apperr"
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/auth"
@@ -60,10 +61,10 @@ func newServer(t *testing.T) *server {
 	store := postgres.NewStore(db)
 	a := app.Application{
 		Commands: app.Commands{RecordEvent: command.NewRecordEventHandler(
-			postgres.Transactor{UnitOfWork: database.NewUnitOfWork(db)}, store, time.Now, command.LockAtCommit)},
+			postgres.Transactor{UnitOfWork: database.NewUnitOfWork(db)}, store, repotest.Keys, time.Now, command.LockAtCommit)},
 		Queries: app.Queries{
 			ListEvents:  query.NewListEventsHandler(store, pagination.NewCodec("test-secret")),
-			VerifyChain: query.NewVerifyChainHandler(store),
+			VerifyChain: query.NewVerifyChainHandler(store, repotest.Keys),
 		},
 	}
 	cfg, err := config.LoadEnv(map[string]string{})

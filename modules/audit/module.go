@@ -1,15 +1,19 @@
 package audit
 
 import (
+	"fmt"
 	"time"
 
 	"go.uber.org/fx"
+	"go.uber.org/zap"
 
 	"github.com/zebralabs/zebra/modules/audit/internal/app"
 	"github.com/zebralabs/zebra/modules/audit/internal/app/command"
 	"github.com/zebralabs/zebra/modules/audit/internal/app/query"
+	"github.com/zebralabs/zebra/modules/audit/internal/domain/event"
 	"github.com/zebralabs/zebra/modules/audit/internal/httpapi"
 	"github.com/zebralabs/zebra/modules/audit/internal/postgres"
+	"github.com/zebralabs/zebra/modules/audit/internal/settings"
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/background"
 	"github.com/zebralabs/zebra/platform/config"
@@ -19,14 +23,15 @@ import (
 	"github.com/zebralabs/zebra/platform/pagination"
 )
 
-// Module wires the audit context: its schema, its routes, the
-// auditlog.Recorder every other context records through (provided as the
-// platform port, so they never import this module), the chainer job that
-// links recorded events into the hash chain, and the Chain facade.
-// The application and its adapters are private.
+// Module wires the audit context: its configuration (the MAC keys), its
+// schema, its routes, the auditlog.Recorder every other context records
+// through (provided as the platform port, so they never import this
+// module), the chainer job that links recorded events into the hash chain,
+// and the Chain facade. The application and its adapters are private.
 var Module = fx.Module("audit",
+	config.Provide[settings.Config]("audit"),
 	fx.Provide(migrate.AsSource(postgres.Source)),
-	fx.Provide(fx.Private, postgres.NewStore, newApplication),
+	fx.Provide(fx.Private, postgres.NewStore, newKeys, newApplication),
 	fx.Provide(
 		background.AsJob(postgres.NewChainer),
 		fx.Annotate(newRecorder, fx.As(new(auditlog.Recorder))),
@@ -35,14 +40,29 @@ var Module = fx.Module("audit",
 	),
 )
 
-func newApplication(uow *database.UnitOfWork, store *postgres.Store, cfg config.Config) app.Application {
+// newKeys returns the configured MAC keys, or outside production the
+// development key, with a warning. Production without keys never gets
+// here: settings.Config.RefuseInsecure stops the start first.
+func newKeys(cfg settings.Config, platform config.Config, log *zap.Logger) (*event.Keys, error) {
+	if keys := cfg.Keys(); len(keys) > 0 {
+		return event.NewKeys(keys...)
+	}
+	if platform.IsProd() {
+		return nil, fmt.Errorf("config: AUDIT_MAC_KEYS: no MAC key configured; APP_ENV=prod refuses to start without one")
+	}
+	log.Warn("AUDIT_MAC_KEYS is not set: sealing audit events with the public development key, so anyone with database access can forge events that verify (never do this in production)",
+		zap.String("kid", settings.DevKey.ID))
+	return event.NewKeys(settings.DevKey)
+}
+
+func newApplication(uow *database.UnitOfWork, store *postgres.Store, keys *event.Keys, cfg config.Config) app.Application {
 	return app.Application{
 		Commands: app.Commands{
-			RecordEvent: command.NewRecordEventHandler(postgres.Transactor{UnitOfWork: uow}, store, time.Now, command.LockAtCommit),
+			RecordEvent: command.NewRecordEventHandler(postgres.Transactor{UnitOfWork: uow}, store, keys, time.Now, command.LockAtCommit),
 		},
 		Queries: app.Queries{
 			ListEvents:  query.NewListEventsHandler(store, pagination.NewCodec(cfg.Security.CursorSecret)),
-			VerifyChain: query.NewVerifyChainHandler(store),
+			VerifyChain: query.NewVerifyChainHandler(store, keys),
 		},
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxtest"
+	"go.uber.org/zap"
 	"gorm.io/gorm"
 
 	"github.com/zebralabs/zebra/modules/audit"
@@ -35,7 +36,7 @@ func wired(t *testing.T) (*gorm.DB, *database.UnitOfWork, auditlog.Recorder, aud
 		routes  []httpserver.Routes
 	)
 	app := fxtest.New(t,
-		fx.Supply(config.Config{}, db),
+		fx.Supply(config.Config{}, db, zap.NewNop()),
 		fx.Provide(database.NewUnitOfWork),
 		audit.Module,
 		fx.Populate(&rec, &chain, &uow),
@@ -106,4 +107,20 @@ func TestCommandFailingAfterWritingRollsBackAuditAndOutbox(t *testing.T) {
 	v, err := chain.Verify(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, audit.Verification{OK: true, Checked: 1}, v)
+}
+
+// TestProductionRefusesToStartWithoutAMACKey: without AUDIT_MAC_KEYS the
+// development key would seal events, and anyone can read it in this
+// source; APP_ENV=prod does not start.
+func TestProductionRefusesToStartWithoutAMACKey(t *testing.T) {
+	t.Setenv("AUDIT_MAC_KEYS", "")
+	var chain audit.Chain
+	app := fx.New(fx.NopLogger,
+		fx.Supply(config.Config{Env: config.EnvProd}, &gorm.DB{}, zap.NewNop()),
+		fx.Provide(database.NewUnitOfWork),
+		audit.Module,
+		fx.Populate(&chain),
+	)
+	require.Error(t, app.Err())
+	assert.Contains(t, app.Err().Error(), "AUDIT_MAC_KEYS")
 }

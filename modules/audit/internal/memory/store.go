@@ -7,7 +7,6 @@ import (
 	"context"
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -78,7 +77,7 @@ func (s *Store) Head(context.Context) (event.Link, error) {
 func (s *Store) Link(context.Context) (int, error) { return 0, nil }
 
 // Unchained implements query.ChainReader: every event is chained.
-func (s *Store) Unchained(context.Context, time.Duration) (uuid.UUID, error) { return uuid.Nil, nil }
+func (s *Store) Unchained(context.Context) (uuid.UUID, error) { return uuid.Nil, nil }
 
 // Walk calls fn for events up to upTo in chain order.
 func (s *Store) Walk(_ context.Context, upTo int64, fn func(*event.Event) bool) error {

@@ -93,10 +93,13 @@ func TestDatabaseRefusesUpdateDeleteTruncate(t *testing.T) {
 	assert.False(t, publicCanUpdate)
 }
 
+func adminCtx() context.Context {
+	return auth.WithPrincipal(context.Background(), auth.Principal{Roles: []auth.Role{auth.RoleAdmin}})
+}
+
 func verifyDB(t *testing.T, db *gorm.DB) event.Verification {
 	t.Helper()
-	ctx := auth.WithPrincipal(context.Background(), auth.Principal{Roles: []auth.Role{auth.RoleAdmin}})
-	got, err := query.NewVerifyChainHandler(postgres.NewStore(db)).Handle(ctx, query.VerifyChain{})
+	got, err := query.NewVerifyChainHandler(postgres.NewStore(db), repotest.Keys).Handle(adminCtx(), query.VerifyChain{})
 	require.NoError(t, err)
 	return got
 }
@@ -150,7 +153,7 @@ func TestFiftyConcurrentWritersLeaveOneValidChain(t *testing.T) {
 	t.Parallel()
 	db := newDB(t)
 	uow := database.NewUnitOfWork(db)
-	rec := command.NewRecordEventHandler(postgres.Transactor{UnitOfWork: uow}, postgres.NewStore(db), time.Now, command.LockAtCommit)
+	rec := command.NewRecordEventHandler(postgres.Transactor{UnitOfWork: uow}, postgres.NewStore(db), repotest.Keys, time.Now, command.LockAtCommit)
 	const writers = 50
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/zebralabs/zebra/modules/audit/internal/app/command"
 	"github.com/zebralabs/zebra/modules/audit/internal/postgres"
+	"github.com/zebralabs/zebra/modules/audit/internal/repotest"
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/database"
 	"github.com/zebralabs/zebra/platform/dbtest"
@@ -43,7 +44,7 @@ func BenchmarkCommandWithAudit(b *testing.B) {
 			}
 			uow := database.NewUnitOfWork(db)
 			store := postgres.NewStore(db)
-			rec := command.NewRecordEventHandler(postgres.Transactor{UnitOfWork: uow}, store, time.Now, tt.timing)
+			rec := command.NewRecordEventHandler(postgres.Transactor{UnitOfWork: uow}, store, repotest.Keys, time.Now, tt.timing)
 			if tt.chainer {
 				ctx, cancel := context.WithCancel(context.Background())
 				done := make(chan struct{})
@@ -95,15 +96,16 @@ func BenchmarkCommandWithAudit(b *testing.B) {
 func BenchmarkLink(b *testing.B) {
 	db := dbtest.New(b, postgres.Source())
 	// The queue's trigger queues every inserted event for Link.
-	if err := db.Exec(`INSERT INTO audit.events (id, occurred_at, actor, action, entity_type, entity_id, request_id, before, after, metadata)
-		SELECT gen_random_uuid(), now(), 'user', 'activity.updated', 'activity', g::text, 'req',
+	if err := db.Exec(`INSERT INTO audit.events (id, occurred_at, actor, action, entity_type, entity_id, request_id, before, after, metadata, mac, mac_key_id)
+		SELECT (lpad(to_hex(1700000000000 + g), 12, '0') || '7000' || '8000' || lpad(to_hex(g), 12, '0'))::uuid,
+		       now(), 'user', 'activity.updated', 'activity', g::text, 'req',
 		       jsonb_build_object('id', gen_random_uuid(), 'title', 'title ' || g, 'description', null, 'status', 'planned',
 		         'ownerId', gen_random_uuid(), 'createdAt', now(), 'updatedAt', now(), 'createdBy', gen_random_uuid(),
 		         'updatedBy', gen_random_uuid(), 'version', g),
 		       jsonb_build_object('id', gen_random_uuid(), 'title', 'title ' || g || '!', 'description', null, 'status', 'planned',
 		         'ownerId', gen_random_uuid(), 'createdAt', now(), 'updatedAt', now(), 'createdBy', gen_random_uuid(),
 		         'updatedBy', gen_random_uuid(), 'version', g + 1),
-		       '{"events":["activity.updated"]}'::jsonb
+		       '{"events":["activity.updated"]}'::jsonb, sha256(g::text::bytea), 'bench'
 		FROM generate_series(1, ?) g`, b.N).Error; err != nil {
 		b.Fatal(err)
 	}

@@ -14,10 +14,9 @@ import (
 // linking them. While it finds work it looks again every
 // chainerMinInterval, so each chaining transaction stays small and the
 // chainer's work is spread evenly instead of arriving as bursts that
-// delay requests (docs/performance.md: 25 ms against 100 ms took about a
-// tenth off patch's p99); each look that finds nothing doubles the wait,
-// up to chainerMaxInterval, so an idle chainer costs one EXISTS query a
-// second.
+// delay requests (docs/performance.md); each look that finds nothing
+// doubles the wait, up to chainerMaxInterval, so an idle chainer costs one
+// one-row look at the queue a second.
 const (
 	chainerMinInterval = 25 * time.Millisecond
 	chainerMaxInterval = time.Second
@@ -36,15 +35,14 @@ func nextLook(wait time.Duration, linked int) time.Duration {
 // wake before linking: under load one chain transaction (one WAL flush)
 // then covers the events of many commands instead of a few, at the price
 // of a tenth of a second before they are covered by verification, which
-// nobody waits for. Measured (docs/performance.md): 10 ms made the
-// chainer's rounds a visible share of every audited write's cost.
+// nobody waits for (docs/performance.md).
 const chainerLinger = 100 * time.Millisecond
 
 // queueVacuumEvery is how many linked events make the chainer vacuum the
-// queue (Store.VacuumQueue): at ~1,500 audited writes a second, every few
-// seconds. Without it, every look reads the dead rows left since the last
-// autovacuum, up to a minute of writes (~90,000 rows at that rate; and
-// all of them where autovacuum is off, docs/performance.md item 20).
+// queue (Store.VacuumQueue): under load, every few seconds. Without it,
+// every look reads the dead rows left since the last autovacuum, up to a
+// minute of writes (all of them where autovacuum is off;
+// docs/performance.md).
 const queueVacuumEvery = 5000
 
 // Chainer is the background job that links committed audit events into

@@ -2,13 +2,11 @@ package postgres_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
@@ -17,6 +15,7 @@ import (
 	"github.com/zebralabs/zebra/modules/audit/internal/app/command"
 	"github.com/zebralabs/zebra/modules/audit/internal/domain/event"
 	"github.com/zebralabs/zebra/modules/audit/internal/postgres"
+	"github.com/zebralabs/zebra/modules/audit/internal/repotest"
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/database"
 )
@@ -34,7 +33,7 @@ func TestChainerLinksConcurrentWritersIntoOneChain(t *testing.T) {
 	t.Cleanup(func() { cancel(); <-stopped })
 
 	uow := database.NewUnitOfWork(db)
-	rec := command.NewRecordEventHandler(postgres.Transactor{UnitOfWork: uow}, store, time.Now, command.LockAtCommit)
+	rec := command.NewRecordEventHandler(postgres.Transactor{UnitOfWork: uow}, store, repotest.Keys, time.Now, command.LockAtCommit)
 	const writers = 50
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
@@ -119,53 +118,6 @@ func TestRolledBackEventsAreNeitherQueuedNorLinked(t *testing.T) {
 	assert.Equal(t, event.Verification{OK: true}, verifyDB(t, db))
 }
 
-// TestVerificationReportsEventsLeftOutOfTheChain: an event verification
-// cannot link, or that was never queued, is reported once it is older
-// than query.MaxUnchainedAge, and not before.
-func TestVerificationReportsEventsLeftOutOfTheChain(t *testing.T) {
-	t.Parallel()
-	// insertEvent inserts an event with the queue's trigger disabled, as
-	// an attacker with DDL rights could.
-	insertEvent := func(t *testing.T, db *gorm.DB, id uuid.UUID, age string) {
-		t.Helper()
-		require.NoError(t, db.Transaction(func(tx *gorm.DB) error {
-			return errors.Join(
-				tx.Exec("ALTER TABLE audit.events DISABLE TRIGGER events_queue").Error,
-				tx.Exec(`INSERT INTO audit.events (id, occurred_at, actor, action, entity_type, entity_id, request_id)
-					VALUES (?, now() - ?::interval, 'mallory', 'activity.created', 'activity', 'x', '')`, id, age).Error,
-				tx.Exec("ALTER TABLE audit.events ENABLE TRIGGER events_queue").Error)
-		}))
-	}
-	tests := []struct {
-		name     string
-		plant    func(t *testing.T, db *gorm.DB, id uuid.UUID)
-		reported bool
-	}{
-		{"event never queued, old", func(t *testing.T, db *gorm.DB, id uuid.UUID) { insertEvent(t, db, id, "2 minutes") }, true},
-		{"event never queued, recent", func(t *testing.T, db *gorm.DB, id uuid.UUID) { insertEvent(t, db, id, "1 second") }, false},
-		{"queued event removed, old", func(t *testing.T, db *gorm.DB, id uuid.UUID) {
-			require.NoError(t, db.Exec("INSERT INTO audit.unchained (event_id, enqueued_at) VALUES (?, now() - interval '2 minutes')", id).Error)
-		}, true},
-		{"queued event removed, recent", func(t *testing.T, db *gorm.DB, id uuid.UUID) {
-			require.NoError(t, db.Exec("INSERT INTO audit.unchained (event_id) VALUES (?)", id).Error)
-		}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			db := newDB(t)
-			seed(t, db, 3)
-			id := uuid.Must(uuid.NewV7())
-			tt.plant(t, db, id)
-			want := event.Verification{OK: true, Checked: 3}
-			if tt.reported {
-				want = event.Verification{OK: false, Checked: 3, FirstBroken: id}
-			}
-			assert.Equal(t, want, verifyDB(t, db))
-		})
-	}
-}
-
 // TestVerificationDetectsChainTampering edits and deletes chain rows as an
 // attacker with DDL rights would.
 func TestVerificationDetectsChainTampering(t *testing.T) {
@@ -205,12 +157,7 @@ func TestVerificationDetectsChainTampering(t *testing.T) {
 
 func newEvent(t *testing.T, entityID string) *event.Event {
 	t.Helper()
-	e, err := event.New(event.Draft{
-		ID: uuid.Must(uuid.NewV7()), OccurredAt: time.Now(), Actor: "system", Action: "activity.created",
-		EntityType: "activity", EntityID: entityID,
-	})
-	require.NoError(t, err)
-	return e
+	return repotest.NewEvent(t, "activity", entityID, "system", "activity.created")
 }
 
 func count(t *testing.T, db *gorm.DB, table string) int {
@@ -256,4 +203,57 @@ func TestVacuumQueueRemovesTheQueuesDeadRows(t *testing.T) {
 	assert.Equal(t, before.Vacuums+1, after.Vacuums, "no vacuum of audit.unchained was recorded")
 	assert.Zero(t, after.Dead, "the vacuum left dead rows in the queue")
 	assert.Equal(t, pagesBefore, pages(), "the vacuum truncated the queue (vacuum_truncate should be off)")
+}
+
+// TestChainersOfSeveralReplicasTakeTurns: three stores (one per replica)
+// link while 60 audited commands commit; the head's row lock makes them
+// take turns, so every event is linked once, in one gap-free chain, and no
+// chainer fails.
+func TestChainersOfSeveralReplicasTakeTurns(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	uow := database.NewUnitOfWork(db)
+	writer := postgres.NewStore(db)
+	const writers, chainers = 60, 3
+	var wg sync.WaitGroup
+	errs := make(chan error, writers+chainers)
+	done := make(chan struct{})
+	for range chainers {
+		replica := postgres.NewStore(db)
+		wg.Go(func() {
+			for {
+				if _, err := replica.Link(context.Background()); err != nil {
+					errs <- err
+					return
+				}
+				select {
+				case <-done:
+					return
+				default:
+				}
+			}
+		})
+	}
+	var writes sync.WaitGroup
+	for i := range writers {
+		writes.Go(func() {
+			errs <- uow.Do(context.Background(), func(ctx context.Context) error {
+				return writer.Append(ctx, newEvent(t, fmt.Sprint(i)))
+			})
+		})
+	}
+	writes.Wait()
+	close(done)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	assert.Equal(t, event.Verification{OK: true, Checked: writers}, verifyDB(t, db))
+	var seqs []int64
+	require.NoError(t, db.Raw("SELECT seq FROM audit.chain ORDER BY seq").Scan(&seqs).Error)
+	require.Len(t, seqs, writers)
+	for i, seq := range seqs {
+		assert.Equal(t, int64(i+1), seq)
+	}
 }

@@ -32,12 +32,12 @@ func planRows(t *testing.T) int {
 func fillEvents(t *testing.T, db *gorm.DB, n int) {
 	t.Helper()
 	require.NoError(t, db.Exec(`INSERT INTO audit.events
-		(id, occurred_at, actor, action, entity_type, entity_id, request_id, after)
+		(id, occurred_at, actor, action, entity_type, entity_id, request_id, after, mac, mac_key_id)
 		SELECT (lpad(to_hex(1700000000000 + g), 12, '0') || '7000' || '8000' || lpad(to_hex(g), 12, '0'))::uuid,
 		       timestamptz '2026-01-01' + g * interval '1 second',
 		       'user-' || (g % 1000), 'entity.action' || (g % 10),
 		       'type' || (g % 5), 'entity-' || (g % 50000), 'req-' || g,
-		       jsonb_build_object('n', g)
+		       json_build_object('n', g), sha256(g::text::bytea), 'plan'
 		FROM generate_series(1, ?) g`, n).Error)
 	require.NoError(t, db.Exec("ANALYZE audit.events").Error)
 }

@@ -53,6 +53,8 @@ type eventRow struct {
 	Before     *string   `gorm:"column:before"`
 	After      *string   `gorm:"column:after"`
 	Metadata   *string   `gorm:"column:metadata"`
+	MAC        []byte    `gorm:"column:mac"`
+	MACKeyID   string    `gorm:"column:mac_key_id"`
 }
 
 // TableName implements gorm's tabler.
@@ -118,6 +120,7 @@ func toRow(e *event.Event) eventRow {
 		ID: e.ID(), OccurredAt: e.OccurredAt(), Actor: e.Actor(), Action: e.Action(),
 		EntityType: e.EntityType(), EntityID: e.EntityID(), RequestID: e.RequestID(),
 		Before: docText(e.Before()), After: docText(e.After()), Metadata: docText(e.Metadata()),
+		MAC: e.MAC(), MACKeyID: e.MACKeyID(),
 	}
 }
 
@@ -128,7 +131,7 @@ func fromRow(r eventRow, seq int64, hash []byte) *event.Event {
 			EntityType: r.EntityType, EntityID: r.EntityID, RequestID: r.RequestID,
 			Before: docBytes(r.Before), After: docBytes(r.After), Metadata: docBytes(r.Metadata),
 		},
-		Seq: seq, Hash: hash,
+		MAC: r.MAC, MACKeyID: r.MACKeyID, Seq: seq, Hash: hash,
 	})
 }
 

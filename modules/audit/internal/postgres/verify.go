@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -58,25 +57,29 @@ func (s *Store) Walk(ctx context.Context, upTo int64, fn func(*event.Event) bool
 	return nil
 }
 
-// Unchained returns the oldest event that should be in the chain by now
-// but is not: one that occurred more than olderThan ago and is not linked
-// (never queued, e.g. inserted behind the service's back with the queue's
-// trigger disabled), or else one still queued after olderThan (its row was
-// removed before it could be linked). uuid.Nil when there is none.
-func (s *Store) Unchained(ctx context.Context, olderThan time.Duration) (uuid.UUID, error) {
+// Unchained returns the first event (by id) that is neither in the chain
+// nor queued for it, or else the first queued id whose event row is gone;
+// uuid.Nil when there is none. The service's events are queued by the
+// INSERT that writes them and leave the queue in the transaction that
+// chains them, so each statement's snapshot sees every event in exactly
+// one of the two: anything else was written or removed behind the
+// service's back (the queue's trigger disabled, a row deleted), whatever
+// its occurred_at says. Each check reads the whole table once, as the
+// walk does.
+func (s *Store) Unchained(ctx context.Context) (uuid.UUID, error) {
 	db := s.db.WithContext(ctx)
-	cutoff := time.Now().Add(-olderThan)
 	var ids []uuid.UUID
 	err := db.Table("audit.events AS e").
-		Where("e.occurred_at < ?", cutoff).
 		Where("NOT EXISTS (?)", db.Model(&chainRow{}).Select("1").Where("event_id = e.id")).
+		Where("NOT EXISTS (?)", db.Model(&queueRow{}).Select("1").Where("event_id = e.id")).
 		Order("e.id").Limit(1).Pluck("e.id", &ids).Error
 	if err == nil && len(ids) == 0 {
-		err = db.Model(&queueRow{}).Where("enqueued_at < ?", cutoff).
-			Order("enqueued_at, event_id").Limit(1).Pluck("event_id", &ids).Error
+		err = db.Table("audit.unchained AS q").
+			Where("NOT EXISTS (?)", db.Model(&eventRow{}).Select("1").Where("id = q.event_id")).
+			Order("q.event_id").Limit(1).Pluck("q.event_id", &ids).Error
 	}
 	if err != nil {
-		return uuid.Nil, database.Translate(fmt.Errorf("find unchained audit events: %w", err))
+		return uuid.Nil, database.Translate(fmt.Errorf("find audit events out of the chain: %w", err))
 	}
 	if len(ids) == 0 {
 		return uuid.Nil, nil

@@ -27,7 +27,20 @@ type Store interface {
 // InTx runs fn in a transaction of the store, as the unit of work would.
 type InTx func(ctx context.Context, fn func(ctx context.Context) error) error
 
-// NewEvent returns a valid event for entity type/id by actor.
+// Key is the MAC key of the tests' events; Keys holds it alone.
+var Key = event.Key{ID: "test", Secret: []byte("test-audit-mac-key-test-audit-mac-key")}
+
+// Keys seal and verify the tests' events.
+var Keys = func() *event.Keys {
+	ks, err := event.NewKeys(Key)
+	if err != nil {
+		panic(err)
+	}
+	return ks
+}()
+
+// NewEvent returns a valid event for entity type/id by actor, sealed with
+// Keys as the record command seals it.
 func NewEvent(t testing.TB, entityType, entityID, actor, action string) *event.Event {
 	t.Helper()
 	e, err := event.New(event.Draft{
@@ -38,6 +51,7 @@ func NewEvent(t testing.TB, entityType, entityID, actor, action string) *event.E
 		Metadata:  []byte(`{"source":"contract"}`),
 	})
 	require.NoError(t, err)
+	Keys.Seal(e)
 	return e
 }
 
@@ -137,7 +151,7 @@ func verify(t *testing.T, s Store) event.Verification {
 	require.NoError(t, err)
 	head, err := s.Head(ctx)
 	require.NoError(t, err)
-	v := event.NewVerifier()
+	v := event.NewVerifier(Keys)
 	require.NoError(t, s.Walk(ctx, head.Seq, v.Check))
 	return v.Finish(head)
 }

@@ -41,24 +41,25 @@ const (
 type RecordEventHandler struct {
 	tx     Transactor
 	repo   event.Repository
+	keys   *event.Keys
 	now    func() time.Time
 	timing LockTiming
 }
 
 var _ auditlog.Recorder = (*RecordEventHandler)(nil)
 
-// NewRecordEventHandler returns the handler; now is the clock (time.Now
-// in production).
-func NewRecordEventHandler(tx Transactor, repo event.Repository, now func() time.Time, timing LockTiming) *RecordEventHandler {
-	return &RecordEventHandler{tx: tx, repo: repo, now: now, timing: timing}
+// NewRecordEventHandler returns the handler; keys seal every event, now is
+// the clock (time.Now in production).
+func NewRecordEventHandler(tx Transactor, repo event.Repository, keys *event.Keys, now func() time.Time, timing LockTiming) *RecordEventHandler {
+	return &RecordEventHandler{tx: tx, repo: repo, keys: keys, now: now, timing: timing}
 }
 
 // Record fills the event's id, time and request id when they are zero,
-// strips sensitive keys from its snapshots and metadata, validates it and
-// appends it in the transaction of ctx: the event commits or rolls back
-// with the change it describes, and is linked into the hash chain right
-// after the commit. Invalid events are refused at
-// once, before anything is written.
+// strips sensitive keys from its snapshots and metadata, validates it,
+// seals it with the signing key (its MAC) and appends it in the
+// transaction of ctx: the event commits or rolls back with the change it
+// describes, and is linked into the hash chain right after the commit.
+// Invalid events are refused at once, before anything is written.
 func (h *RecordEventHandler) Record(ctx context.Context, in auditlog.Event) error {
 	e, err := h.build(ctx, in)
 	if err != nil {
@@ -109,5 +110,6 @@ func (h *RecordEventHandler) build(ctx context.Context, in auditlog.Event) (*eve
 	if err != nil {
 		return nil, fmt.Errorf("audit %s: %w", in.Action, err)
 	}
+	h.keys.Seal(e)
 	return e, nil
 }

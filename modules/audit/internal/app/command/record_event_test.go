@@ -15,6 +15,7 @@ import (
 	"github.com/zebralabs/zebra/modules/audit/internal/app/query"
 	"github.com/zebralabs/zebra/modules/audit/internal/domain/event"
 	"github.com/zebralabs/zebra/modules/audit/internal/memory"
+	"github.com/zebralabs/zebra/modules/audit/internal/repotest"
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/requestid"
 )
@@ -55,7 +56,7 @@ var fixedNow = time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
 func newHandler(timing command.LockTiming) (*command.RecordEventHandler, *memory.Store, *fakeTx) {
 	store := memory.New()
 	tx := &fakeTx{}
-	return command.NewRecordEventHandler(tx, store, func() time.Time { return fixedNow }, timing), store, tx
+	return command.NewRecordEventHandler(tx, store, repotest.Keys, func() time.Time { return fixedNow }, timing), store, tx
 }
 
 func listAll(t *testing.T, s *memory.Store) []query.EventView {
@@ -91,6 +92,12 @@ func TestRecordFillsDefaultsAndRedacts(t *testing.T) {
 	assert.JSONEq(t, `{"email":"a@b.c"}`, string(v.After))
 	assert.JSONEq(t, `{"ip":"1.2.3.4","headers":{}}`, string(v.Metadata))
 	assert.NotContains(t, string(v.After)+string(v.Metadata), "secret")
+
+	var sealed []*event.Event
+	require.NoError(t, store.Walk(context.Background(), 1, func(e *event.Event) bool { sealed = append(sealed, e); return true }))
+	require.Len(t, sealed, 1)
+	assert.Equal(t, repotest.Key.ID, sealed[0].MACKeyID())
+	assert.True(t, repotest.Keys.Authentic(sealed[0]), "the recorded event is sealed with the signing key")
 }
 
 func TestRecordKeepsGivenValues(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/zebralabs/zebra/modules/audit/internal/app/query"
 	"github.com/zebralabs/zebra/modules/audit/internal/domain/event"
 	"github.com/zebralabs/zebra/modules/audit/internal/memory"
+	"github.com/zebralabs/zebra/modules/audit/internal/repotest"
 	"github.com/zebralabs/zebra/platform/apperr"
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/pagination"
@@ -26,11 +27,7 @@ func seed(t *testing.T, n int) *memory.Store {
 	t.Helper()
 	s := memory.New()
 	for i := range n {
-		e, err := event.New(event.Draft{
-			ID: uuid.Must(uuid.NewV7()), OccurredAt: time.Now(), Actor: "system",
-			Action: "activity.created", EntityType: "activity", EntityID: fmt.Sprint(i % 2),
-		})
-		require.NoError(t, err)
+		e := repotest.NewEvent(t, "activity", fmt.Sprint(i%2), "system", "activity.created")
 		require.NoError(t, s.Append(context.Background(), e))
 	}
 	return s
@@ -40,7 +37,7 @@ func TestPermissions(t *testing.T) {
 	t.Parallel()
 	s := seed(t, 1)
 	list := query.NewListEventsHandler(s, pagination.NewCodec("k"))
-	verify := query.NewVerifyChainHandler(s)
+	verify := query.NewVerifyChainHandler(s, repotest.Keys)
 	tests := []struct {
 		name       string
 		ctx        context.Context
@@ -112,7 +109,23 @@ func TestListPagesWithCursorsBoundToFilters(t *testing.T) {
 func TestVerifyChain(t *testing.T) {
 	t.Parallel()
 	s := seed(t, 4)
-	got, err := query.NewVerifyChainHandler(s).Handle(as(auth.RoleAdmin), query.VerifyChain{})
+	got, err := query.NewVerifyChainHandler(s, repotest.Keys).Handle(as(auth.RoleAdmin), query.VerifyChain{})
 	require.NoError(t, err)
 	assert.Equal(t, event.Verification{OK: true, Checked: 4}, got)
+}
+
+// TestVerifyChainReportsEventsTheServiceDidNotSeal: an event whose MAC
+// does not hold breaks the chain there, even with a valid hash.
+func TestVerifyChainReportsEventsTheServiceDidNotSeal(t *testing.T) {
+	t.Parallel()
+	s := seed(t, 2)
+	forged, err := event.New(event.Draft{
+		ID: uuid.Must(uuid.NewV7()), OccurredAt: time.Now().AddDate(10, 0, 0), Actor: "mallory",
+		Action: "activity.created", EntityType: "activity",
+	})
+	require.NoError(t, err)
+	require.NoError(t, s.Append(context.Background(), forged, repotest.NewEvent(t, "activity", "2", "system", "activity.created")))
+	got, err := query.NewVerifyChainHandler(s, repotest.Keys).Handle(as(auth.RoleAdmin), query.VerifyChain{})
+	require.NoError(t, err)
+	assert.Equal(t, event.Verification{OK: false, Checked: 3, FirstBroken: forged.ID()}, got)
 }

@@ -3,7 +3,6 @@ package query
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -11,21 +10,16 @@ import (
 	"github.com/zebralabs/zebra/platform/auth"
 )
 
-// MaxUnchainedAge is how long an event may stay out of the chain before
-// verification reports it. The chainer links events within about a second
-// of their commit, and verification links what is waiting first, so an
-// older unlinked event was removed from the queue, or inserted behind the
-// service's back.
-const MaxUnchainedAge = time.Minute
-
 // ChainReader reads the chain for verification.
 type ChainReader interface {
 	// Link links the events waiting for the chainer into the chain, so
 	// that verification covers every event committed before it began.
 	Link(ctx context.Context) (int, error)
-	// Unchained returns the oldest event that occurred (or was queued)
-	// more than olderThan ago and is not in the chain; uuid.Nil if none.
-	Unchained(ctx context.Context, olderThan time.Duration) (uuid.UUID, error)
+	// Unchained returns an event that is neither in the chain nor queued
+	// for it, or a queued id whose event row is gone; uuid.Nil if none.
+	// Every event the service appends is one or the other at every
+	// moment, so this depends on no value a writer chooses.
+	Unchained(ctx context.Context) (uuid.UUID, error)
 	// Head returns the recorded end of the chain.
 	Head(ctx context.Context) (event.Link, error)
 	// Walk calls fn for every event with a sequence number up to upTo, in
@@ -40,19 +34,20 @@ type VerifyChain struct{}
 // VerifyChainHandler recomputes the hash chain from the first event.
 type VerifyChainHandler struct {
 	reader ChainReader
+	keys   *event.Keys
 }
 
-// NewVerifyChainHandler returns the handler.
-func NewVerifyChainHandler(reader ChainReader) *VerifyChainHandler {
-	return &VerifyChainHandler{reader: reader}
+// NewVerifyChainHandler returns the handler; keys check each event's MAC.
+func NewVerifyChainHandler(reader ChainReader, keys *event.Keys) *VerifyChainHandler {
+	return &VerifyChainHandler{reader: reader, keys: keys}
 }
 
 // Handle requires auth.VerifyAudit, links the events waiting for the
-// chainer, reads the chain head and then every event up to it, so events
-// appended during the walk are left for the next verification instead of
-// being reported as broken. A chain that holds is still broken when an
-// event has stayed out of it longer than MaxUnchainedAge: that event is
-// the one reported.
+// chainer, reads the chain head and then every event up to it, checking
+// each one's MAC, position and hash, so events appended during the walk
+// are left for the next verification instead of being reported as broken.
+// A chain that holds is still broken when an event is out of it without
+// being queued for it (Unchained): that event is the one reported.
 func (h *VerifyChainHandler) Handle(ctx context.Context, _ VerifyChain) (event.Verification, error) {
 	if _, err := auth.Require(ctx, auth.VerifyAudit); err != nil {
 		return event.Verification{}, err
@@ -64,7 +59,7 @@ func (h *VerifyChainHandler) Handle(ctx context.Context, _ VerifyChain) (event.V
 	if err != nil {
 		return event.Verification{}, fmt.Errorf("read chain head: %w", err)
 	}
-	v := event.NewVerifier()
+	v := event.NewVerifier(h.keys)
 	if err := h.reader.Walk(ctx, head.Seq, v.Check); err != nil {
 		return event.Verification{}, fmt.Errorf("walk chain: %w", err)
 	}
@@ -72,7 +67,7 @@ func (h *VerifyChainHandler) Handle(ctx context.Context, _ VerifyChain) (event.V
 	if !res.OK {
 		return res, nil
 	}
-	unchained, err := h.reader.Unchained(ctx, MaxUnchainedAge)
+	unchained, err := h.reader.Unchained(ctx)
 	if err != nil {
 		return event.Verification{}, fmt.Errorf("find unchained events: %w", err)
 	}

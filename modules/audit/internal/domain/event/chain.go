@@ -92,22 +92,26 @@ type Verification struct {
 // Verifier recomputes a chain event by event, in sequence order, in
 // constant memory.
 type Verifier struct {
+	keys    *Keys
 	prev    Link
 	checked int64
 	broken  uuid.UUID
 }
 
-// NewVerifier returns a verifier positioned at the start of the chain.
-func NewVerifier() *Verifier { return &Verifier{prev: Start()} }
+// NewVerifier returns a verifier positioned at the start of the chain,
+// checking each event's MAC with keys.
+func NewVerifier(keys *Keys) *Verifier { return &Verifier{keys: keys, prev: Start()} }
 
-// Check verifies the next event and reports whether the chain still holds.
-// Once it does not, further calls return false and change nothing.
+// Check verifies the next event and reports whether the chain still holds:
+// the event is authentic (Keys.Authentic), at the next position, and its
+// hash follows from the previous one. Once the chain does not hold,
+// further calls return false and change nothing.
 func (v *Verifier) Check(e *Event) bool {
 	if v.broken != uuid.Nil {
 		return false
 	}
 	v.checked++
-	if e.seq != v.prev.Seq+1 || !bytes.Equal(e.ComputeHash(v.prev.Hash), e.hash) {
+	if !v.keys.Authentic(e) || e.seq != v.prev.Seq+1 || !bytes.Equal(e.ComputeHash(v.prev.Hash), e.hash) {
 		v.broken = e.id
 		return false
 	}

@@ -1,7 +1,8 @@
 // Package event is the audit log's domain: an Event is an immutable record
-// of one change, chained to the event before it by a SHA-256 hash so that
-// editing, removing or reordering events afterwards is detectable. It
-// depends on the standard library and uuid only.
+// of one change, sealed by the service with a MAC (a key the database never
+// holds) and chained to the event before it by a SHA-256 hash, so that
+// writing, editing, removing or reordering events behind the service's back
+// is detectable. It depends on the standard library and uuid only.
 package event
 
 import (
@@ -40,6 +41,10 @@ type Event struct {
 	after      json.RawMessage
 	metadata   json.RawMessage
 
+	// mac and macKeyID are set when the service seals the event (Keys.Seal).
+	mac      []byte
+	macKeyID string
+
 	// seq and hash are set when the event is appended to the chain.
 	seq  int64
 	hash []byte
@@ -77,8 +82,10 @@ func New(d Draft) (*Event, error) {
 		entityID:   cleanText(d.EntityID),
 		requestID:  cleanText(d.RequestID),
 	}
-	if e.id == uuid.Nil {
-		return nil, invalid("id is required")
+	if e.id.Version() != 7 {
+		// The list is ordered by id, newest first: only a time-ordered id
+		// keeps it so (the database refuses other ids too, audit.sql).
+		return nil, invalid("id must be a UUIDv7")
 	}
 	if e.occurredAt.IsZero() {
 		return nil, invalid("occurredAt is required")
@@ -119,11 +126,13 @@ func New(d Draft) (*Event, error) {
 }
 
 // Stored is an event as read back from storage, trusted for nothing: the
-// chain verifier recomputes its hash.
+// chain verifier recomputes its MAC and its hash.
 type Stored struct {
 	Draft
-	Seq  int64
-	Hash []byte
+	MAC      []byte
+	MACKeyID string
+	Seq      int64
+	Hash     []byte
 }
 
 // FromStorage rebuilds an event from storage without validating it, since
@@ -140,6 +149,8 @@ func FromStorage(s Stored) *Event {
 		before:     s.Before,
 		after:      s.After,
 		metadata:   s.Metadata,
+		mac:        s.MAC,
+		macKeyID:   s.MACKeyID,
 		seq:        s.Seq,
 		hash:       s.Hash,
 	}
@@ -175,6 +186,12 @@ func (e *Event) After() json.RawMessage { return e.after }
 
 // Metadata returns the JSON metadata object, or nil (see Before).
 func (e *Event) Metadata() json.RawMessage { return e.metadata }
+
+// MAC returns the MAC the service sealed the event with; nil before.
+func (e *Event) MAC() []byte { return e.mac }
+
+// MACKeyID returns the id of the key the event was sealed with.
+func (e *Event) MACKeyID() string { return e.macKeyID }
 
 // Seq returns the position in the chain, from 1; 0 before chaining.
 func (e *Event) Seq() int64 { return e.seq }

@@ -36,6 +36,7 @@ func TestNewValidates(t *testing.T) {
 		mutate func(*event.Draft)
 	}{
 		{"no id", func(d *event.Draft) { d.ID = uuid.Nil }},
+		{"id not time-ordered", func(d *event.Draft) { d.ID = uuid.New() }},
 		{"no time", func(d *event.Draft) { d.OccurredAt = time.Time{} }},
 		{"no actor", func(d *event.Draft) { d.Actor = " " }},
 		{"no action", func(d *event.Draft) { d.Action = "" }},
@@ -102,6 +103,17 @@ func TestHashCoversDocumentBytes(t *testing.T) {
 	assert.Equal(t, respelled.ComputeHash(event.Genesis), again.ComputeHash(event.Genesis), "the hash is deterministic")
 }
 
+// keys seal the events of these tests.
+var keys = mustKeys(event.Key{ID: "k1", Secret: []byte("0123456789abcdef0123456789abcdef")})
+
+func mustKeys(k ...event.Key) *event.Keys {
+	ks, err := event.NewKeys(k...)
+	if err != nil {
+		panic(err)
+	}
+	return ks
+}
+
 func chain(t *testing.T, n int) ([]*event.Event, event.Link) {
 	t.Helper()
 	head := event.Start()
@@ -111,6 +123,7 @@ func chain(t *testing.T, n int) ([]*event.Event, event.Link) {
 		d.EntityID = strings.Repeat("e", i+1)
 		e, err := event.New(d)
 		require.NoError(t, err)
+		keys.Seal(e)
 		head = e.Chain(head)
 		events[i] = e
 	}
@@ -125,7 +138,7 @@ func stored(e *event.Event, edit func(*event.Stored)) *event.Event {
 			EntityType: e.EntityType(), EntityID: e.EntityID(), RequestID: e.RequestID(),
 			Before: e.Before(), After: e.After(), Metadata: e.Metadata(),
 		},
-		Seq: e.Seq(), Hash: e.Hash(),
+		MAC: e.MAC(), MACKeyID: e.MACKeyID(), Seq: e.Seq(), Hash: e.Hash(),
 	}
 	if edit != nil {
 		edit(&s)
@@ -134,7 +147,7 @@ func stored(e *event.Event, edit func(*event.Stored)) *event.Event {
 }
 
 func verify(events []*event.Event, head event.Link) event.Verification {
-	v := event.NewVerifier()
+	v := event.NewVerifier(keys)
 	for _, e := range events {
 		if !v.Check(e) {
 			break
@@ -190,7 +203,30 @@ func TestVerifierFindsFirstBrokenEvent(t *testing.T) {
 				}))
 			}
 			return rows
-		}, head, events[2].ID(), 3},
+		}, head, events[1].ID(), 2},
+		{"edited content with recomputed hashes to the head", func() []*event.Event {
+			rows := []*event.Event{}
+			prev := event.Start()
+			for i, e := range events {
+				s := stored(e, func(s *event.Stored) {
+					if i == 1 {
+						s.Actor = "someone-else"
+					}
+				})
+				prev = s.Chain(prev)
+				rows = append(rows, s)
+			}
+			return rows
+		}, head, events[1].ID(), 2},
+		{"event without a MAC", func() []*event.Event {
+			return []*event.Event{stored(events[0], func(s *event.Stored) { s.MAC, s.MACKeyID = nil, "" })}
+		}, head, events[0].ID(), 1},
+		{"MAC of another event", func() []*event.Event {
+			return []*event.Event{stored(events[0], func(s *event.Stored) { s.MAC = events[1].MAC() })}
+		}, head, events[0].ID(), 1},
+		{"unknown key", func() []*event.Event {
+			return []*event.Event{stored(events[0], func(s *event.Stored) { s.MACKeyID = "k2" })}
+		}, head, events[0].ID(), 1},
 		{"deleted middle row", func() []*event.Event {
 			return []*event.Event{stored(events[0], nil), stored(events[1], nil), stored(events[3], nil), stored(events[4], nil)}
 		}, head, events[3].ID(), 3},
@@ -215,5 +251,47 @@ func TestVerifierFindsFirstBrokenEvent(t *testing.T) {
 			assert.Equal(t, tt.broken, got.FirstBroken)
 			assert.Equal(t, tt.checked, got.Checked)
 		})
+	}
+}
+
+// TestKeysRotate: the first key seals, every key verifies, and an event
+// sealed with a key that is no longer configured does not verify.
+func TestKeysRotate(t *testing.T) {
+	t.Parallel()
+	old := event.Key{ID: "2025", Secret: []byte("old-secret-old-secret-old-secret")}
+	current := event.Key{ID: "2026", Secret: []byte("new-secret-new-secret-new-secret")}
+	sealed := func(ks *event.Keys) *event.Event {
+		e, err := event.New(draft())
+		require.NoError(t, err)
+		ks.Seal(e)
+		return e
+	}
+	before := sealed(mustKeys(old))
+	rotated := mustKeys(current, old)
+	after := sealed(rotated)
+
+	assert.Equal(t, "2026", after.MACKeyID())
+	assert.True(t, rotated.Authentic(before), "an old key still verifies")
+	assert.True(t, rotated.Authentic(after))
+	assert.False(t, mustKeys(current).Authentic(before), "a removed key verifies nothing")
+	same := event.Key{ID: "2025", Secret: current.Secret}
+	assert.False(t, mustKeys(same).Authentic(before), "a different secret under the same id")
+}
+
+func TestNewKeysRefusesWeakSets(t *testing.T) {
+	t.Parallel()
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	tests := []struct {
+		name string
+		keys []event.Key
+	}{
+		{"none", nil},
+		{"no id", []event.Key{{Secret: secret}}},
+		{"short secret", []event.Key{{ID: "a", Secret: secret[:31]}}},
+		{"repeated id", []event.Key{{ID: "a", Secret: secret}, {ID: "a", Secret: secret}}},
+	}
+	for _, tt := range tests {
+		_, err := event.NewKeys(tt.keys...)
+		assert.Error(t, err, tt.name)
 	}
 }
