@@ -47,7 +47,11 @@ const setupTimeout = time.Minute
 // sources to it, and returns a gorm handle on it opened by database.Open,
 // as the binary opens its own, with the platform's default settings but a
 // small pool (8 connections): the server is shared by every test running
-// at once. The database is dropped in t.Cleanup, after the pool is closed.
+// at once. Statements and waits for a connection get a minute instead of
+// the production bounds, because tests seed large tables and share a
+// loaded server; the bounds themselves are tested where they matter
+// (platform/database, test/faults). The database is dropped in
+// t.Cleanup, after the pool is closed.
 func New(t testing.TB, sources ...migrate.Source) *gorm.DB {
 	t.Helper()
 	dsn := URL(t, sources...)
@@ -56,6 +60,7 @@ func New(t testing.TB, sources ...migrate.Source) *gorm.DB {
 		t.Fatalf("dbtest: %v", err)
 	}
 	c.Database.MaxOpenConns, c.Database.MaxIdleConns = 8, 2
+	c.Database.StatementTimeout, c.Database.AcquireTimeout = time.Minute, time.Minute
 	db, err := database.Open(context.Background(), c.Database, database.WithApplicationName("dbtest"))
 	if err != nil {
 		t.Fatalf("dbtest: open %s: %v", redact(dsn), err)
