@@ -1,12 +1,20 @@
 package database_test
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
+	"net"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/zebralabs/zebra/platform/apperr"
 	"github.com/zebralabs/zebra/platform/database"
+	"github.com/zebralabs/zebra/platform/dbtest"
 )
 
 // TestTranslate_TxEndedByTheDeadlineIsATimeout: database/sql rolls back a
@@ -18,4 +26,54 @@ func TestTranslate_TxEndedByTheDeadlineIsATimeout(t *testing.T) {
 	if got := apperr.CodeOf(err); got != apperr.CodeTimeout {
 		t.Fatalf("code %q, want %q (%v)", got, apperr.CodeTimeout, err)
 	}
+}
+
+// TestTranslate_StoppedWorkIsATimeout: a statement or BEGIN stopped by a
+// cancelled context (pgx returns context.Canceled, also when the request's
+// own timeout cancels it) is 504 timeout, as a deadline is, whether it
+// comes straight from gorm or wrapped by a repository; never a 500.
+func TestTranslate_StoppedWorkIsATimeout(t *testing.T) {
+	t.Parallel()
+	db := open(t, testConfig(t, dbtest.EmptyURL(t)))
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	stmtErr := db.WithContext(ctx).Exec("SELECT pg_sleep(5)").Error
+	require.ErrorIs(t, stmtErr, context.Canceled)
+	cancelled, stop := context.WithCancel(context.Background())
+	stop()
+	beginErr := db.WithContext(cancelled).Begin().Error
+	require.Error(t, beginErr)
+
+	for _, err := range []error{
+		stmtErr,
+		fmt.Errorf("insert activity 42: %w", stmtErr),
+		fmt.Errorf("begin: %w", beginErr),
+		fmt.Errorf("begin: %w", context.Canceled),
+	} {
+		assert.Equal(t, apperr.CodeTimeout, apperr.CodeOf(database.Translate(err)), "%v", err)
+	}
+}
+
+// TestTranslate_ConnectTimeoutIsUnavailable: a server that accepts the
+// connection and never answers fails it after DATABASE_CONNECT_TIMEOUT;
+// that is the database being down (503 unavailable), not the request
+// running out of time (504), although pgconn reports a deadline.
+func TestTranslate_ConnectTimeoutIsUnavailable(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { _ = c.Close() })
+		}
+	}()
+	_, connErr := pgconn.Connect(context.Background(), "postgres://postgres@"+ln.Addr().String()+"/zebra?sslmode=disable&connect_timeout=1")
+	require.ErrorIs(t, connErr, context.DeadlineExceeded)
+	err = database.Translate(fmt.Errorf("begin: %w", connErr))
+	assert.Equal(t, apperr.CodeUnavailable, apperr.CodeOf(err), "%v", err)
 }

@@ -3,6 +3,7 @@ package database
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -37,9 +38,21 @@ func NewUnitOfWork(db *gorm.DB) *UnitOfWork { return &UnitOfWork{db: db} }
 // request. Do never runs fn again: a transaction whose session the server
 // ended mid-way is lost, and its error is 503 unavailable
 // (docs/adr/0006-plain-data-path.md).
+//
+// Waiting for a connection (the pool gate) ends with ctx, and a caller
+// that has already given up gets no transaction. Once begun, the unit of
+// work runs to its COMMIT or ROLLBACK under ctx's deadline but not its
+// cancellation (detach): a client that hangs up mid-command would
+// otherwise have pgx interrupt the statement in flight and close its
+// connection, and leave the command's outcome to chance, for nothing. It
+// gets finishGrace after the cancellation, then stops
+// (docs/reliability.md, "A client that hangs up").
 func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context) error) error {
 	if InTx(ctx) {
 		return fn(ctx)
+	}
+	if err := ctx.Err(); err != nil {
+		return Translate(fmt.Errorf("begin: %w", err))
 	}
 	release, err := holdSlot(ctx, u.db)
 	if err != nil {
@@ -47,8 +60,10 @@ func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context) error)
 	}
 	defer release()
 
+	workCtx, stop := detach(ctx, finishGrace)
+	defer stop()
 	st := &txState{}
-	txCtx := context.WithValue(ctx, txKey{}, st)
+	txCtx := context.WithValue(workCtx, txKey{}, st)
 	var workErr error
 	err = u.db.WithContext(txCtx).Transaction(func(tx *gorm.DB) error {
 		st.tx = tx
@@ -69,6 +84,28 @@ func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context) error)
 		h(hookCtx)
 	}
 	return nil
+}
+
+// finishGrace is how long a unit of work that has begun goes on after its
+// caller's context is cancelled: ample for a healthy database to finish
+// the statement in flight and commit or roll back, short enough that a
+// stalled one does not hold the connection long past the caller.
+const finishGrace = 2 * time.Second
+
+// detach returns a context with ctx's values and deadline that is
+// cancelled grace after ctx is, rather than with it; stop releases it.
+func detach(ctx context.Context, grace time.Duration) (_ context.Context, stop func()) {
+	var (
+		detached context.Context
+		cancel   context.CancelFunc
+	)
+	if deadline, ok := ctx.Deadline(); ok {
+		detached, cancel = context.WithDeadline(context.WithoutCancel(ctx), deadline)
+	} else {
+		detached, cancel = context.WithCancel(context.WithoutCancel(ctx))
+	}
+	stopAfter := context.AfterFunc(ctx, func() { time.AfterFunc(grace, cancel) })
+	return detached, func() { stopAfter(); cancel() }
 }
 
 // work runs fn, then the before-commit hooks.

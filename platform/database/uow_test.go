@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -239,4 +240,103 @@ func TestTranslate(t *testing.T) {
 	e, ok := apperr.As(database.Translate(context.DeadlineExceeded))
 	require.True(t, ok)
 	assert.Equal(t, apperr.CodeTimeout, e.Code)
+}
+
+// backendPID is the server process of db's connection; with a pool of one
+// connection, a new one means the old one was closed.
+func backendPID(t *testing.T, db *gorm.DB) int {
+	t.Helper()
+	var pid int
+	require.NoError(t, db.Raw("SELECT pg_backend_pid()").Scan(&pid).Error)
+	return pid
+}
+
+// singleConnUoWDB is uowDB behind a pool of one connection.
+func singleConnUoWDB(t *testing.T) *gorm.DB {
+	t.Helper()
+	cfg := testConfig(t, dbtest.EmptyURL(t))
+	cfg.MaxOpenConns, cfg.MaxIdleConns = 1, 1
+	db := open(t, cfg)
+	require.NoError(t, db.Exec(`CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL)`).Error)
+	return db
+}
+
+// TestUnitOfWork_CallerThatHangsUpDoesNotCutIt: a client that hangs up
+// while its command's transaction runs cancels the request's context; the
+// unit of work still finishes and commits, and its connection goes back
+// to the pool instead of being closed mid-statement by pgx.
+func TestUnitOfWork_CallerThatHangsUpDoesNotCutIt(t *testing.T) {
+	t.Parallel()
+	db := singleConnUoWDB(t)
+	uow := database.NewUnitOfWork(db)
+	pid := backendPID(t, db)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	err := uow.Do(ctx, func(ctx context.Context) error {
+		if err := insert(ctx, db, 1, "a"); err != nil {
+			return err
+		}
+		time.AfterFunc(50*time.Millisecond, cancel) // while the next statement runs
+		if err := database.Conn(ctx, db).Exec("SELECT pg_sleep(0.3)").Error; err != nil {
+			return err
+		}
+		return insert(ctx, db, 2, "b")
+	})
+	require.NoError(t, err)
+	require.Error(t, ctx.Err())
+	assert.Equal(t, 2, count(t, db), "the command committed")
+	assert.Equal(t, pid, backendPID(t, db), "the connection was closed")
+}
+
+// TestUnitOfWork_CallerGoneBeforeItBeginsGetsNone: a request whose client
+// has already hung up starts no transaction.
+func TestUnitOfWork_CallerGoneBeforeItBeginsGetsNone(t *testing.T) {
+	t.Parallel()
+	db := uowDB(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	called := false
+	err := database.NewUnitOfWork(db).Do(ctx, func(context.Context) error { called = true; return nil })
+	assert.Equal(t, apperr.CodeTimeout, apperr.CodeOf(err), "%v", err)
+	assert.False(t, called)
+}
+
+// TestUnitOfWork_StalledWorkEndsWithTheCaller: the unit of work keeps its
+// caller's deadline, and outlives a cancellation by the grace only: a
+// database that does not answer holds neither past them.
+func TestUnitOfWork_StalledWorkEndsWithTheCaller(t *testing.T) {
+	t.Parallel()
+	db := uowDB(t)
+	uow := database.NewUnitOfWork(db)
+	tests := []struct {
+		name   string
+		ctx    func() (context.Context, context.CancelFunc)
+		within time.Duration
+	}{
+		{"deadline", func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), 200*time.Millisecond)
+		}, time.Second},
+		{"cancelled", func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(100*time.Millisecond, cancel)
+			return ctx, cancel
+		}, 3500 * time.Millisecond}, // finishGrace (2s) after the cancellation
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := tt.ctx()
+			defer cancel()
+			start := time.Now()
+			err := uow.Do(ctx, func(ctx context.Context) error {
+				if err := insert(ctx, db, 1, "a"); err != nil {
+					return err
+				}
+				return database.Conn(ctx, db).Exec("SELECT pg_sleep(30)").Error
+			})
+			assert.Equal(t, apperr.CodeTimeout, apperr.CodeOf(err), "%v", err)
+			assert.Less(t, time.Since(start), tt.within)
+			assert.Equal(t, 0, count(t, db))
+		})
+	}
 }
