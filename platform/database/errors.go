@@ -17,18 +17,17 @@ import (
 // typed errors of apperr, so that no dependency failure reaches a client
 // as 500 (docs/reliability.md, "Dependency failures"):
 //
-//   - 504 timeout: the work stopped before the database answered. Its
-//     context ended (the request's deadline, or a cancellation: pgx
-//     returns context.Canceled, or a pgconn timeout wrapping either),
-//     the server cancelled the statement (57014, statement_timeout), or
-//     database/sql rolled back a transaction whose context ended, so its
-//     COMMIT failed with ErrTxDone. The HTTP layer records a request whose
-//     client hung up as 499 instead, whatever its error.
-//   - 503 unavailable: no session could be had or kept. A connection
-//     could not be opened (refused, unreachable, or no answer within
-//     DATABASE_CONNECT_TIMEOUT: a timeout, but of the database, not of the
-//     request), the server ended the session (57P01-57P03, class 08), or
-//     the connection broke mid-way.
+//   - 504 timeout: the database did not answer in time. The work's
+//     context ended (the request's deadline, or a cancellation: pgx then
+//     returns context.Canceled), a connect outlived DATABASE_CONNECT_TIMEOUT
+//     (pgconn reports a deadline), the server cancelled the statement
+//     (57014, statement_timeout), or database/sql rolled back a
+//     transaction whose context ended, so its COMMIT failed with
+//     ErrTxDone. The HTTP layer records a request whose client hung up as
+//     499 instead, whatever its error.
+//   - 503 unavailable: no session could be had or kept. A connection was
+//     refused or could not be reached, the server ended the session
+//     (57P01-57P03, class 08), or the connection broke mid-way.
 //
 // Anything else is returned unchanged for the repository to translate
 // (not found, unique violations) or to surface as internal.
@@ -54,17 +53,13 @@ func Translate(err error) error {
 		}
 		return err
 	}
-	// Before the context errors: a connect timeout wraps DeadlineExceeded.
-	var connErr *pgconn.ConnectError
-	if errors.As(err, &connErr) {
-		return apperr.Unavailable(err)
-	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
 		pgconn.Timeout(err) || errors.Is(err, sql.ErrTxDone) {
 		return apperr.Timeout(err)
 	}
+	var connErr *pgconn.ConnectError
 	var netErr net.Error
-	if errors.As(err, &netErr) || pgconn.SafeToRetry(err) || lostConnection(err) {
+	if errors.As(err, &connErr) || errors.As(err, &netErr) || pgconn.SafeToRetry(err) || lostConnection(err) {
 		return apperr.Unavailable(err)
 	}
 	return err

@@ -54,26 +54,35 @@ func TestTranslate_StoppedWorkIsATimeout(t *testing.T) {
 	}
 }
 
-// TestTranslate_ConnectTimeoutIsUnavailable: a server that accepts the
-// connection and never answers fails it after DATABASE_CONNECT_TIMEOUT;
-// that is the database being down (503 unavailable), not the request
-// running out of time (504), although pgconn reports a deadline.
-func TestTranslate_ConnectTimeoutIsUnavailable(t *testing.T) {
+// TestTranslate_ConnectFailures: a server that accepts the connection and
+// never answers fails it after DATABASE_CONNECT_TIMEOUT, 504 timeout; one
+// that refuses it is down, 503 unavailable.
+func TestTranslate_ConnectFailures(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = ln.Close() })
+	t.Cleanup(func() { _ = silent.Close() })
 	go func() {
 		for {
-			c, err := ln.Accept()
+			c, err := silent.Accept()
 			if err != nil {
 				return
 			}
 			t.Cleanup(func() { _ = c.Close() })
 		}
 	}()
-	_, connErr := pgconn.Connect(context.Background(), "postgres://postgres@"+ln.Addr().String()+"/zebra?sslmode=disable&connect_timeout=1")
-	require.ErrorIs(t, connErr, context.DeadlineExceeded)
-	err = database.Translate(fmt.Errorf("begin: %w", connErr))
-	assert.Equal(t, apperr.CodeUnavailable, apperr.CodeOf(err), "%v", err)
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	require.NoError(t, closed.Close())
+
+	for addr, want := range map[string]apperr.Code{
+		silent.Addr().String(): apperr.CodeTimeout,
+		closed.Addr().String(): apperr.CodeUnavailable,
+	} {
+		_, connErr := pgconn.Connect(context.Background(), "postgres://postgres@"+addr+"/zebra?sslmode=disable&connect_timeout=1")
+		var ce *pgconn.ConnectError
+		require.ErrorAs(t, connErr, &ce)
+		err := database.Translate(fmt.Errorf("begin: %w", connErr))
+		assert.Equal(t, want, apperr.CodeOf(err), "%v", err)
+	}
 }

@@ -212,13 +212,22 @@ var commonErrors = []commonError{
 
 // documentOperation adds the envelope error responses every operation can
 // produce, so that clients see them in the document, and aligns huma's
-// body limit with the body-limit middleware.
+// body limit and read deadline with the middleware's.
 func documentOperation(op *huma.Operation, errSchema *huma.Schema, bodyLimit int64) {
 	if op.RequestBody != nil && bodyLimit > 0 && (op.MaxBodyBytes == 0 || op.MaxBodyBytes >= bodyLimit) {
 		// The middleware's MaxBytesReader answers 413 past bodyLimit bytes;
 		// huma's LimitReader rejects a body of exactly its limit, so its
 		// limit sits one byte above ours and never fires first.
 		op.MaxBodyBytes = bodyLimit + 1
+	}
+	if op.RequestBody != nil {
+		// bodyShape has read the (JSON) body, under HTTP_READ_TIMEOUT, by
+		// the time huma would set its own read deadline: net/http then
+		// waits on the connection for the client hanging up, and cancels
+		// the request's context when that read fails, its deadline
+		// included, so huma's deadline would bound nothing and cut the
+		// running request as if its client had gone. -1 clears it instead.
+		op.BodyReadTimeout = -1
 	}
 	if op.Responses == nil {
 		op.Responses = map[string]*huma.Response{}

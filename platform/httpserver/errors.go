@@ -47,7 +47,8 @@ func (e *Error) GetStatus() int {
 func (e *Error) Unwrap() error { return e.cause }
 
 // Render maps any error to the envelope: an *Error as is, an *apperr.Error
-// by its code, a deadline to 504 timeout, anything else to a 500 whose
+// by its code, work stopped by its context (a deadline, or a cancellation
+// such as a timeout's) to 504 timeout, anything else to a 500 whose
 // message reveals nothing. It never returns nil.
 func Render(err error) *Error {
 	var env *Error
@@ -62,12 +63,12 @@ func Render(err error) *Error {
 	}
 	if e, ok := apperr.As(err); ok {
 		out := &Error{Code: e.Code, Message: e.Message, Details: e.Details, cause: err}
-		if e.Code == apperr.CodeInternal && errors.Is(err, context.DeadlineExceeded) {
+		if e.Code == apperr.CodeInternal && stopped(err) {
 			return timeoutError(err)
 		}
 		return out.normalized()
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	if stopped(err) {
 		return timeoutError(err)
 	}
 	var tooLarge *http.MaxBytesError
@@ -75,6 +76,11 @@ func Render(err error) *Error {
 		return payloadTooLarge(err)
 	}
 	return internalError(err)
+}
+
+// stopped reports whether err is work its context ended.
+func stopped(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 
 func (e *Error) normalized() *Error {

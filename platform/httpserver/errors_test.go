@@ -47,6 +47,7 @@ func TestErrorEnvelope(t *testing.T) {
 		{"panic", "GET", "/test/panic", "", nil, 500, "internal"},
 		{"unexpected handler error", "GET", "/test/internal", "", nil, 500, "internal"},
 		{"dependency down", "GET", "/test/unavailable", "", nil, 503, "unavailable"},
+		{"work stopped by a cancellation", "GET", "/test/stopped", "", nil, 504, "timeout"},
 		{"huma error helper", "GET", "/test/conflict", "", nil, 409, "conflict"},
 		{"no token on a route that needs one", "GET", "/test/me", "", nil, 401, "unauthorized"},
 		{"rate limited", "GET", "/test/items/1", "", []string{"X-Test-Limit", "over"}, 429, "rate_limited"},

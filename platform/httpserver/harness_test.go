@@ -176,6 +176,24 @@ func testRoutes(api huma.API) {
 		func(context.Context, *struct{}) (*struct{}, error) {
 			return nil, huma.Error409Conflict("already there")
 		})
+	huma.Register(api, huma.Operation{OperationID: "stopped", Method: http.MethodGet, Path: "/test/stopped", Tags: []string{"Test"}},
+		func(context.Context, *struct{}) (*struct{}, error) {
+			return nil, fmt.Errorf("begin: %w", context.Canceled)
+		})
+	// It answers after 1s; huma alone would cut the reading of its body
+	// at 100ms.
+	huma.Register(api, huma.Operation{OperationID: "slow-create", Method: http.MethodPost, Path: "/test/slow-items", Tags: []string{"Test"},
+		DefaultStatus: 201, BodyReadTimeout: 100 * time.Millisecond},
+		func(ctx context.Context, in *itemInput) (*itemOutput, error) {
+			select {
+			case <-ctx.Done():
+				return nil, fmt.Errorf("insert item: %w", ctx.Err())
+			case <-time.After(time.Second):
+			}
+			out := &itemOutput{}
+			out.Body.ID, out.Body.Title = "1", in.Body.Title
+			return out, nil
+		})
 	huma.Register(api, huma.Operation{OperationID: "slow", Method: http.MethodGet, Path: "/test/slow", Tags: []string{"Test"}},
 		func(ctx context.Context, _ *struct{}) (*struct{}, error) {
 			select {

@@ -1,6 +1,8 @@
 package httpserver
 
 import (
+	"context"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -69,10 +71,7 @@ func tracing(tp trace.TracerProvider) gin.HandlerFunc {
 		c.Request = c.Request.WithContext(ctx)
 		completed := false
 		defer func() {
-			status := c.Writer.Status()
-			if !completed {
-				status = 500 // a panic is unwinding; recovery answers 500
-			}
+			status, _ := outcome(c, ctx, completed)
 			span.SetAttributes(semconv.HTTPResponseStatusCode(status))
 			if p, ok := auth.FromContext(c.Request.Context()); ok {
 				span.SetAttributes(semconv.EnduserID(p.UserID.String()))
@@ -120,33 +119,53 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	return m, nil
 }
 
+// statusClientClosed is the status recorded, as nginx records it, for a
+// request whose client closed the connection before it was answered: the
+// answer went nowhere, and the failure, if there was one, is the client's
+// leaving, not the server's. It is never sent, stays out of the 5xx
+// error rate (deployments/observability/METRICS.md) and is logged at info.
+const statusClientClosed = 499
+
+// outcome is the status to record for the request of c, whose context
+// was conn before the chain ran: the one written; 500 while a panic
+// unwinds (recovery answers it); 499 when the client has hung up, with
+// unsent the status that went nowhere.
+func outcome(c *gin.Context, conn context.Context, completed bool) (status, unsent int) {
+	switch {
+	case !completed:
+		return http.StatusInternalServerError, 0
+	case conn.Err() != nil: // net/http cancels it when the connection ends
+		return statusClientClosed, c.Writer.Status()
+	}
+	return c.Writer.Status(), 0
+}
+
 // observe records the request's metrics and writes its access-log line:
 // one line per request, at error level for 5xx, carrying the internal
-// errors handlers and recovery attached to the gin context.
+// errors handlers and recovery attached to the gin context. A request
+// whose client hung up is recorded as 499 (outcome).
 func observe(m *metrics, log *zap.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		m.inFlight.Inc()
+		conn := c.Request.Context()
 		completed := false
 		defer func() {
 			m.inFlight.Dec()
-			status := c.Writer.Status()
-			if !completed {
-				status = 500
-			}
+			status, unsent := outcome(c, conn, completed)
 			elapsed := time.Since(start)
 			route := routeOf(c)
 			code := strconv.Itoa(status)
 			m.requests.WithLabelValues(c.Request.Method, route, code).Inc()
 			m.duration.WithLabelValues(c.Request.Method, route, code).Observe(elapsed.Seconds())
-			accessLog(c, log, route, status, elapsed)
+			accessLog(c, log, route, status, unsent, elapsed)
 		}()
 		c.Next()
 		completed = true
 	}
 }
 
-func accessLog(c *gin.Context, log *zap.Logger, route string, status int, elapsed time.Duration) {
+func accessLog(c *gin.Context, log *zap.Logger, route string, status, unsent int, elapsed time.Duration) {
 	level := zapcore.InfoLevel
 	if status >= 500 {
 		level = zapcore.ErrorLevel
@@ -156,7 +175,7 @@ func accessLog(c *gin.Context, log *zap.Logger, route string, status int, elapse
 		return
 	}
 	ctx := c.Request.Context()
-	fields := make([]zap.Field, 0, 12)
+	fields := make([]zap.Field, 0, 14)
 	fields = append(fields,
 		zap.String("method", c.Request.Method),
 		zap.String("route", route),
@@ -169,6 +188,9 @@ func accessLog(c *gin.Context, log *zap.Logger, route string, status int, elapse
 		zap.String("requestId", requestid.From(ctx)),
 		zap.String("clientIp", c.ClientIP()),
 	)
+	if status == statusClientClosed {
+		fields = append(fields, zap.String("reason", "client closed request"), zap.Int("unsentStatus", unsent))
+	}
 	if sc := trace.SpanContextFromContext(ctx); sc.HasTraceID() {
 		fields = append(fields, zap.String("traceId", sc.TraceID().String()))
 	}

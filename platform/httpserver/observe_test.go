@@ -1,12 +1,19 @@
 package httpserver_test
 
 import (
+	"fmt"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 func TestMetricsUseRouteTemplates(t *testing.T) {
@@ -92,5 +99,76 @@ func TestAccessLogLine(t *testing.T) {
 	// stack walk per request, so the access log does without.
 	if lines[0].Caller.Defined {
 		t.Errorf("access log line has caller %s, want none", lines[0].Caller)
+	}
+}
+
+// TestBodyReadDeadlineDoesNotEndTheRequest: huma would bound the reading
+// of this route's body to 100ms; once the body is read, no such deadline
+// may cancel the request while its client waits for the answer (1s).
+func TestBodyReadDeadlineDoesNotEndTheRequest(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	if res := h.send(t, "POST", "/test/slow-items", `{"title":"x"}`); res.status != 201 {
+		t.Fatalf("status = %d, want 201: %s", res.status, res.body)
+	}
+}
+
+// TestClientThatHangsUpIsRecordedAs499: a request whose client closes the
+// connection before the answer is counted and logged with status 499 (as
+// nginx does), at info level, with the status that went nowhere: not as a
+// 5xx of the server, and its span is no error.
+func TestClientThatHangsUpIsRecordedAs499(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, method, path, body string
+		route                    string
+	}{
+		{"read", "GET", "/test/slow", "", "/test/slow"},
+		{"write with a body", "POST", "/test/slow-items", `{"title":"x"}`, "/test/slow-items"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			rid := "hangup-" + strings.ReplaceAll(tt.name, " ", "-")
+			conn, err := net.Dial("tcp", h.srv.Listener.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(conn, "%s %s HTTP/1.1\r\nHost: test\r\nX-Request-Id: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+				tt.method, tt.path, rid, len(tt.body), tt.body)
+			time.Sleep(300 * time.Millisecond) // past the body's read deadline, before the answer
+			_ = conn.Close()
+
+			var lines []observer.LoggedEntry
+			deadline := time.Now().Add(5 * time.Second)
+			for len(lines) == 0 && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+				lines = h.logs.FilterMessage("request").FilterField(zap.String("requestId", rid)).AllUntimed()
+			}
+			if len(lines) != 1 {
+				t.Fatalf("%d access log lines for the request", len(lines))
+			}
+			f := lines[0].ContextMap()
+			if f["status"] != int64(499) || f["reason"] != "client closed request" || f["unsentStatus"] != int64(504) {
+				t.Errorf("access log line: %v", f)
+			}
+			if lines[0].Level != zapcore.InfoLevel {
+				t.Errorf("logged at %s, want info", lines[0].Level)
+			}
+			expected := fmt.Sprintf(`
+# HELP http_requests_total HTTP requests answered, by method, route template and status.
+# TYPE http_requests_total counter
+http_requests_total{method=%q,route=%q,status="499"} 1
+`, tt.method, tt.route)
+			if err := testutil.GatherAndCompare(h.registry, strings.NewReader(expected), "http_requests_total"); err != nil {
+				t.Error(err)
+			}
+			for _, s := range h.spans.GetSpans() {
+				if s.Status.Code == codes.Error {
+					t.Errorf("span %s has status error", s.Name)
+				}
+			}
+		})
 	}
 }
