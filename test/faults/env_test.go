@@ -187,23 +187,7 @@ func (e *env) watchReadiness() (stop func() []readiness) {
 // goroutines reads go_goroutines from /metrics.
 func (e *env) goroutines(t *testing.T) int {
 	t.Helper()
-	resp, err := httpClient.Get(e.base + "/metrics")
-	if err != nil {
-		t.Fatalf("GET /metrics: %v", err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "go_goroutines "); ok {
-			n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return int(n)
-		}
-	}
-	t.Fatal("no go_goroutines in /metrics")
-	return 0
+	return int(e.metric(t, "go_goroutines"))
 }
 
 // unpublished counts the outbox rows the relay has not published yet.
