@@ -42,11 +42,11 @@ func NewUnitOfWork(db *gorm.DB) *UnitOfWork { return &UnitOfWork{db: db} }
 // Waiting for a connection (the pool gate) ends with ctx, and a caller
 // that has already given up gets no transaction. Once begun, the unit of
 // work runs to its COMMIT or ROLLBACK under ctx's deadline but not its
-// cancellation (detach): a client that hangs up mid-command would
-// otherwise have pgx interrupt the statement in flight and close its
-// connection, and leave the command's outcome to chance, for nothing. It
-// gets finishGrace after the cancellation, then stops
-// (docs/reliability.md, "A client that hangs up").
+// cancellation (detach): otherwise a client that hangs up mid-command has
+// pgx interrupt the statement in flight, close its connection and leave
+// the command half-way, to be rolled back by the server. It gets
+// finishGrace after the cancellation, then stops (docs/reliability.md,
+// "A client that hangs up").
 func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context) error) error {
 	if InTx(ctx) {
 		return fn(ctx)

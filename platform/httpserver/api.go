@@ -221,13 +221,14 @@ func documentOperation(op *huma.Operation, errSchema *huma.Schema, bodyLimit int
 		op.MaxBodyBytes = bodyLimit + 1
 	}
 	if op.RequestBody != nil {
-		// bodyShape has read the (JSON) body, under HTTP_READ_TIMEOUT, by
-		// the time huma would set its own read deadline: net/http then
-		// waits on the connection for the client hanging up, and cancels
-		// the request's context when that read fails, its deadline
-		// included, so huma's deadline would bound nothing and cut the
-		// running request as if its client had gone. -1 clears it instead.
-		op.BodyReadTimeout = -1
+		// bodyShape has read the (JSON) body, within HTTP_READ_TIMEOUT, by
+		// the time huma would set its own read deadline. net/http then
+		// reads the connection in the background, with no deadline, to see
+		// the client hang up, and cancels the request's context when that
+		// read fails: a deadline set now would bound nothing and cancel the
+		// running request as if its client had gone. Zero (huma made it
+		// 5s when it read the input type) leaves the deadline to net/http.
+		op.BodyReadTimeout = 0
 	}
 	if op.Responses == nil {
 		op.Responses = map[string]*huma.Response{}
