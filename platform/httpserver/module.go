@@ -37,7 +37,7 @@ type engineParams struct {
 	TracerProvider trace.TracerProvider  `optional:"true"`
 	Verifier       auth.Verifier         `optional:"true"`
 	Policy         *auth.Policy
-	Limiter        Limiter               `optional:"true"`
+	Limiter        Limiter `optional:"true"`
 }
 
 func newEngine(p engineParams) (*gin.Engine, error) {
