@@ -19,6 +19,7 @@ import (
 	"github.com/zebralabs/zebra/modules/audit/internal/app/command"
 	"github.com/zebralabs/zebra/modules/audit/internal/app/query"
 	"github.com/zebralabs/zebra/modules/audit/internal/domain/event"
+	"github.com/zebralabs/zebra/modules/audit/internal/permission"
 	"github.com/zebralabs/zebra/modules/audit/internal/postgres"
 	"github.com/zebralabs/zebra/modules/audit/internal/repotest"
 	"github.com/zebralabs/zebra/platform/auditlog"
@@ -95,7 +96,7 @@ func TestDatabaseRefusesUpdateDeleteTruncate(t *testing.T) {
 
 func verifyDB(t *testing.T, db *gorm.DB) event.Verification {
 	t.Helper()
-	ctx := auth.WithPrincipal(context.Background(), auth.Principal{Roles: []auth.Role{auth.RoleAdmin}})
+	ctx := auth.WithPrincipal(context.Background(), auth.NewPrincipal(uuid.Nil, []auth.Role{auth.RoleAdmin}, permission.Grants))
 	got, err := query.NewVerifyChainHandler(postgres.NewStore(db)).Handle(ctx, query.VerifyChain{})
 	require.NoError(t, err)
 	return got

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/zebralabs/zebra/modules/audit/internal/domain/event"
+	"github.com/zebralabs/zebra/modules/audit/internal/permission"
 	"github.com/zebralabs/zebra/platform/auth"
 )
 
@@ -47,14 +48,14 @@ func NewVerifyChainHandler(reader ChainReader) *VerifyChainHandler {
 	return &VerifyChainHandler{reader: reader}
 }
 
-// Handle requires auth.VerifyAudit, links the events waiting for the
+// Handle requires permission.Verify, links the events waiting for the
 // chainer, reads the chain head and then every event up to it, so events
 // appended during the walk are left for the next verification instead of
 // being reported as broken. A chain that holds is still broken when an
 // event has stayed out of it longer than MaxUnchainedAge: that event is
 // the one reported.
 func (h *VerifyChainHandler) Handle(ctx context.Context, _ VerifyChain) (event.Verification, error) {
-	if _, err := auth.Require(ctx, auth.VerifyAudit); err != nil {
+	if _, err := auth.Require(ctx, permission.Verify); err != nil {
 		return event.Verification{}, err
 	}
 	if _, err := h.reader.Link(ctx); err != nil {
