@@ -2,7 +2,7 @@
 // changed. One module stores the events (it contributes its Recorder with
 // AsRecorder); the others depend on this package only, never on that
 // module. Without such a module the platform records to the structured
-// log instead, and refuses to start with APP_ENV=prod (docs/audit.md).
+// log instead, and refuses to start with APP_ENV=prod.
 package auditlog
 
 import (

@@ -47,6 +47,6 @@ func newRecorder(p recorderParams) (Recorder, error) {
 		return nil, ErrNoRecorder
 	}
 	p.Logger.Warn("no module stores audit-log events: they are written to this log only, which is not tamper-evident " +
-		"(refused with APP_ENV=prod; see docs/audit.md)")
+		"(refused with APP_ENV=prod)")
 	return NewLogRecorder(p.Logger), nil
 }

@@ -8,7 +8,9 @@
 //     postgres or httpapi package;
 //   - nothing but the module's root package (its fx wiring) imports a
 //     postgres or httpapi package (their own tests aside);
-//   - no code imports another module's internal packages.
+//   - no code imports another module's internal packages;
+//   - the platform names no context (CheckPlatform, names.go): the contexts
+//     are discovered from modules/, with their routes and permissions.
 //
 // Go's own internal rule already stops most of the last one at compile
 // time; the check also covers files that do not build together (tests,
