@@ -8,8 +8,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# Every Go module of go.work; `make test` and `make lint` cover them all.
-MODULES := app platform modules/activities modules/audit modules/identity schema test
+# Every Go module of go.work, read from it (`go work edit -json`), so a new
+# module is covered by `make test` and `make lint` once it is in go.work.
+MODULES := $(patsubst ./%,%,$(shell go work edit -json | sed -n 's/.*"DiskPath": "\(.*\)".*/\1/p'))
 LINT_TARGETS :=
 TEST_TARGETS :=
 

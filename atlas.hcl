@@ -8,20 +8,18 @@
 # refuses destructive changes unless --allow-destructive; the CLI does
 # neither, so use it to inspect, diff and visualise, not to deploy.
 #
-# Every owner's HCL file is listed here, and its Postgres schema in
-# `schemas`, so the CLI never inspects (or drops) anything else in the
-# database. A test in app/ fails when a schema/*.hcl file is missing here.
+# The owners are discovered, not listed: src is every schema/*.hcl file
+# (Atlas' fileset function, a glob relative to this file that returns
+# absolute paths) and schemas the Postgres schema named after each file,
+# so the CLI never inspects (or drops) anything else in the database and a
+# new module's schema file needs no edit here. A test in app/ evaluates
+# these two lists and checks them against the binary's schema sources.
 
 locals {
   # One file per owner; each owner's tables live in the Postgres schema of
   # the same name.
-  src = [
-    "file://schema/platform.hcl",
-    "file://schema/audit.hcl",
-    "file://schema/identity.hcl",
-    "file://schema/activities.hcl",
-  ]
-  schemas = ["platform", "audit", "identity", "activities"]
+  src     = [for f in fileset("schema/*.hcl") : "file://${f}"]
+  schemas = [for f in fileset("schema/*.hcl") : regexreplace(f, "^.*/([^/]+)[.]hcl$", "$1")]
 
   # The CLI normalises the desired schema on an empty dev database.
   # Without Docker, point ATLAS_DEV_URL at an empty database you created

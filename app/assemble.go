@@ -13,6 +13,8 @@ import (
 	"go.uber.org/zap"
 	"gorm.io/gorm"
 
+	"github.com/zebralabs/zebra/platform/auditlog"
+	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/config"
 	"github.com/zebralabs/zebra/platform/database"
 	"github.com/zebralabs/zebra/platform/outbox"
@@ -37,10 +39,12 @@ func withCommandDB(cfg config.Config, name string, fn func(ctx context.Context, 
 // assembleOver builds the plugged-in contexts over db for a one-off
 // command that calls their facades, and fills targets (as fx.Populate
 // does) with what it needs. Commands write through the same use cases,
-// unit of work, audit recorder and outbox as the API, but nothing is
-// started: no HTTP server, no background jobs. The logger is silent, the
-// metrics go to a registry of their own, and the Redis client is built
-// from REDIS_URL but dials only if a use case reaches for it.
+// permission policy, unit of work, audit-log recorder and outbox as the
+// API, but nothing is started: no HTTP server, no background jobs. The
+// logger is silent, the metrics go to a registry of their own, and the
+// Redis client is built from REDIS_URL but dials only if a use case
+// reaches for it. A target no plugged context provides fails with one
+// line naming its type.
 func assembleOver(cfg config.Config, db *gorm.DB, targets ...any) error {
 	app := fx.New(
 		fx.NopLogger,
@@ -59,7 +63,9 @@ func assembleOver(cfg config.Config, db *gorm.DB, targets ...any) error {
 			func() prometheus.Registerer { return prometheus.NewRegistry() },
 		),
 		outbox.Module,
-		contexts,
+		auth.Module,
+		auditlog.Module,
+		fx.Options(contexts...),
 		fx.Populate(targets...),
 	)
 	if err := app.Err(); err != nil {

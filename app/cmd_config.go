@@ -22,7 +22,7 @@ func configCommand(args []string) error {
 }
 
 func printConfig(w io.Writer) error {
-	sections, err := configSections()
+	sections, err := configSections(contexts)
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ func openapiCommand(args []string) error {
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return errors.New(openapiUsage)
 	}
-	doc, err := openAPIDocument()
+	doc, err := openAPIDocument(contexts)
 	if err != nil {
 		return err
 	}
@@ -41,17 +41,17 @@ func openapiCommand(args []string) error {
 	return os.WriteFile(*out, doc, 0o644)
 }
 
-// openAPIDocument assembles the whole app, the platform and every
-// plugged-in context, so the document lists exactly the routes the binary
-// serves. Nothing is started, and the database and Redis clients are
-// replaced by ones that never connect.
-func openAPIDocument() ([]byte, error) {
+// openAPIDocument assembles the whole app, the platform and the plugged
+// contexts, so the document lists exactly the routes the binary serves.
+// Nothing is started, and the database and Redis clients are replaced by
+// ones that never connect.
+func openAPIDocument(plugged []fx.Option) ([]byte, error) {
 	var api huma.API
 	app := fx.New(
 		fx.NopLogger,
 		fx.Supply(platform.BuildInfo{Version: "openapi"}),
 		platform.Module,
-		contexts,
+		fx.Options(plugged...),
 		offline,
 		fx.Populate(&api),
 	)

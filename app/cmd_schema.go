@@ -37,7 +37,7 @@ func schemaCommand(args []string) error {
 	if err != nil {
 		return err
 	}
-	sources, err := schemaSources()
+	sources, err := schemaSources(contexts)
 	if err != nil {
 		return err
 	}
@@ -51,10 +51,10 @@ func schemaCommand(args []string) error {
 // schemaSources builds the fx graph of the plugged-in modules without
 // starting anything and collects the "schema" group. Only the schema
 // providers are constructed: fx builds what an invoke asks for.
-func schemaSources() ([]migrate.Source, error) {
+func schemaSources(plugged []fx.Option) ([]migrate.Source, error) {
 	var sources []migrate.Source
 	app := fx.New(
-		contexts,
+		fx.Options(plugged...),
 		migrate.Module,
 		fx.NopLogger,
 		fx.Invoke(func(in struct {

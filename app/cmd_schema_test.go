@@ -6,14 +6,19 @@ import (
 	"database/sql"
 	"errors"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"ariga.io/atlas/schemahcl"
+	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
 
 	"github.com/zebralabs/zebra/platform/config"
 	"github.com/zebralabs/zebra/platform/dbtest"
@@ -44,23 +49,29 @@ func runSchemaOut(t *testing.T, cfg config.Config, sources []migrate.Source, arg
 
 func mustSources(t *testing.T) []migrate.Source {
 	t.Helper()
-	sources, err := schemaSources()
+	sources, err := schemaSources(contexts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return sources
 }
 
-func TestSchemaSourcesAreThePlatformAndEveryModule(t *testing.T) {
+// TestEverySchemaSourceHasItsFile: the platform and each plugged context
+// contribute their schema as schema/<owner>.hcl, once each.
+func TestEverySchemaSourceHasItsFile(t *testing.T) {
 	t.Parallel()
-	var owners []string
+	owners := map[string]bool{}
 	for _, s := range mustSources(t) {
-		owners = append(owners, s.Owner)
+		if owners[s.Owner] {
+			t.Errorf("two schema sources for %q", s.Owner)
+		}
+		owners[s.Owner] = true
+		if _, err := os.Stat(filepath.Join("..", "schema", s.Owner+".hcl")); err != nil {
+			t.Errorf("schema source %q has no schema/%s.hcl: %v", s.Owner, s.Owner, err)
+		}
 	}
-	slices.Sort(owners)
-	want := []string{"activities", "audit", "identity", "platform"}
-	if !slices.Equal(owners, want) {
-		t.Fatalf("schema sources %v, want %v", owners, want)
+	if !owners["platform"] {
+		t.Errorf("schema sources %v lack the platform's", owners)
 	}
 }
 
@@ -75,9 +86,9 @@ func TestSchemaPlanApplyPlanApply(t *testing.T) {
 	if err != nil {
 		t.Fatalf("plan: %v", err)
 	}
-	for _, owner := range []string{"platform", "audit", "identity", "activities"} {
-		if !strings.Contains(plan, `CREATE SCHEMA "`+owner+`"`) {
-			t.Errorf("plan on an empty database lacks CREATE SCHEMA %q:\n%s", owner, plan)
+	for _, s := range sources {
+		if !strings.Contains(plan, `CREATE SCHEMA "`+s.Owner+`"`) {
+			t.Errorf("plan on an empty database lacks CREATE SCHEMA %q:\n%s", s.Owner, plan)
 		}
 	}
 
@@ -212,13 +223,19 @@ func dropDatabase(t *testing.T, dsn string) {
 	}
 }
 
-// atlas.hcl serves the Atlas CLI; it must list every owner's file and
-// schema, or the CLI would plan to drop what it does not know about.
-func TestAtlasProjectFileListsEverySchemaFile(t *testing.T) {
+// atlas.hcl serves the Atlas CLI; its src and schemas must cover every
+// schema/*.hcl file and so every owner of the binary, or the CLI would plan
+// to drop what it does not know about. They are derived with Atlas'
+// fileset; the test evaluates them with the same function.
+func TestAtlasProjectFileDiscoversEverySchemaFile(t *testing.T) {
 	t.Parallel()
 	f, diags := hclparse.NewParser().ParseHCLFile("../atlas.hcl")
 	if diags.HasErrors() {
 		t.Fatalf("atlas.hcl: %v", diags)
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
 	}
 	body := f.Body.(*hclsyntax.Body)
 	envs := map[string]bool{}
@@ -226,8 +243,8 @@ func TestAtlasProjectFileListsEverySchemaFile(t *testing.T) {
 	for _, b := range body.Blocks {
 		switch b.Type {
 		case "locals":
-			src = staticStrings(t, b.Body.Attributes["src"])
-			schemas = staticStrings(t, b.Body.Attributes["schemas"])
+			src = evalStrings(t, root, b.Body.Attributes["src"])
+			schemas = evalStrings(t, root, b.Body.Attributes["schemas"])
 		case "env":
 			envs[b.Labels[0]] = true
 			for _, attr := range []string{"src", "url", "dev", "schemas"} {
@@ -243,37 +260,45 @@ func TestAtlasProjectFileListsEverySchemaFile(t *testing.T) {
 		}
 	}
 
-	files, err := filepath.Glob("../schema/*.hcl")
+	files, err := filepath.Glob(filepath.Join(root, "schema", "*.hcl"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var wantSrc, wantSchemas []string
 	for _, file := range files {
-		wantSrc = append(wantSrc, "file://schema/"+filepath.Base(file))
-	}
-	for _, s := range mustSources(t) {
-		wantSchemas = append(wantSchemas, s.Owner)
+		wantSrc = append(wantSrc, "file://"+file)
+		wantSchemas = append(wantSchemas, strings.TrimSuffix(filepath.Base(file), ".hcl"))
 	}
 	slices.Sort(src)
 	slices.Sort(schemas)
-	slices.Sort(wantSrc)
-	slices.Sort(wantSchemas)
 	if !slices.Equal(src, wantSrc) {
 		t.Errorf("atlas.hcl src = %v, want every schema/*.hcl file: %v", src, wantSrc)
 	}
 	if !slices.Equal(schemas, wantSchemas) {
-		t.Errorf("atlas.hcl schemas = %v, want the binary's owners: %v", schemas, wantSchemas)
+		t.Errorf("atlas.hcl schemas = %v, want the name of every schema/*.hcl file: %v", schemas, wantSchemas)
+	}
+	for _, s := range mustSources(t) {
+		if !slices.Contains(schemas, s.Owner) {
+			t.Errorf("atlas.hcl schemas %v lack the binary's owner %q", schemas, s.Owner)
+		}
 	}
 }
 
-func staticStrings(t *testing.T, attr *hclsyntax.Attribute) []string {
+// evalStrings evaluates a list attribute of atlas.hcl's locals with the
+// functions it uses, as the Atlas CLI defines them for a project file in
+// root: fileset from the Atlas library, regexreplace from its stdlib.
+func evalStrings(t *testing.T, root string, attr *hclsyntax.Attribute) []string {
 	t.Helper()
 	if attr == nil {
 		t.Fatal("atlas.hcl locals lack src or schemas")
 	}
-	v, diags := attr.Expr.Value(nil)
+	ctx := &hcl.EvalContext{Functions: map[string]function.Function{
+		"fileset":      schemahcl.MakeFileSetFunc(root),
+		"regexreplace": stdlib.RegexReplaceFunc,
+	}}
+	v, diags := attr.Expr.Value(ctx)
 	if diags.HasErrors() {
-		t.Fatalf("atlas.hcl %s is not a static list: %v", attr.Name, diags)
+		t.Fatalf("atlas.hcl %s: %v", attr.Name, diags)
 	}
 	var out []string
 	for it := v.ElementIterator(); it.Next(); {

@@ -64,9 +64,12 @@ func seedCommand(args []string) error {
 // outbox they write through) over db, without the HTTP server or
 // background jobs. Seeding never reads through the cache nor dials Redis.
 func runSeed(ctx context.Context, cfg config.Config, db *gorm.DB, password string, perMember int, out io.Writer) error {
-	var accounts identity.Accounts
-	var acts activities.Activities
-	if err := assembleOver(cfg, db, &accounts, &acts); err != nil {
+	var (
+		accounts identity.Accounts
+		acts     activities.Activities
+		policy   *auth.Policy
+	)
+	if err := assembleOver(cfg, db, &accounts, &acts, &policy); err != nil {
 		return err
 	}
 	ctx = requestid.With(ctx, "seed-"+uuid.NewString())
@@ -75,7 +78,7 @@ func runSeed(ctx context.Context, cfg config.Config, db *gorm.DB, password strin
 		if err != nil {
 			return fmt.Errorf("seed user %s: %w", u.email, err)
 		}
-		asUser := auth.WithPrincipal(ctx, auth.Principal{UserID: id, Roles: []auth.Role{u.role}})
+		asUser := auth.WithPrincipal(ctx, policy.Bind(auth.Principal{UserID: id, Roles: []auth.Role{u.role}}))
 		had, created, err := topUp(asUser, acts, perMember*u.quarters/4)
 		if err != nil {
 			return fmt.Errorf("seed activities of %s: %w", u.email, err)

@@ -33,7 +33,7 @@ func serveCommand(args []string) error {
 // stops it gracefully on SIGTERM or SIGINT.
 func runUntilSignal(opts ...fx.Option) error {
 	var cfg config.Config
-	app := newApp(append(opts, fx.Populate(&cfg))...)
+	app := newApp(contexts, append(opts, fx.Populate(&cfg))...)
 	if err := app.Err(); err != nil {
 		return err
 	}

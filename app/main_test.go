@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,7 +27,7 @@ func TestValidateApp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := append(tt.command, platform.Module, contexts, fx.Supply(platform.BuildInfo{Version: "test"}))
+			opts := append(tt.command, platform.Module, fx.Options(contexts...), fx.Supply(platform.BuildInfo{Version: "test"}))
 			if err := fx.ValidateApp(opts...); err != nil {
 				t.Fatal(err)
 			}
@@ -139,19 +140,27 @@ func closedAddr(t *testing.T) string {
 }
 
 // TestPrintConfig_ShowsTheModulesSections: the sections of the platform's
-// own packages and of the contexts show in `zebra config`.
+// own packages and of a context plugged in with the others show in
+// `zebra config`.
 func TestPrintConfig_ShowsTheModulesSections(t *testing.T) {
-	var in config.Sections
-	if err := fx.New(fx.NopLogger, platform.Settings, contexts, fx.Populate(&in)).Err(); err != nil {
+	t.Setenv("EXTRA_GREETING", "hello")
+	extra := fx.Module("extra", config.Provide[extraConfig]("extra"))
+	sections, err := configSections(append(slices.Clone(contexts), extra))
+	if err != nil {
 		t.Fatal(err)
 	}
 	printed := map[string]bool{}
-	for _, s := range in.Sections {
+	for _, s := range sections {
 		printed[s.Name] = true
 	}
-	for _, want := range []string{"platform", "idempotency", "httpclient", "identity"} {
+	for _, want := range []string{"platform", "idempotency", "httpclient", "extra"} {
 		if !printed[want] {
 			t.Errorf("zebra config does not print the %q section", want)
 		}
 	}
+}
+
+// extraConfig is the configuration section of the added context.
+type extraConfig struct {
+	Greeting string `env:"EXTRA_GREETING"`
 }

@@ -15,7 +15,7 @@ const committedDocument = "../docs/openapi.json"
 // other than docs/openapi.json, so every contract change shows in review.
 func TestOpenAPIDocumentIsCommitted(t *testing.T) {
 	offlineEnv(t)
-	generated, err := openAPIDocument()
+	generated, err := openAPIDocument(contexts)
 	if err != nil {
 		t.Fatalf("generate the document: %v", err)
 	}
@@ -51,7 +51,7 @@ func firstDifferentLine(a, b []byte) int {
 // document must carry whatever the modules register.
 func TestOpenAPIDocumentDescribesTheContract(t *testing.T) {
 	offlineEnv(t)
-	generated, err := openAPIDocument()
+	generated, err := openAPIDocument(contexts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,12 @@
 // Package platform assembles the shared kernel every bounded context
 // plugs into: configuration, logging, telemetry, PostgreSQL and the unit
-// of work, Redis, the HTTP server with its probes, and the platform's own
-// stores and jobs. The app builds one fx application from Module, the
-// contexts, and what the command runs (ServeJobs, WorkerJobs,
-// ProbesOnly).
+// of work, Redis, the HTTP server with its probes, the permission policy,
+// the audit-log port, and the platform's own stores and jobs. It holds
+// mechanisms only: each context contributes its routes, tags, grants,
+// rate-limit rules, schema, configuration, jobs and recorder through the
+// packages' value groups, and nothing here names one. The app builds one
+// fx application from Module, the contexts, and what the command runs
+// (ServeJobs, WorkerJobs, ProbesOnly).
 package platform
 
 import (
@@ -19,6 +22,8 @@ import (
 	"go.uber.org/zap"
 	"gorm.io/gorm"
 
+	"github.com/zebralabs/zebra/platform/auditlog"
+	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/background"
 	"github.com/zebralabs/zebra/platform/config"
 	"github.com/zebralabs/zebra/platform/database"
@@ -37,7 +42,8 @@ import (
 // Module provides config.Config (parsed and validated once),
 // *zap.Logger, *gorm.DB and *database.UnitOfWork, *redis.Client and
 // redisdb.Keyspace, the telemetry registry and tracer provider, the HTTP
-// server with /healthz and /readyz, and the platform's stores (schema
+// server with /healthz and /readyz, the *auth.Policy of every context's
+// grants, the auditlog.Recorder, and the platform's stores (schema
 // source, idempotency, rate limiting). Contexts consume these and never
 // re-provide them. Pools close in OnStop, after the server has drained.
 var Module = fx.Module("platform",
@@ -53,6 +59,8 @@ var Module = fx.Module("platform",
 	),
 	migrate.Module,
 	telemetry.Module,
+	auth.Module,
+	auditlog.Module,
 	httpserver.Module,
 	ratelimit.Module,
 	outbox.Module,

@@ -12,8 +12,10 @@ import (
 	"github.com/zebralabs/zebra/modules/activities/internal/app/command"
 	"github.com/zebralabs/zebra/modules/activities/internal/app/query"
 	"github.com/zebralabs/zebra/modules/activities/internal/httpapi"
+	"github.com/zebralabs/zebra/modules/activities/internal/permission"
 	"github.com/zebralabs/zebra/modules/activities/internal/postgres"
 	"github.com/zebralabs/zebra/platform/auditlog"
+	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/cache"
 	"github.com/zebralabs/zebra/platform/config"
 	"github.com/zebralabs/zebra/platform/database"
@@ -24,12 +26,15 @@ import (
 	"github.com/zebralabs/zebra/platform/redisdb"
 )
 
-// Module wires the activities context: its schema, its routes and the
+// Module wires the activities context: its schema, its permissions and
+// what each role is granted of them, its OpenAPI tag, its routes and the
 // Activities facade. It consumes the platform (database, unit of work,
-// Redis, telemetry) and the audit and outbox ports, and provides nothing
-// else: the application and its adapters are private.
+// Redis, telemetry) and the audit-log and outbox ports, and provides
+// nothing else: the application and its adapters are private.
 var Module = fx.Module("activities",
 	fx.Provide(migrate.AsSource(postgres.SchemaSource)),
+	auth.ProvideGrants(permission.Grants),
+	httpserver.ProvideTag(httpapi.Tag),
 	fx.Provide(fx.Private, newCache, newApplication),
 	fx.Provide(httpserver.AsRoutes(httpapi.NewRoutes)),
 	fx.Provide(func(a app.Application) Activities { return service{app: a} }),

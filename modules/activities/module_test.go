@@ -11,6 +11,7 @@ import (
 	"go.uber.org/fx/fxtest"
 
 	"github.com/zebralabs/zebra/modules/activities"
+	"github.com/zebralabs/zebra/modules/activities/internal/permission"
 	"github.com/zebralabs/zebra/modules/activities/internal/postgres"
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/auth"
@@ -82,7 +83,7 @@ func TestModuleStartsAndServesItsFacade(t *testing.T) {
 		t.Fatalf("routes=%d sources=%v", len(in.Routes), in.Sources)
 	}
 	owner := uuid.Must(uuid.NewV7())
-	ctx := auth.WithPrincipal(context.Background(), auth.Principal{UserID: owner, Roles: []auth.Role{auth.RoleMember}})
+	ctx := auth.WithPrincipal(context.Background(), auth.NewPrincipal(owner, []auth.Role{auth.RoleMember}, permission.Grants))
 	if _, err := facade.Create(ctx, activities.NewActivity{Title: "Through the facade"}); err != nil {
 		t.Fatalf("Create: %v", err)
 	}

@@ -2,8 +2,8 @@
 // other modules and the app may import. Everything else is internal.
 //
 // Other contexts never import it: they record events through the platform
-// port auditlog.Recorder, which Module provides. The app imports it to plug
-// the module in and for `zebra audit verify` (Chain).
+// port auditlog.Recorder, whose implementation Module contributes. The app
+// imports it to plug the module in and for `zebra audit verify` (Chain).
 package audit
 
 import (
@@ -13,6 +13,7 @@ import (
 
 	"github.com/zebralabs/zebra/modules/audit/internal/app"
 	"github.com/zebralabs/zebra/modules/audit/internal/app/query"
+	"github.com/zebralabs/zebra/modules/audit/internal/permission"
 	"github.com/zebralabs/zebra/platform/auth"
 )
 
@@ -38,8 +39,9 @@ type chain struct {
 }
 
 // operator is the principal of command-line tools: they run with the
-// database credentials, so they already have every right the API grants.
-var operator = auth.Principal{UserID: uuid.Nil, Roles: []auth.Role{auth.RoleAdmin}}
+// database credentials, so they already have every right the API grants
+// an admin here.
+var operator = auth.NewPrincipal(uuid.Nil, []auth.Role{auth.RoleAdmin}, permission.Grants)
 
 func (c chain) Verify(ctx context.Context) (Verification, error) {
 	v, err := c.app.Queries.VerifyChain.Handle(auth.WithPrincipal(ctx, operator), query.VerifyChain{})

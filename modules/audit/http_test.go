@@ -25,6 +25,7 @@ import (
 	"github.com/zebralabs/zebra/modules/audit/internal/app/command"
 	"github.com/zebralabs/zebra/modules/audit/internal/app/query"
 	"github.com/zebralabs/zebra/modules/audit/internal/httpapi"
+	"github.com/zebralabs/zebra/modules/audit/internal/permission"
 	"github.com/zebralabs/zebra/modules/audit/internal/postgres"
 	"github.com/zebralabs/zebra/modules/audit/internal/repotest"
 	"github.com/zebralabs/zebra/platform/apperr"
@@ -46,7 +47,7 @@ func (verifier) Verify(_ context.Context, token string) (auth.Principal, error) 
 	if !role.Valid() {
 		return auth.Principal{}, apperr.Unauthorized("token signature is invalid")
 	}
-	return auth.Principal{UserID: uuid.Must(uuid.NewV7()), Roles: []auth.Role{role}}, nil
+	return auth.NewPrincipal(uuid.Must(uuid.NewV7()), []auth.Role{role}, permission.Grants), nil
 }
 
 type server struct {

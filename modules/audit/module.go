@@ -12,9 +12,11 @@ import (
 	"github.com/zebralabs/zebra/modules/audit/internal/app/query"
 	"github.com/zebralabs/zebra/modules/audit/internal/domain/event"
 	"github.com/zebralabs/zebra/modules/audit/internal/httpapi"
+	"github.com/zebralabs/zebra/modules/audit/internal/permission"
 	"github.com/zebralabs/zebra/modules/audit/internal/postgres"
 	"github.com/zebralabs/zebra/modules/audit/internal/settings"
 	"github.com/zebralabs/zebra/platform/auditlog"
+	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/background"
 	"github.com/zebralabs/zebra/platform/config"
 	"github.com/zebralabs/zebra/platform/database"
@@ -23,18 +25,21 @@ import (
 	"github.com/zebralabs/zebra/platform/pagination"
 )
 
-// Module wires the audit context: its configuration (the MAC keys), its
-// schema, its routes, the auditlog.Recorder every other context records
-// through (provided as the platform port, so they never import this
-// module), the chainer job that links recorded events into the hash chain,
-// and the Chain facade. The application and its adapters are private.
+// Module wires the audit context: its configuration (the MAC keys), its schema, its permissions and what
+// each role is granted of them, its OpenAPI tag, its routes, the
+// auditlog.Recorder every other context records through (contributed to
+// the platform port, so they never import this module), the chainer job
+// that links recorded events into the hash chain, and the Chain facade.
+// The application and its adapters are private.
 var Module = fx.Module("audit",
 	config.Provide[settings.Config]("audit"),
 	fx.Provide(migrate.AsSource(postgres.Source)),
+	auth.ProvideGrants(permission.Grants),
+	httpserver.ProvideTag(httpapi.Tag),
 	fx.Provide(fx.Private, postgres.NewStore, newKeys, newApplication),
 	fx.Provide(
 		background.AsJob(postgres.NewChainer),
-		fx.Annotate(newRecorder, fx.As(new(auditlog.Recorder))),
+		auditlog.AsRecorder(newRecorder),
 		func(a app.Application) Chain { return chain{app: a} },
 		httpserver.AsRoutes(httpapi.NewRoutes),
 	),

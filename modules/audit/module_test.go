@@ -24,7 +24,8 @@ import (
 )
 
 // wired starts audit.Module over a fresh database, as the app does, and
-// returns what it provides publicly.
+// returns what it provides publicly; the platform's auditlog.Module turns
+// the recorder it contributes into the port.
 func wired(t *testing.T) (*gorm.DB, *database.UnitOfWork, auditlog.Recorder, audit.Chain) {
 	t.Helper()
 	db := dbtest.New(t, migrate.Embedded("audit"))
@@ -38,6 +39,7 @@ func wired(t *testing.T) (*gorm.DB, *database.UnitOfWork, auditlog.Recorder, aud
 	app := fxtest.New(t,
 		fx.Supply(config.Config{}, db, zap.NewNop()),
 		fx.Provide(database.NewUnitOfWork),
+		auditlog.Module,
 		audit.Module,
 		fx.Populate(&rec, &chain, &uow),
 		fx.Invoke(func(in struct {

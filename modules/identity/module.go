@@ -18,6 +18,7 @@ import (
 	"github.com/zebralabs/zebra/modules/identity/internal/lockout"
 	"github.com/zebralabs/zebra/modules/identity/internal/mailer"
 	"github.com/zebralabs/zebra/modules/identity/internal/password"
+	"github.com/zebralabs/zebra/modules/identity/internal/permission"
 	"github.com/zebralabs/zebra/modules/identity/internal/postgres"
 	"github.com/zebralabs/zebra/modules/identity/internal/settings"
 	"github.com/zebralabs/zebra/modules/identity/internal/verifier"
@@ -31,16 +32,24 @@ import (
 	"github.com/zebralabs/zebra/platform/migrate"
 	"github.com/zebralabs/zebra/platform/outbox"
 	"github.com/zebralabs/zebra/platform/pagination"
+	"github.com/zebralabs/zebra/platform/ratelimit"
 	"github.com/zebralabs/zebra/platform/redisdb"
 	"github.com/zebralabs/zebra/platform/stream"
 )
 
 // Module wires the identity context. It provides publicly the
 // auth.Verifier the platform's auth middleware uses and the Accounts
-// facade, and contributes its schema, its routes and its mailer job;
-// everything else is private to the module.
+// facade, and contributes its configuration section, schema, permissions
+// and grants, OpenAPI tags, routes with their rate-limit rules, and its
+// mailer and cleanup jobs; everything else is private to the module.
 var Module = fx.Module("identity",
 	config.Provide[settings.Config]("identity"),
+	auth.ProvideGrants(permission.Grants),
+	httpserver.ProvideTag(httpapi.TagAuth),
+	httpserver.ProvideTag(httpapi.TagUsers),
+	ratelimit.ProvideRules(func(cfg settings.Config) []ratelimit.Rule {
+		return httpapi.RateLimitRules(cfg.AuthRate, cfg.AuthWindow)
+	}),
 	fx.Provide(
 		newKeyset,
 		newTokens,

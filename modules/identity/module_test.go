@@ -49,7 +49,7 @@ func TestModuleStartsAndStops(t *testing.T) {
 	app := fxtest.New(t,
 		fx.NopLogger,
 		platform.Module,
-		fx.Provide(func() auditlog.Recorder { return rec }),
+		fx.Provide(auditlog.AsRecorder(func() auditlog.Recorder { return rec })),
 		identity.Module,
 		fx.Populate(&accounts, &verifier),
 	)

@@ -1,6 +1,8 @@
 // Package auditlog is the port through which every module records what it
-// changed. The audit module implements Recorder and plugs it in through fx;
-// other modules depend on this package only, never on the audit module.
+// changed. One module stores the events (it contributes its Recorder with
+// AsRecorder); the others depend on this package only, never on that
+// module. Without such a module the platform records to the structured
+// log instead, and refuses to start with APP_ENV=prod.
 package auditlog
 
 import (
@@ -21,7 +23,7 @@ type Event struct {
 	OccurredAt time.Time
 	// Actor is a user id, or SystemActor.
 	Actor string
-	// Action is "<entity>.<past-tense verb>", e.g. "activity.created".
+	// Action is "<entity>.<past-tense verb>", e.g. "order.created".
 	Action     string
 	EntityType string
 	EntityID   string
@@ -32,9 +34,9 @@ type Event struct {
 	Metadata map[string]any
 }
 
-// Recorder writes audit events inside the unit of work of ctx, so an event
-// commits or rolls back with the change it describes. Outside a unit of
-// work it writes in a transaction of its own.
+// Recorder writes audit-log events inside the unit of work of ctx, so an
+// event commits or rolls back with the change it describes. Outside a unit
+// of work it writes in a transaction of its own.
 type Recorder interface {
 	Record(ctx context.Context, e Event) error
 }

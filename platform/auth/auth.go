@@ -1,8 +1,9 @@
 // Package auth carries the authenticated caller through a request and
-// decides what it may do. Identity plugs its token verifier in through the
-// Verifier port, so no other module imports identity; every application
-// handler checks permissions with Require, so the rules of API.md live in
-// one table instead of being re-derived per route.
+// decides what it may do. A module plugs a token verifier in through the
+// Verifier port, so no module imports another to authenticate; each module
+// declares its own permissions and what every role is granted of them
+// (ProvideGrants), and every application handler checks them with
+// Require. The platform knows the roles, never a module's permissions.
 package auth
 
 import (
@@ -14,7 +15,8 @@ import (
 	"github.com/zebralabs/zebra/platform/apperr"
 )
 
-// Role is one of the roles of API.md.
+// Role is one of the roles of API.md: the user model's roles, which every
+// module grants its permissions to.
 type Role string
 
 // The roles a user may hold.
@@ -30,46 +32,30 @@ var Roles = []Role{RoleMember, RoleAuditor, RoleAdmin}
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }
 
-// Permission names one row of the permission table of API.md.
+// Permission names one thing a caller may do. A module declares its own,
+// named "<module>:<what>", next to the code that checks them.
 type Permission string
 
-// The permissions of API.md.
-const (
-	// ManageOwnActivities: create, read, update and delete one's own activities.
-	ManageOwnActivities Permission = "activities:own"
-	// ManageAllActivities: read, update and delete every user's activities.
-	ManageAllActivities Permission = "activities:all"
-	// ReadAudit: read audit events.
-	ReadAudit Permission = "audit:read"
-	// VerifyAudit: recompute the audit hash chain.
-	VerifyAudit Permission = "audit:verify"
-	// ManageUsers: list users, change roles, deactivate users.
-	ManageUsers Permission = "users:manage"
-)
-
-var grants = map[Role][]Permission{
-	RoleMember:  {ManageOwnActivities},
-	RoleAuditor: {ReadAudit},
-	RoleAdmin:   {ManageOwnActivities, ManageAllActivities, ReadAudit, VerifyAudit, ManageUsers},
-}
-
-// Principal is the authenticated caller.
+// Principal is the authenticated caller. Has answers from the policy the
+// principal was bound to (Policy.Bind, or NewPrincipal): a principal
+// built as a bare literal holds no permission at all.
 type Principal struct {
 	UserID uuid.UUID
 	Roles  []Role
+	policy *Policy
 }
 
-// Has reports whether any of the principal's roles grants p.
-func (p Principal) Has(perm Permission) bool {
-	for _, r := range p.Roles {
-		if slices.Contains(grants[r], perm) {
-			return true
-		}
-	}
-	return false
+// NewPrincipal returns a principal whose Has answers from grants alone:
+// for tests of application handlers, and for commands that act as a fixed
+// role outside any request.
+func NewPrincipal(userID uuid.UUID, roles []Role, grants ...Grants) Principal {
+	return NewPolicy(grants...).Bind(Principal{UserID: userID, Roles: roles})
 }
 
-// Actor is the principal's id as written in audit events.
+// Has reports whether any of the principal's roles is granted perm.
+func (p Principal) Has(perm Permission) bool { return p.policy.allows(p.Roles, perm) }
+
+// Actor is the principal's id as written in audit-log events.
 func (p Principal) Actor() string { return p.UserID.String() }
 
 type principalKey struct{}
@@ -86,7 +72,7 @@ func FromContext(ctx context.Context) (Principal, bool) {
 }
 
 // Authenticated returns the principal or an unauthorized error. Use it in
-// handlers that need a caller but no particular permission (e.g. /v1/me).
+// handlers that need a caller but no particular permission.
 func Authenticated(ctx context.Context) (Principal, error) {
 	p, ok := FromContext(ctx)
 	if !ok {
@@ -109,8 +95,10 @@ func Require(ctx context.Context, perm Permission) (Principal, error) {
 	return p, nil
 }
 
-// Verifier turns a bearer token into a principal. Identity provides one;
-// an invalid token must yield an error whose code is unauthorized.
+// Verifier turns a bearer token into a principal. The module that issues
+// tokens provides one; an invalid token must yield an error whose code is
+// unauthorized. The platform binds the principals it returns to the
+// policy (Policy.Verifier), so a verifier need not know any permission.
 type Verifier interface {
 	Verify(ctx context.Context, token string) (Principal, error)
 }

@@ -27,7 +27,7 @@ import (
 
 // Options configure one cache.
 type Options struct {
-	// Name labels the metrics and namespaces the keys, e.g. "activities".
+	// Name labels the metrics and namespaces the keys, e.g. "orders".
 	Name string
 	// Prefix is prepended to every key (REDIS_PREFIX), so deployments and
 	// tests can share a Redis.

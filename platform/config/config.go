@@ -104,14 +104,13 @@ type Security struct {
 	CursorSecret string `env:"CURSOR_SECRET" envDefault:"dev-insecure-cursor-secret-change-me" secret:"true"`
 }
 
-// RateLimit configures the token buckets: Rate tokens per Window, up to
-// Burst at once.
+// RateLimit switches rate limiting and sizes the default bucket:
+// DefaultRate requests per DefaultWindow. Modules configure the stricter
+// buckets of their own routes in their own sections.
 type RateLimit struct {
 	Enabled       bool          `env:"RATE_LIMIT_ENABLED" envDefault:"true"`
 	DefaultRate   int           `env:"RATE_LIMIT_DEFAULT" envDefault:"600" validate:"gt=0"`
 	DefaultWindow time.Duration `env:"RATE_LIMIT_DEFAULT_WINDOW" envDefault:"1m" validate:"gt=0"`
-	AuthRate      int           `env:"RATE_LIMIT_AUTH" envDefault:"10" validate:"gt=0"`
-	AuthWindow    time.Duration `env:"RATE_LIMIT_AUTH_WINDOW" envDefault:"1m" validate:"gt=0"`
 }
 
 // Jobs configures where background jobs (outbox relay, consumers,

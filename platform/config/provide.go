@@ -18,7 +18,7 @@ type Sections struct {
 // (with Parse, so T may validate itself) and contributes it to the
 // "config" group under name. A module writes
 //
-//	config.Provide[Config]("identity")
+//	config.Provide[Config]("billing")
 //
 // in its fx.Module and then takes Config in its constructors. When
 // APP_ENV=prod and T implements ProdChecker, its RefuseInsecure runs too.

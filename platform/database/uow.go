@@ -19,7 +19,7 @@ type txState struct {
 }
 
 // UnitOfWork runs a command in one transaction carried by the context, so
-// that repositories, the audit recorder, the outbox and the idempotency
+// that repositories, the audit-log recorder, the outbox and the idempotency
 // store all write through it and a command commits everything or nothing.
 // Application packages depend on their own one-method interface, which
 // *UnitOfWork satisfies; they never see gorm.
@@ -141,8 +141,8 @@ func InTx(ctx context.Context) bool {
 // BeforeCommit registers fn to run inside the unit of work of ctx, after
 // the command's own work and just before the commit, in registration
 // order; an error from fn rolls the transaction back and is returned by
-// Do. It is for work that serialises writers (the audit hash chain takes
-// its lock here), so the lock is held for as short a time as possible.
+// Do. It is for work that serialises writers (a hash chain that takes a
+// lock, say), so the lock is held for as short a time as possible.
 // Outside a unit of work fn runs at once and its error is returned.
 func BeforeCommit(ctx context.Context, fn func(context.Context) error) error {
 	if st, ok := ctx.Value(txKey{}).(*txState); ok {

@@ -20,7 +20,7 @@ import (
 // AssertModelsMatchSchema proves that gorm models and the applied schema
 // agree, so a rename or a forgotten column fails a test instead of a
 // request. For each model (a pointer to a gorm row struct, its TableName
-// schema-qualified like "identity.users"):
+// schema-qualified like "billing.invoices"):
 //   - the table exists;
 //   - every field gorm reads or writes maps to an existing column whose
 //     type can hold the Go type (string: text/varchar/enum/uuid/json;

@@ -11,7 +11,7 @@ import (
 )
 
 // Module provides the outbound *http.Client, configured from HTTP_CLIENT_*
-// and traced with the platform's tracer provider. Identity's OIDC
+// and traced with the platform's tracer provider. A module's OIDC
 // discovery and JWKS fetches, and any later webhook sender, take it
 // instead of http.DefaultClient, which has no timeout at all.
 var Module = fx.Module("httpclient",

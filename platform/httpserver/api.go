@@ -17,8 +17,8 @@ import (
 	"github.com/zebralabs/zebra/platform/apperr"
 )
 
-// The OpenAPI document's identity. A change to the contract of API.md needs
-// a new version prefix, not an edit of this version.
+// The OpenAPI document's title and version. A change to the contract of
+// API.md needs a new version prefix, not an edit of this version.
 const (
 	Title   = "Zebra API"
 	Version = "1.0.0"
@@ -44,6 +44,10 @@ type APIConfig struct {
 	// BodyLimit is the request body limit in bytes, enforced by the
 	// body-limit middleware; huma's own per-operation limit is aligned to it.
 	BodyLimit int64
+	// Tags are the modules' declared tags (ProvideTag), listed with their
+	// descriptions; a tag an operation names without a declaration is
+	// listed by name only.
+	Tags []huma.Tag
 }
 
 // NewAPI puts huma on engine and mounts every routes contribution on it,
@@ -70,7 +74,7 @@ func NewAPI(engine *gin.Engine, cfg APIConfig, routes ...Routes) huma.API {
 						Type:         "http",
 						Scheme:       "bearer",
 						BearerFormat: "JWT",
-						Description:  "An access token from POST /v1/auth/login, sent as `Authorization: Bearer <token>`.",
+						Description:  "An access token, sent as `Authorization: Bearer <token>`.",
 					},
 				},
 			},
@@ -89,6 +93,9 @@ func NewAPI(engine *gin.Engine, cfg APIConfig, routes ...Routes) huma.API {
 	oapi := api.OpenAPI()
 	errSchema := oapi.Components.Schemas.Schema(reflect.TypeOf(Error{}), true, "Error")
 	documentDetails(oapi.Components.Schemas)
+	for _, tag := range cfg.Tags {
+		declareTag(oapi, tag)
+	}
 	oapi.OnAddOperation = append(oapi.OnAddOperation, func(oapi *huma.OpenAPI, op *huma.Operation) {
 		documentOperation(op, errSchema, cfg.BodyLimit)
 		declareTags(oapi, op)
@@ -274,12 +281,18 @@ func documentOperation(op *huma.Operation, errSchema *huma.Schema, bodyLimit int
 // where OpenAPI tools look up a tag's existence and order.
 func declareTags(oapi *huma.OpenAPI, op *huma.Operation) {
 	for _, name := range op.Tags {
-		i := sort.Search(len(oapi.Tags), func(i int) bool { return oapi.Tags[i].Name >= name })
-		if i < len(oapi.Tags) && oapi.Tags[i].Name == name {
-			continue
-		}
-		oapi.Tags = slices.Insert(oapi.Tags, i, &huma.Tag{Name: name})
+		declareTag(oapi, huma.Tag{Name: name})
 	}
+}
+
+// declareTag adds tag to the document's tags, kept sorted by name, unless
+// a tag of that name is there already.
+func declareTag(oapi *huma.OpenAPI, tag huma.Tag) {
+	i := sort.Search(len(oapi.Tags), func(i int) bool { return oapi.Tags[i].Name >= tag.Name })
+	if i < len(oapi.Tags) && oapi.Tags[i].Name == tag.Name {
+		return
+	}
+	oapi.Tags = slices.Insert(oapi.Tags, i, &tag)
 }
 
 // usesSchema reports whether r's JSON body is schema (an envelope response

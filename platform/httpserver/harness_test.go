@@ -32,6 +32,9 @@ var testUser = uuid.MustParse("01928c4e-7a1b-7c3d-9e8f-0a1b2c3d4e5f")
 
 const goodToken = "good-token"
 
+// deleteItems is the permission of the test routes; members hold it.
+const deleteItems auth.Permission = "test:delete-items"
+
 // verifier accepts goodToken only, like identity's verifier would.
 type verifier struct{}
 
@@ -39,7 +42,7 @@ func (verifier) Verify(_ context.Context, token string) (auth.Principal, error) 
 	if token != goodToken {
 		return auth.Principal{}, apperr.Unauthorized("token signature is invalid")
 	}
-	return auth.Principal{UserID: testUser, Roles: []auth.Role{auth.RoleMember}}, nil
+	return auth.NewPrincipal(testUser, []auth.Role{auth.RoleMember}, auth.Grants{auth.RoleMember: {deleteItems}}), nil
 }
 
 // limiter refuses requests whose X-Test-Limit header is "over", and
@@ -132,7 +135,7 @@ func testRoutes(api huma.API) {
 		})
 	huma.Register(api, huma.Operation{OperationID: "delete-item", Method: http.MethodDelete, Path: "/test/items/{id}", Tags: []string{"Test"}, Security: httpserver.BearerAuth(), DefaultStatus: 204},
 		func(ctx context.Context, _ *idInput) (*struct{}, error) {
-			if _, err := auth.Require(ctx, auth.ManageOwnActivities); err != nil {
+			if _, err := auth.Require(ctx, deleteItems); err != nil {
 				return nil, err
 			}
 			return nil, nil

@@ -20,7 +20,9 @@ import (
 // mounted, and the *http.Server, which listens in OnStart and drains in
 // OnStop. It consumes config.Config and *zap.Logger, and optionally a
 // prometheus.Registerer and trace.TracerProvider (telemetry.Module), an
-// auth.Verifier (identity) and a Limiter (rate limiting).
+// auth.Verifier (from the module that issues tokens; its principals are
+// bound to the *auth.Policy) and a Limiter (rate limiting), and mounts the
+// OpenAPI tags the modules declare (ProvideTag).
 var Module = fx.Module("httpserver",
 	fx.Provide(newEngine, newAPI, newServer),
 	fx.Invoke(func(*http.Server) {}),
@@ -34,7 +36,8 @@ type engineParams struct {
 	Registerer     prometheus.Registerer `optional:"true"`
 	TracerProvider trace.TracerProvider  `optional:"true"`
 	Verifier       auth.Verifier         `optional:"true"`
-	Limiter        Limiter               `optional:"true"`
+	Policy         *auth.Policy
+	Limiter        Limiter `optional:"true"`
 }
 
 func newEngine(p engineParams) (*gin.Engine, error) {
@@ -43,7 +46,7 @@ func newEngine(p engineParams) (*gin.Engine, error) {
 		Logger:         p.Logger,
 		Registerer:     p.Registerer,
 		TracerProvider: p.TracerProvider,
-		Verifier:       p.Verifier,
+		Verifier:       p.Policy.Verifier(p.Verifier),
 		Limiter:        p.Limiter,
 	})
 }
@@ -52,11 +55,12 @@ type apiParams struct {
 	fx.In
 	Config config.Config
 	Engine *gin.Engine
-	Routes []Routes `group:"routes"`
+	Routes []Routes   `group:"routes"`
+	Tags   []huma.Tag `group:"httpserver.tags"`
 }
 
 func newAPI(p apiParams) huma.API {
-	return NewAPI(p.Engine, APIConfig{BodyLimit: p.Config.HTTP.BodyLimit}, p.Routes...)
+	return NewAPI(p.Engine, APIConfig{BodyLimit: p.Config.HTTP.BodyLimit, Tags: p.Tags}, p.Routes...)
 }
 
 type serverParams struct {

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/fx/fxtest"
 	"go.uber.org/zap"
 
+	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/config"
 	"github.com/zebralabs/zebra/platform/httpserver"
 	"github.com/zebralabs/zebra/platform/telemetry"
@@ -37,6 +38,7 @@ func moduleApp(t *testing.T, addr string) *fxtest.App {
 		fx.NopLogger,
 		fx.Supply(cfg, zap.NewNop()),
 		telemetry.Module,
+		auth.Module,
 		httpserver.Module,
 		fx.Provide(httpserver.AsRoutes(func() httpserver.Routes { return httpserver.RoutesFunc(testRoutes) })),
 	)

@@ -26,7 +26,7 @@ import (
 const unmatchedRoute = "unmatched"
 
 // routeOf is the route template of the request in OpenAPI form
-// ("/v1/activities/{id}"), the same name the document uses.
+// ("/v1/orders/{id}"), the same name the document uses.
 func routeOf(c *gin.Context) string {
 	full := c.FullPath()
 	if full == "" {

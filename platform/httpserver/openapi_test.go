@@ -1,12 +1,17 @@
 package httpserver_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/zebralabs/zebra/platform/httpserver"
 )
 
 func TestOpenAPIDocument(t *testing.T) {
@@ -147,5 +152,39 @@ func TestDocsPageIsSelfContained(t *testing.T) {
 	}
 	if missing := h.send(t, "GET", "/docs/assets/nope.js", ""); missing.status != http.StatusNotFound {
 		t.Errorf("unknown asset: %d", missing.status)
+	}
+}
+
+// TestDeclaredTagsCarryTheirDescription: a tag a module declares
+// (ProvideTag, APIConfig.Tags) is listed with its description; a tag an
+// operation names undeclared is listed by name; both sorted.
+func TestDeclaredTagsCarryTheirDescription(t *testing.T) {
+	t.Parallel()
+	engine, err := httpserver.NewEngine(httpserver.EngineOptions{HTTP: testHTTPConfig()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := httpserver.RoutesFunc(func(api huma.API) {
+		for _, tag := range []string{"Zeta", "Alpha"} {
+			huma.Register(api, huma.Operation{OperationID: "get-" + strings.ToLower(tag), Method: http.MethodGet, Path: "/test/" + strings.ToLower(tag), Tags: []string{tag}},
+				func(context.Context, *struct{}) (*struct{}, error) { return nil, nil })
+		}
+	})
+	declared := []huma.Tag{{Name: "Zeta", Description: "Things at the end."}}
+	api := httpserver.NewAPI(engine, httpserver.APIConfig{BodyLimit: 1024, Tags: declared}, routes)
+	b, err := httpserver.Document(api)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Tags []huma.Tag `json:"tags"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	want := []huma.Tag{{Name: "Alpha"}, {Name: "Zeta", Description: "Things at the end."}}
+	if len(doc.Tags) != len(want) || doc.Tags[0].Name != want[0].Name || doc.Tags[0].Description != "" ||
+		doc.Tags[1].Name != want[1].Name || doc.Tags[1].Description != want[1].Description {
+		t.Fatalf("tags = %+v, want %+v", doc.Tags, want)
 	}
 }

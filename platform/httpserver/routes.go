@@ -23,3 +23,10 @@ func (f RoutesFunc) Register(api huma.API) { f(api) }
 func AsRoutes(constructor any) any {
 	return fx.Annotate(constructor, fx.As(new(Routes)), fx.ResultTags(`group:"routes"`))
 }
+
+// ProvideTag declares a module's OpenAPI tag, with the description the
+// document shows for it. A module lists it in its fx.Module next to its
+// routes, whose operations name the tag; the platform names none.
+func ProvideTag(tag huma.Tag) fx.Option {
+	return fx.Supply(fx.Annotated{Group: "httpserver.tags", Target: tag})
+}

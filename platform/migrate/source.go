@@ -9,7 +9,7 @@ import "go.uber.org/fx"
 // its own through the "schema" value group, so removing a module from the
 // app removes its tables from the desired state too.
 type Source struct {
-	// Owner is the Postgres schema the tables live in: platform, audit, ...
+	// Owner is the Postgres schema the tables live in: platform, or the module's name
 	Owner string
 	// HCL is the Atlas HCL description of the owner's tables.
 	HCL []byte

@@ -14,11 +14,11 @@ import (
 type Event struct {
 	// ID is filled with a UUIDv7 when zero; consumers de-duplicate by it.
 	ID uuid.UUID
-	// AggregateType names the bounded context's aggregate, e.g. "activity";
+	// AggregateType names the bounded context's aggregate, e.g. "order";
 	// it also selects the stream.
 	AggregateType string
 	AggregateID   string
-	// Type is "<aggregate>.<past-tense verb>", e.g. "activity.created".
+	// Type is "<aggregate>.<past-tense verb>", e.g. "order.created".
 	Type string
 	// Payload is marshalled to JSON.
 	Payload any

@@ -8,7 +8,7 @@ import (
 
 // Name names a list for cursor binding: the list and every parameter that
 // shapes it (filters, and the caller when what a caller sees depends on
-// who asks), as "activities?caller=..&status=..". Pairs are key, value;
+// who asks), as "orders?caller=..&status=..". Pairs are key, value;
 // values are escaped and keys sorted, so no two different lists share a
 // name. A cursor is valid only for the name it was issued for.
 func Name(list string, kv ...string) string {

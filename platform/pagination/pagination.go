@@ -47,7 +47,7 @@ func NewCodec(secret string) *Codec { return &Codec{key: []byte(secret)} }
 var errInvalid = apperr.New(apperr.CodeInvalidCursor, "the cursor is invalid or belongs to another list")
 
 // Encode returns an opaque cursor for position within list. list names the
-// list and every filter that shapes it (e.g. "activities?owner=..&status=.."),
+// list and every filter that shapes it (e.g. "orders?owner=..&status=.."),
 // so a cursor cannot be replayed against another list.
 func (c *Codec) Encode(list string, position any) string {
 	payload, err := json.Marshal(position)

@@ -13,7 +13,7 @@ import (
 func BenchmarkAllow(b *testing.B) {
 	rdb, prefix := newRedis(b)
 	l := ratelimit.New(rdb, ratelimit.Options{Prefix: prefix})
-	p := ratelimit.Policy{Name: "bench", Rate: 1 << 30, Window: time.Second}
+	p := ratelimit.Bucket{Name: "bench", Limit: 1 << 30, Window: time.Second}
 	ctx := context.Background()
 	if _, err := l.Allow(ctx, p, "warm-up"); err != nil { // loads the script
 		b.Fatal(err)

@@ -1,8 +1,10 @@
 package ratelimit
 
 import (
+	"fmt"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync/atomic"
 
 	"github.com/gin-gonic/gin"
@@ -10,7 +12,6 @@ import (
 
 	"github.com/zebralabs/zebra/platform/apperr"
 	"github.com/zebralabs/zebra/platform/auth"
-	"github.com/zebralabs/zebra/platform/config"
 )
 
 // The header fields of draft-ietf-httpapi-ratelimit-headers.
@@ -20,65 +21,68 @@ const (
 	HeaderRetryAfter = "Retry-After"
 )
 
-// Route names an operation by method and gin route template.
-type Route struct {
-	Method string
-	Path   string
+// Rule gives one route a stricter bucket of its own. Method is the HTTP
+// method and Path the route as registered with huma ("/v1/things/{id}").
+// The bucket is keyed by client IP even for authenticated callers: such
+// routes guard credentials, and a stolen token must not buy a fresh
+// budget. A module contributes its rules with ProvideRules.
+type Rule struct {
+	Method, Path string
+	Bucket       Bucket
 }
 
-// SensitiveRoutes are the anonymous routes that guard credentials, each
-// with its own strict bucket keyed by client IP, failing closed.
-var SensitiveRoutes = map[Route]string{
-	{"POST", "/v1/auth/login"}:                  BucketLogin,
-	{"POST", "/v1/auth/signup"}:                 BucketSignup,
-	{"POST", "/v1/auth/password-reset"}:         BucketPasswordReset,
-	{"POST", "/v1/auth/password-reset/confirm"}: BucketPasswordReset,
-}
+// route names a request by method and gin route template.
+type route struct{ method, path string }
 
 // exempt are the operational routes probes and scrapers call: limiting
 // them would let a load balancer's own checks pull a healthy replica.
 var exempt = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
 
-// HTTP applies the policies to HTTP requests; it implements the rate-limit
+// HTTP applies the buckets to HTTP requests; it implements the rate-limit
 // hook of platform/httpserver (Limit), which runs after authentication.
 type HTTP struct {
-	limiter   *Limiter
-	def       Policy
-	sensitive map[Route]Policy
-	metrics   *Metrics
-	log       *zap.Logger
-	failing   atomic.Bool
+	limiter *Limiter
+	def     Bucket
+	rules   map[route]Bucket
+	metrics *Metrics
+	log     *zap.Logger
+	failing atomic.Bool
 }
 
-// Policies derives the buckets from configuration: the default one from
-// RATE_LIMIT_DEFAULT per RATE_LIMIT_DEFAULT_WINDOW, and login, signup and
-// password-reset, each its own bucket of RATE_LIMIT_AUTH per
-// RATE_LIMIT_AUTH_WINDOW that fails closed.
-func Policies(cfg config.RateLimit) (def Policy, sensitive map[Route]Policy) {
-	def = Policy{Name: BucketDefault, Rate: cfg.DefaultRate, Window: cfg.DefaultWindow}
-	sensitive = make(map[Route]Policy, len(SensitiveRoutes))
-	for r, name := range SensitiveRoutes {
-		sensitive[r] = Policy{Name: name, Rate: cfg.AuthRate, Window: cfg.AuthWindow, FailClosed: true}
-	}
-	return def, sensitive
-}
-
-// NewHTTP returns the hook over l with the policies of cfg. m and log may
-// be nil.
-func NewHTTP(l *Limiter, cfg config.RateLimit, m *Metrics, log *zap.Logger) (*HTTP, error) {
-	def, sensitive := Policies(cfg)
+// NewHTTP returns the hook over l: def for every route, and each rule's
+// bucket for its route. It refuses a bucket that cannot work and two
+// rules for one route. m and log may be nil.
+func NewHTTP(l *Limiter, def Bucket, rules []Rule, m *Metrics, log *zap.Logger) (*HTTP, error) {
 	if err := def.Validate(); err != nil {
 		return nil, err
 	}
-	for _, p := range sensitive {
-		if err := p.Validate(); err != nil {
+	byRoute := make(map[route]Bucket, len(rules))
+	for _, r := range rules {
+		if err := r.Bucket.Validate(); err != nil {
 			return nil, err
 		}
+		key := route{r.Method, ginPath(r.Path)}
+		if _, dup := byRoute[key]; dup {
+			return nil, fmt.Errorf("rate limit: two rules for %s %s", r.Method, r.Path)
+		}
+		byRoute[key] = r.Bucket
 	}
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &HTTP{limiter: l, def: def, sensitive: sensitive, metrics: m, log: log}, nil
+	return &HTTP{limiter: l, def: def, rules: byRoute, metrics: m, log: log}, nil
+}
+
+// ginPath turns huma's "{param}" segments into gin's ":param", the form
+// c.FullPath() reports.
+func ginPath(path string) string {
+	segs := strings.Split(path, "/")
+	for i, s := range segs {
+		if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
+			segs[i] = ":" + s[1:len(s)-1]
+		}
+	}
+	return strings.Join(segs, "/")
 }
 
 // Limit takes a token for the request. It returns nil to let it through,
@@ -90,36 +94,35 @@ func (h *HTTP) Limit(c *gin.Context) error {
 	if exempt[c.Request.URL.Path] {
 		return nil
 	}
-	p, key := h.classify(c)
-	d, err := h.limiter.Allow(c.Request.Context(), p, key)
+	b, key := h.classify(c)
+	d, err := h.limiter.Allow(c.Request.Context(), b, key)
 	if err != nil {
-		return h.failure(c, p, err)
+		return h.failure(c, b, err)
 	}
 	h.recovered()
 	hdr := c.Writer.Header()
-	hdr.Set(HeaderPolicy, p.PolicyHeader())
-	hdr.Set(HeaderRateLimit, d.Header(p))
+	hdr.Set(HeaderPolicy, b.PolicyHeader())
+	hdr.Set(HeaderRateLimit, d.Header(b))
 	if d.Allowed {
-		h.metrics.decision(p.Name, decisionAllowed)
+		h.metrics.decision(b.Name, decisionAllowed)
 		return nil
 	}
-	h.metrics.decision(p.Name, decisionLimited)
+	h.metrics.decision(b.Name, decisionLimited)
 	retry := d.RetryAfterSeconds()
 	hdr.Set(HeaderRetryAfter, strconv.Itoa(retry))
 	return &apperr.Error{
 		Code:    apperr.CodeRateLimited,
 		Message: "too many requests; retry after " + strconv.Itoa(retry) + " seconds",
-		Details: map[string]any{"policy": p.Name, "retryAfter": retry},
+		Details: map[string]any{"policy": b.Name, "retryAfter": retry},
 	}
 }
 
-// classify picks the bucket and the key: a sensitive route's own bucket
-// by client IP (they are anonymous, and a stolen token must not buy a
-// fresh budget), otherwise the default bucket by user when authenticated
-// and by client IP when not.
-func (h *HTTP) classify(c *gin.Context) (Policy, string) {
-	if p, ok := h.sensitive[Route{c.Request.Method, c.FullPath()}]; ok {
-		return p, "ip:" + ClientKey(c.ClientIP())
+// classify picks the bucket and the key: a rule's own bucket by client IP
+// (see Rule), otherwise the default bucket by user when authenticated and
+// by client IP when not.
+func (h *HTTP) classify(c *gin.Context) (Bucket, string) {
+	if b, ok := h.rules[route{c.Request.Method, c.FullPath()}]; ok {
+		return b, "ip:" + ClientKey(c.ClientIP())
 	}
 	if pr, ok := auth.FromContext(c.Request.Context()); ok {
 		return h.def, "user:" + pr.UserID.String()
@@ -130,13 +133,13 @@ func (h *HTTP) classify(c *gin.Context) (Policy, string) {
 // failure applies the fail-open/fail-closed rule when Redis could not
 // decide. The first failure after a success is logged; every one is
 // counted.
-func (h *HTTP) failure(c *gin.Context, p Policy, err error) error {
-	h.metrics.decision(p.Name, decisionError)
+func (h *HTTP) failure(c *gin.Context, b Bucket, err error) error {
+	h.metrics.decision(b.Name, decisionError)
 	if h.failing.CompareAndSwap(false, true) {
-		h.log.Error("rate limiter cannot reach redis: ordinary routes fail open, sensitive routes fail closed",
-			zap.String("bucket", p.Name), zap.Error(err))
+		h.log.Error("rate limiter cannot reach redis: fail-open buckets let requests through, fail-closed ones refuse them",
+			zap.String("bucket", b.Name), zap.Error(err))
 	}
-	if !p.FailClosed {
+	if !b.FailClosed {
 		return nil
 	}
 	c.Writer.Header().Set(HeaderRetryAfter, "1")

@@ -33,7 +33,7 @@ type server struct {
 type serverOptions struct {
 	rdb            redis.Cmdable
 	prefix         string
-	limits         config.RateLimit
+	limits         buckets
 	trustedProxies []string
 }
 
@@ -49,7 +49,7 @@ func newServer(t *testing.T, o serverOptions) server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hook, err := ratelimit.NewHTTP(ratelimit.New(o.rdb, ratelimit.Options{Prefix: o.prefix, Backoff: time.Minute}), o.limits, m, nil)
+	hook, err := ratelimit.NewHTTP(ratelimit.New(o.rdb, ratelimit.Options{Prefix: o.prefix, Backoff: time.Minute}), o.limits.def, o.limits.rules, m, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,9 +60,9 @@ func newServer(t *testing.T, o serverOptions) server {
 	ok := func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"ok": true}) }
 	e.GET("/healthz", ok)
 	e.GET("/v1/things", ok)
-	e.POST("/v1/auth/login", ok)
-	e.POST("/v1/auth/signup", ok)
-	e.POST("/v1/auth/password-reset", ok)
+	e.POST("/v1/vault/unlock", ok)
+	e.POST("/v1/vault/enrol", ok)
+	e.POST("/v1/vault/:id/reset", ok)
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return server{url: srv.URL, metrics: reg}
@@ -80,8 +80,28 @@ func (tokens) Verify(_ context.Context, token string) (auth.Principal, error) {
 	return auth.Principal{UserID: id, Roles: []auth.Role{auth.RoleMember}}, nil
 }
 
-func limits(def, authRate int) config.RateLimit {
-	return config.RateLimit{Enabled: true, DefaultRate: def, DefaultWindow: time.Minute, AuthRate: authRate, AuthWindow: time.Minute}
+// buckets are a server's default bucket and rules.
+type buckets struct {
+	def   ratelimit.Bucket
+	rules []ratelimit.Rule
+}
+
+// limits returns the default bucket of def requests a minute and the rules
+// of the test routes that guard credentials: POST /v1/vault/unlock,
+// /v1/vault/enrol and /v1/vault/{id}/reset, each its own bucket of strict
+// requests a minute that fails closed.
+func limits(def, strict int) buckets {
+	bucket := func(name string) ratelimit.Bucket {
+		return ratelimit.Bucket{Name: name, Limit: strict, Window: time.Minute, FailClosed: true}
+	}
+	return buckets{
+		def: ratelimit.Bucket{Name: ratelimit.BucketDefault, Limit: def, Window: time.Minute},
+		rules: []ratelimit.Rule{
+			{Method: http.MethodPost, Path: "/v1/vault/unlock", Bucket: bucket("unlock")},
+			{Method: http.MethodPost, Path: "/v1/vault/enrol", Bucket: bucket("enrol")},
+			{Method: http.MethodPost, Path: "/v1/vault/{id}/reset", Bucket: bucket("reset")},
+		},
+	}
 }
 
 type request struct {
@@ -131,33 +151,33 @@ func decode(t *testing.T, res *http.Response) envelope {
 	return env
 }
 
-func TestLoginBucketRefusesWith429AndHeaders(t *testing.T) {
+func TestRuleBucketRefusesWith429AndHeaders(t *testing.T) {
 	t.Parallel()
 	rdb, prefix := newRedis(t)
 	s := newServer(t, serverOptions{rdb: rdb, prefix: prefix, limits: limits(100, 3)})
-	login := request{method: "POST", path: "/v1/auth/login"}
+	unlock := request{method: "POST", path: "/v1/vault/unlock"}
 
 	for i := range 3 {
-		res := do(t, s.url, login)
+		res := do(t, s.url, unlock)
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("attempt %d: status %d", i, res.StatusCode)
 		}
-		if got := res.Header.Get("RateLimit-Policy"); got != `"login";q=3;w=60` {
+		if got := res.Header.Get("RateLimit-Policy"); got != `"unlock";q=3;w=60` {
 			t.Errorf("RateLimit-Policy = %q", got)
 		}
-		want := `"login";r=` + strconv.Itoa(2-i) + ";t="
+		want := `"unlock";r=` + strconv.Itoa(2-i) + ";t="
 		if got := res.Header.Get("RateLimit"); !strings.HasPrefix(got, want) {
 			t.Errorf("RateLimit = %q, want prefix %q", got, want)
 		}
 	}
-	res := do(t, s.url, login)
+	res := do(t, s.url, unlock)
 	if res.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("4th attempt: status %d, want 429", res.StatusCode)
 	}
 	if got := res.Header.Get("Retry-After"); got != "20" {
 		t.Errorf("Retry-After = %q, want 20 (a token per 20s)", got)
 	}
-	if got := res.Header.Get("RateLimit"); got != `"login";r=0;t=60` {
+	if got := res.Header.Get("RateLimit"); got != `"unlock";r=0;t=60` {
 		t.Errorf("RateLimit = %q", got)
 	}
 	if ct := res.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
@@ -168,17 +188,17 @@ func TestLoginBucketRefusesWith429AndHeaders(t *testing.T) {
 		t.Errorf("envelope = %+v", env)
 	}
 
-	// The other sensitive buckets and the default one are separate.
-	for _, r := range []request{{method: "POST", path: "/v1/auth/signup"}, {method: "POST", path: "/v1/auth/password-reset"}, {method: "GET", path: "/v1/things"}} {
+	// The other rules' buckets and the default one are separate.
+	for _, r := range []request{{method: "POST", path: "/v1/vault/enrol"}, {method: "POST", path: "/v1/vault/v-1/reset"}, {method: "GET", path: "/v1/things"}} {
 		if res := do(t, s.url, r); res.StatusCode != http.StatusOK {
-			t.Errorf("%s %s after login was limited: %d", r.method, r.path, res.StatusCode)
+			t.Errorf("%s %s after unlock was limited: %d", r.method, r.path, res.StatusCode)
 		}
 	}
-	if got := decisions(t, s, "login", "limited"); got != 1 {
-		t.Errorf("ratelimit_decisions_total{login,limited} = %v", got)
+	if got := decisions(t, s, "unlock", "limited"); got != 1 {
+		t.Errorf("ratelimit_decisions_total{unlock,limited} = %v", got)
 	}
-	if got := decisions(t, s, "login", "allowed"); got != 3 {
-		t.Errorf("ratelimit_decisions_total{login,allowed} = %v", got)
+	if got := decisions(t, s, "unlock", "allowed"); got != 3 {
+		t.Errorf("ratelimit_decisions_total{unlock,allowed} = %v", got)
 	}
 }
 
@@ -235,7 +255,7 @@ func TestSpoofedForwardedForFromUntrustedPeerChangesNothing(t *testing.T) {
 	rdb, prefix := newRedis(t)
 	s := newServer(t, serverOptions{rdb: rdb, prefix: prefix, limits: limits(100, 2)})
 	for i := range 2 {
-		r := request{method: "POST", path: "/v1/auth/login", header: map[string]string{
+		r := request{method: "POST", path: "/v1/vault/unlock", header: map[string]string{
 			"X-Forwarded-For": "203.0.113." + strconv.Itoa(i), "X-Real-IP": "198.51.100." + strconv.Itoa(i),
 		}}
 		if res := do(t, s.url, r); res.StatusCode != http.StatusOK {
@@ -243,7 +263,7 @@ func TestSpoofedForwardedForFromUntrustedPeerChangesNothing(t *testing.T) {
 		}
 	}
 	for i := range 5 {
-		r := request{method: "POST", path: "/v1/auth/login", header: map[string]string{
+		r := request{method: "POST", path: "/v1/vault/unlock", header: map[string]string{
 			"X-Forwarded-For": "203.0.113.1" + strconv.Itoa(i), "X-Real-IP": "198.51.100.1" + strconv.Itoa(i),
 			"Forwarded": "for=192.0.2." + strconv.Itoa(i), "True-Client-IP": "192.0.2.9" + strconv.Itoa(i),
 		}}
@@ -257,21 +277,21 @@ func TestTrustedProxyForwardedForIsHonoured(t *testing.T) {
 	t.Parallel()
 	rdb, prefix := newRedis(t)
 	s := newServer(t, serverOptions{rdb: rdb, prefix: prefix, limits: limits(100, 1), trustedProxies: []string{"127.0.0.1/32", "::1/128"}})
-	login := func(xff string) int {
-		return do(t, s.url, request{method: "POST", path: "/v1/auth/login", header: map[string]string{"X-Forwarded-For": xff}}).StatusCode
+	unlock := func(xff string) int {
+		return do(t, s.url, request{method: "POST", path: "/v1/vault/unlock", header: map[string]string{"X-Forwarded-For": xff}}).StatusCode
 	}
-	if got := login("203.0.113.7"); got != http.StatusOK {
+	if got := unlock("203.0.113.7"); got != http.StatusOK {
 		t.Fatalf("first client: %d", got)
 	}
-	if got := login("203.0.113.7"); got != http.StatusTooManyRequests {
+	if got := unlock("203.0.113.7"); got != http.StatusTooManyRequests {
 		t.Fatalf("first client again: %d, want 429", got)
 	}
-	if got := login("203.0.113.8"); got != http.StatusOK {
+	if got := unlock("203.0.113.8"); got != http.StatusOK {
 		t.Fatalf("second client behind the proxy shares the first one's bucket: %d", got)
 	}
 	// The client may prepend anything; the proxy appends the address it
 	// saw, and that is the one used.
-	if got := login("192.0.2.55, 203.0.113.7"); got != http.StatusTooManyRequests {
+	if got := unlock("192.0.2.55, 203.0.113.7"); got != http.StatusTooManyRequests {
 		t.Fatalf("client-forged leftmost X-Forwarded-For bought a fresh bucket: %d", got)
 	}
 }
@@ -306,7 +326,7 @@ func equal(a, b []int) bool {
 	return true
 }
 
-func TestRedisDownFailsOpenForOrdinaryRoutesAndClosedForSensitiveOnes(t *testing.T) {
+func TestRedisDownFailsOpenForOrdinaryRoutesAndClosedForRulesThatSaySo(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, serverOptions{rdb: deadRedis(t), prefix: "unused:", limits: limits(1, 1)})
 
@@ -317,7 +337,7 @@ func TestRedisDownFailsOpenForOrdinaryRoutesAndClosedForSensitiveOnes(t *testing
 			t.Fatalf("ordinary request %d with Redis down: %d, want 200 (fail open)", i, res.StatusCode)
 		}
 	}
-	for _, path := range []string{"/v1/auth/login", "/v1/auth/signup", "/v1/auth/password-reset"} {
+	for _, path := range []string{"/v1/vault/unlock", "/v1/vault/enrol", "/v1/vault/v-1/reset"} {
 		res := do(t, s.url, request{method: "POST", path: path})
 		if res.StatusCode != http.StatusServiceUnavailable {
 			t.Fatalf("%s with Redis down: %d, want 503 (fail closed)", path, res.StatusCode)
@@ -335,8 +355,8 @@ func TestRedisDownFailsOpenForOrdinaryRoutesAndClosedForSensitiveOnes(t *testing
 	if got := decisions(t, s, "default", "error"); got != 5 {
 		t.Errorf("ratelimit_decisions_total{default,error} = %v, want 5", got)
 	}
-	if got := decisions(t, s, "login", "error"); got != 1 {
-		t.Errorf("ratelimit_decisions_total{login,error} = %v, want 1", got)
+	if got := decisions(t, s, "unlock", "error"); got != 1 {
+		t.Errorf("ratelimit_decisions_total{unlock,error} = %v, want 1", got)
 	}
 }
 
@@ -348,6 +368,28 @@ func TestProbesAreNotLimited(t *testing.T) {
 		res := do(t, s.url, request{method: "GET", path: "/healthz"})
 		if res.StatusCode != http.StatusOK || res.Header.Get("RateLimit") != "" {
 			t.Fatalf("/healthz: %d %q", res.StatusCode, res.Header.Get("RateLimit"))
+		}
+	}
+}
+
+func TestNewHTTPRefusesBadRules(t *testing.T) {
+	t.Parallel()
+	l := ratelimit.New(deadRedis(t), ratelimit.Options{})
+	def := limits(1, 1).def
+	rule := func(path string, limit int) ratelimit.Rule {
+		return ratelimit.Rule{Method: http.MethodPost, Path: path, Bucket: ratelimit.Bucket{Name: "strict", Limit: limit, Window: time.Minute}}
+	}
+	tests := []struct {
+		name  string
+		rules []ratelimit.Rule
+		want  string
+	}{
+		{"two rules for one route", []ratelimit.Rule{rule("/v1/x/{id}", 1), rule("/v1/x/{id}", 2)}, "two rules for POST /v1/x/{id}"},
+		{"a bucket that cannot work", []ratelimit.Rule{rule("/v1/x", 0)}, `rate limit "strict": limit must be at least 1`},
+	}
+	for _, tt := range tests {
+		if _, err := ratelimit.NewHTTP(l, def, tt.rules, nil, nil); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v, want %q", tt.name, err, tt.want)
 		}
 	}
 }

@@ -54,16 +54,16 @@ func New(rdb redis.Cmdable, o Options) *Limiter {
 	return &Limiter{rate: redis_rate.NewLimiter(rdb), prefix: o.Prefix + "ratelimit:", timeout: o.Timeout, backoff: o.Backoff}
 }
 
-// Allow takes one token from p's bucket for key (a user or client IP) and
+// Allow takes one token from bucket b for key (a user or client IP) and
 // says whether the request may proceed. An error wraps ErrUnavailable: the
-// caller decides by p.FailClosed whether to refuse or to let it through.
-func (l *Limiter) Allow(ctx context.Context, p Policy, key string) (Decision, error) {
+// caller decides by b.FailClosed whether to refuse or to let it through.
+func (l *Limiter) Allow(ctx context.Context, b Bucket, key string) (Decision, error) {
 	if until := l.downUntil.Load(); until != 0 && time.Now().UnixNano() < until {
 		return Decision{}, fmt.Errorf("%w: backing off after a recent failure", ErrUnavailable)
 	}
 	tctx, cancel := context.WithTimeout(ctx, l.timeout)
 	defer cancel()
-	res, err := l.rate.Allow(tctx, l.Key(p, key), redis_rate.Limit{Rate: p.Rate, Burst: p.Rate, Period: p.Window})
+	res, err := l.rate.Allow(tctx, l.Key(b, key), redis_rate.Limit{Rate: b.Limit, Burst: b.Limit, Period: b.Window})
 	if err != nil {
 		if ctx.Err() == nil { // the store failed, not the caller
 			l.downUntil.Store(time.Now().Add(l.backoff).UnixNano())
@@ -79,5 +79,5 @@ func (l *Limiter) Allow(ctx context.Context, p Policy, key string) (Decision, er
 	}, nil
 }
 
-// Key is the key of p's bucket for key, as given to redis_rate.
-func (l *Limiter) Key(p Policy, key string) string { return l.prefix + p.Name + ":" + key }
+// Key is the Redis key of bucket b for key, as given to redis_rate.
+func (l *Limiter) Key(b Bucket, key string) string { return l.prefix + b.Name + ":" + key }

@@ -19,7 +19,7 @@ func TestAllowSpendsTheBucketThenRefuses(t *testing.T) {
 	t.Parallel()
 	rdb, prefix := newRedis(t)
 	l := ratelimit.New(rdb, ratelimit.Options{Prefix: prefix})
-	p := ratelimit.Policy{Name: "default", Rate: 5, Window: time.Minute}
+	p := ratelimit.Bucket{Name: "default", Limit: 5, Window: time.Minute}
 	ctx := context.Background()
 
 	for i := range 5 {
@@ -59,7 +59,7 @@ func TestAllowSpendsTheBucketThenRefuses(t *testing.T) {
 	if err != nil || !other.Allowed {
 		t.Fatalf("another key shares the bucket: %+v %v", other, err)
 	}
-	login, err := l.Allow(ctx, ratelimit.Policy{Name: "login", Rate: 1, Window: time.Minute}, "ip:192.0.2.1")
+	login, err := l.Allow(ctx, ratelimit.Bucket{Name: "login", Limit: 1, Window: time.Minute}, "ip:192.0.2.1")
 	if err != nil || !login.Allowed {
 		t.Fatalf("another bucket shares the tokens: %+v %v", login, err)
 	}
@@ -69,7 +69,7 @@ func TestAllowRefillsOverTime(t *testing.T) {
 	t.Parallel()
 	rdb, prefix := newRedis(t)
 	l := ratelimit.New(rdb, ratelimit.Options{Prefix: prefix})
-	p := ratelimit.Policy{Name: "fast", Rate: 4, Window: 400 * time.Millisecond} // a token per 100ms
+	p := ratelimit.Bucket{Name: "fast", Limit: 4, Window: 400 * time.Millisecond} // a token per 100ms
 	ctx := context.Background()
 	for range 4 {
 		if d, err := l.Allow(ctx, p, "u"); err != nil || !d.Allowed {
@@ -97,7 +97,7 @@ func TestAllowIsAtomicAcrossReplicas(t *testing.T) {
 		ratelimit.New(rdb, ratelimit.Options{Prefix: prefix}),
 		ratelimit.New(rdb2, ratelimit.Options{Prefix: prefix}),
 	}
-	p := ratelimit.Policy{Name: "default", Rate: 20, Window: time.Hour}
+	p := ratelimit.Bucket{Name: "default", Limit: 20, Window: time.Hour}
 	var allowed atomic.Int64
 	var wg sync.WaitGroup
 	for i := range 60 {
@@ -146,7 +146,7 @@ func TestAllowSurvivesNoScript(t *testing.T) {
 	hook := &noScriptOnce{}
 	rdb.AddHook(hook)
 	l := ratelimit.New(rdb, ratelimit.Options{Prefix: prefix})
-	p := ratelimit.Policy{Name: "default", Rate: 3, Window: time.Minute}
+	p := ratelimit.Bucket{Name: "default", Limit: 3, Window: time.Minute}
 	d, err := l.Allow(context.Background(), p, "k")
 	if err != nil || !d.Allowed || d.Remaining != 2 {
 		t.Fatalf("after NOSCRIPT: %+v %v", d, err)
@@ -159,7 +159,7 @@ func TestAllowSurvivesNoScript(t *testing.T) {
 func TestAllowFailsFastWhenRedisIsDown(t *testing.T) {
 	t.Parallel()
 	l := ratelimit.New(deadRedis(t), ratelimit.Options{Prefix: "x:", Backoff: time.Minute})
-	p := ratelimit.Policy{Name: "default", Rate: 3, Window: time.Minute}
+	p := ratelimit.Bucket{Name: "default", Limit: 3, Window: time.Minute}
 	_, err := l.Allow(context.Background(), p, "k")
 	if !errors.Is(err, ratelimit.ErrUnavailable) {
 		t.Fatalf("err = %v, want ErrUnavailable", err)
@@ -182,7 +182,7 @@ func TestAllowRecoversAfterTheBackoff(t *testing.T) {
 	broken.Store(true)
 	rdb.AddHook(failWhile{&broken})
 	l := ratelimit.New(rdb, ratelimit.Options{Prefix: prefix, Backoff: 100 * time.Millisecond})
-	p := ratelimit.Policy{Name: "default", Rate: 3, Window: time.Minute}
+	p := ratelimit.Bucket{Name: "default", Limit: 3, Window: time.Minute}
 	if _, err := l.Allow(context.Background(), p, "k"); !errors.Is(err, ratelimit.ErrUnavailable) {
 		t.Fatalf("err = %v", err)
 	}
@@ -216,17 +216,17 @@ func (h failWhile) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 	return next
 }
 
-func TestPolicyValidate(t *testing.T) {
+func TestBucketValidate(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		p    ratelimit.Policy
+		p    ratelimit.Bucket
 		ok   bool
 	}{
-		{"valid", ratelimit.Policy{Name: "default", Rate: 1, Window: time.Second}, true},
-		{"no name", ratelimit.Policy{Rate: 1, Window: time.Second}, false},
-		{"zero rate", ratelimit.Policy{Name: "a", Window: time.Second}, false},
-		{"zero window", ratelimit.Policy{Name: "a", Rate: 1}, false},
+		{"valid", ratelimit.Bucket{Name: "default", Limit: 1, Window: time.Second}, true},
+		{"no name", ratelimit.Bucket{Limit: 1, Window: time.Second}, false},
+		{"zero rate", ratelimit.Bucket{Name: "a", Window: time.Second}, false},
+		{"zero window", ratelimit.Bucket{Name: "a", Limit: 1}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,9 +11,9 @@ import (
 )
 
 // Module provides the HTTP server's rate-limit hook (httpserver.Limiter)
-// from RATE_LIMIT_* and the platform's Redis client. With
-// RATE_LIMIT_ENABLED=false it provides nothing, and the server lets every
-// request through.
+// from RATE_LIMIT_*, the rules the modules contribute (ProvideRules) and
+// the platform's Redis client. With RATE_LIMIT_ENABLED=false it provides
+// nothing, and the server lets every request through.
 var Module = fx.Module("ratelimit",
 	fx.Provide(
 		fx.Private,
@@ -25,19 +25,31 @@ var Module = fx.Module("ratelimit",
 	fx.Provide(newHook),
 )
 
+// ProvideRules contributes the rules a module's constructor returns
+// ([]Rule, optionally with an error; it may take the module's
+// configuration). A module lists it in its fx.Module:
+//
+//	ratelimit.ProvideRules(func(cfg Config) []ratelimit.Rule { ... })
+func ProvideRules(constructor any) fx.Option {
+	return fx.Provide(fx.Annotate(constructor, fx.ResultTags(`group:"ratelimit.rules,flatten"`)))
+}
+
 type hookParams struct {
 	fx.In
 	Config  config.Config
 	Limiter *Limiter
 	Metrics *Metrics
 	Logger  *zap.Logger
+	Rules   []Rule `group:"ratelimit.rules"`
 }
 
 func newHook(p hookParams) (httpserver.Limiter, error) {
-	if !p.Config.RateLimit.Enabled {
+	rl := p.Config.RateLimit
+	if !rl.Enabled {
 		return nil, nil
 	}
-	return NewHTTP(p.Limiter, p.Config.RateLimit, p.Metrics, p.Logger)
+	def := Bucket{Name: BucketDefault, Limit: rl.DefaultRate, Window: rl.DefaultWindow}
+	return NewHTTP(p.Limiter, def, p.Rules, p.Metrics, p.Logger)
 }
 
 type metricsParams struct {

@@ -1,6 +1,6 @@
 // Package redact is the one list of sensitive keys in the system and the
-// functions that remove them from JSON-like values at any depth. The audit
-// recorder strips snapshots and metadata with it before writing, and
+// functions that remove them from JSON-like values at any depth. The audit-log
+// recorders strip snapshots and metadata with it before writing, and
 // logging masks fields with the same list, so adding a key here protects
 // every sink at once.
 package redact
@@ -27,7 +27,7 @@ var Keys = []string{
 // stems catch compound names no one listed yet ("mfaSecret",
 // "emailVerifyToken", "userPasswordHash"): a key that contains one of them
 // is sensitive too. Erring on the side of removing a field is the safe side
-// for an audit log.
+// for records kept for years.
 var stems = []string{"password", "passwd", "secret", "token", "apikey", "privatekey", "authorization", "cookie"}
 
 var keySet = func() map[string]struct{} {

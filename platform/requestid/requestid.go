@@ -1,5 +1,5 @@
 // Package requestid carries the request id through the context so that the
-// error envelope, log lines, spans, audit events and outbox events written
+// error envelope, log lines, spans, audit-log events and outbox events written
 // by one request all name the same id.
 package requestid
 

@@ -28,7 +28,7 @@ import (
 )
 
 // Name is the stream key of an aggregate type under the Redis keyspace:
-// one stream per aggregate type (e.g. "zebra:events:activity"), so every
+// one stream per aggregate type (e.g. "zebra:events:order"), so every
 // event of one aggregate is on one stream, in order. See
 // docs/adr/0002-outbox-streams.md.
 func Name(ks redisdb.Keyspace, aggregateType string) string {

@@ -1,5 +1,6 @@
-// Package arch checks the dependency rules of ARCHITECTURE.md over the
-// repository's source, from the import declarations of every Go file:
+// Package arch checks the rules of ARCHITECTURE.md over the repository's
+// source: the first four from the import declarations of every Go file,
+// the last from the platform's code and comments.
 //
 //   - a domain package (modules/<m>/internal/domain/...) imports only the
 //     standard library, github.com/google/uuid and its module's other
@@ -8,9 +9,11 @@
 //     postgres or httpapi package;
 //   - nothing but the module's root package (its fx wiring) imports a
 //     postgres or httpapi package (their own tests aside);
-//   - no code imports another module's internal packages.
+//   - no code imports another module's internal packages;
+//   - the platform names no context (CheckPlatform, names.go): the contexts
+//     are discovered from modules/, with their routes and permissions.
 //
-// Go's own internal rule already stops most of the last one at compile
+// Go's own internal rule already stops most of the fourth one at compile
 // time; the check also covers files that do not build together (tests,
 // other build tags) and says which rule broke.
 package arch

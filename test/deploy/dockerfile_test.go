@@ -134,7 +134,14 @@ func TestDockerfileBuilderStage(t *testing.T) {
 	for _, in := range build.find("copy") {
 		copied = append(copied, in.args[:len(in.args)-1]...)
 	}
-	if !slices.Contains(copied, "go.work") {
+	// A source may be a pattern (COPY --parents modules/*/go.mod ./).
+	isCopied := func(file string) bool {
+		return slices.ContainsFunc(copied, func(src string) bool {
+			ok, err := path.Match(src, file)
+			return err == nil && ok
+		})
+	}
+	if !isCopied("go.work") {
 		t.Error("go.work is not copied into the builder")
 	}
 	for _, u := range wf.Use {
@@ -142,8 +149,15 @@ func TestDockerfileBuilderStage(t *testing.T) {
 		if dir == "test" {
 			continue // black-box suites, not part of the binary
 		}
-		if !slices.Contains(copied, dir+"/go.mod") {
+		if !isCopied(dir + "/go.mod") {
 			t.Errorf("workspace module %s: %s/go.mod is not copied before `go mod download`", dir, dir)
+		}
+	}
+	// A pattern copies into the directory it matched only with --parents.
+	for _, in := range build.find("copy") {
+		if regexp.MustCompile(`[\[*?]`).MatchString(strings.Join(in.args[:len(in.args)-1], " ")) &&
+			strings.Count(strings.Join(in.args, " "), "/go.mod") > 0 && !slices.Contains(in.flags, "--parents") {
+			t.Errorf("line %d: COPY of go.mod patterns without --parents flattens them into one directory", in.line)
 		}
 	}
 	dropsTest := false

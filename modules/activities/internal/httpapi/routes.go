@@ -14,8 +14,12 @@ import (
 	"github.com/zebralabs/zebra/platform/idempotency"
 )
 
-// tag groups the operations in the OpenAPI document.
-const tag = "Activities"
+// Tag groups the operations in the OpenAPI document; the module declares
+// it (httpserver.ProvideTag) with its description.
+var Tag = huma.Tag{
+	Name:        "Activities",
+	Description: "A member's activities: create, read, list with filters and keyset pages, update with If-Match, delete. Admins reach everyone's.",
+}
 
 // Routes registers the /v1/activities operations.
 type Routes struct {
@@ -34,13 +38,13 @@ func NewRoutes(a app.Application, keys *idempotency.Keys) *Routes {
 // Register implements httpserver.Routes.
 func (r *Routes) Register(api huma.API) {
 	idempotency.Register(api, r.keys, huma.Operation{
-		OperationID: "create-activity", Method: http.MethodPost, Path: "/v1/activities", Tags: []string{tag},
+		OperationID: "create-activity", Method: http.MethodPost, Path: "/v1/activities", Tags: []string{Tag.Name},
 		Summary: "Create an activity", DefaultStatus: http.StatusCreated, Security: httpserver.BearerAuth(),
 		Description: "Creates an activity owned by the caller. Answers `201` with the activity, " +
 			"`Location: /v1/activities/{id}` and `ETag`.",
 	}, r.create)
 	huma.Register(api, huma.Operation{
-		OperationID: "get-activity", Method: http.MethodGet, Path: "/v1/activities/{id}", Tags: []string{tag},
+		OperationID: "get-activity", Method: http.MethodGet, Path: "/v1/activities/{id}", Tags: []string{Tag.Name},
 		Summary: "Get an activity", Security: httpserver.BearerAuth(),
 		Description: "Answers `404` when the activity does not exist, was deleted, or belongs to another user " +
 			"and the caller is not an admin. With a matching `If-None-Match`, answers `304` without a body.",
@@ -53,20 +57,20 @@ func (r *Routes) Register(api huma.API) {
 		}},
 	}, r.get)
 	huma.Register(api, huma.Operation{
-		OperationID: "list-activities", Method: http.MethodGet, Path: "/v1/activities", Tags: []string{tag},
+		OperationID: "list-activities", Method: http.MethodGet, Path: "/v1/activities", Tags: []string{Tag.Name},
 		Summary: "List activities", Security: httpserver.BearerAuth(),
 		Description: "A page of the caller's activities, newest first; admins see everyone's and may filter " +
 			"by `ownerId`. Keyset pagination: pass the previous page's `nextCursor` as `cursor`.",
 	}, r.list)
 	idempotency.Register(api, r.keys, huma.Operation{
-		OperationID: "update-activity", Method: http.MethodPatch, Path: "/v1/activities/{id}", Tags: []string{tag},
+		OperationID: "update-activity", Method: http.MethodPatch, Path: "/v1/activities/{id}", Tags: []string{Tag.Name},
 		Summary: "Update an activity", DefaultStatus: http.StatusOK, Security: httpserver.BearerAuth(),
 		Description: "JSON merge patch: an absent field is unchanged, `description: null` clears the description " +
 			"(`title` and `status` cannot be null). Requires `If-Match` with the current `ETag` (`428` without, " +
 			"`412` when stale). A forbidden status change is `409` with `details.reason: invalid_status_transition`.",
 	}, r.update)
 	idempotency.Register(api, r.keys, huma.Operation{
-		OperationID: "delete-activity", Method: http.MethodDelete, Path: "/v1/activities/{id}", Tags: []string{tag},
+		OperationID: "delete-activity", Method: http.MethodDelete, Path: "/v1/activities/{id}", Tags: []string{Tag.Name},
 		Summary: "Delete an activity", DefaultStatus: http.StatusNoContent, Security: httpserver.BearerAuth(),
 		Description: "Soft-deletes the activity; afterwards `GET` answers `404`. Requires `If-Match` " +
 			"(`428` without, `412` when stale).",

@@ -11,6 +11,7 @@ import (
 	"github.com/zebralabs/zebra/modules/activities/internal/app"
 	"github.com/zebralabs/zebra/modules/activities/internal/app/command"
 	"github.com/zebralabs/zebra/modules/activities/internal/httpapi"
+	"github.com/zebralabs/zebra/modules/activities/internal/permission"
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/idempotency"
 )
@@ -27,7 +28,7 @@ func TestEveryOperationChecksThePermission(t *testing.T) {
 	_, api := humatest.New(t)
 	httpapi.NewRoutes(app.New(command.Deps{}, nil, nil), idempotency.New(nil, nil)).Register(api)
 	path := "/v1/activities/" + uuid.Must(uuid.NewV7()).String()
-	auditor := auth.WithPrincipal(context.Background(), auth.Principal{UserID: uuid.Must(uuid.NewV7()), Roles: []auth.Role{auth.RoleAuditor}})
+	auditor := auth.WithPrincipal(context.Background(), auth.NewPrincipal(uuid.Must(uuid.NewV7()), []auth.Role{auth.RoleAuditor}, permission.Grants))
 	callers := []struct {
 		name string
 		ctx  context.Context

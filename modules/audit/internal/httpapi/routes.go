@@ -18,8 +18,12 @@ import (
 	"github.com/zebralabs/zebra/platform/timestamp"
 )
 
-// tag groups the operations in the OpenAPI document.
-const tag = "Audit"
+// Tag groups the operations in the OpenAPI document; the module declares
+// it (httpserver.ProvideTag) with its description.
+var Tag = huma.Tag{
+	Name:        "Audit",
+	Description: "The append-only, hash-chained audit log: read it page by page, verify the chain.",
+}
 
 // Routes registers the /v1/audit-events operations.
 type Routes struct {
@@ -34,7 +38,7 @@ func NewRoutes(a app.Application) *Routes { return &Routes{app: a} }
 // Register implements httpserver.Routes.
 func (r *Routes) Register(api huma.API) {
 	huma.Register(api, huma.Operation{
-		OperationID: "list-audit-events", Method: http.MethodGet, Path: "/v1/audit-events", Tags: []string{tag},
+		OperationID: "list-audit-events", Method: http.MethodGet, Path: "/v1/audit-events", Tags: []string{Tag.Name},
 		Summary: "List audit events", Security: httpserver.BearerAuth(),
 		Description: "A page of the append-only audit log, newest first (auditor, admin). Filters combine with AND. " +
 			"Keyset pagination: pass the previous page's `nextCursor` as `cursor`, with the same filters " +
@@ -42,7 +46,7 @@ func (r *Routes) Register(api huma.API) {
 			"`after` or `metadata`.",
 	}, r.list)
 	huma.Register(api, huma.Operation{
-		OperationID: "verify-audit-chain", Method: http.MethodGet, Path: "/v1/audit-events/verify", Tags: []string{tag},
+		OperationID: "verify-audit-chain", Method: http.MethodGet, Path: "/v1/audit-events/verify", Tags: []string{Tag.Name},
 		Summary: "Verify the audit hash chain", Security: httpserver.BearerAuth(),
 		Description: "Recomputes the hash chain from the first event (admin). `ok: false` names the first event " +
 			"whose content, position or link does not hold (an edited or removed row); `checked` counts the " +

@@ -19,6 +19,7 @@ import (
 	"github.com/zebralabs/zebra/modules/audit/internal/app/command"
 	"github.com/zebralabs/zebra/modules/audit/internal/app/query"
 	"github.com/zebralabs/zebra/modules/audit/internal/domain/event"
+	"github.com/zebralabs/zebra/modules/audit/internal/permission"
 	"github.com/zebralabs/zebra/modules/audit/internal/postgres"
 	"github.com/zebralabs/zebra/modules/audit/internal/repotest"
 	"github.com/zebralabs/zebra/platform/auditlog"
@@ -93,13 +94,10 @@ func TestDatabaseRefusesUpdateDeleteTruncate(t *testing.T) {
 	assert.False(t, publicCanUpdate)
 }
 
-func adminCtx() context.Context {
-	return auth.WithPrincipal(context.Background(), auth.Principal{Roles: []auth.Role{auth.RoleAdmin}})
-}
-
 func verifyDB(t *testing.T, db *gorm.DB) event.Verification {
 	t.Helper()
-	got, err := query.NewVerifyChainHandler(postgres.NewStore(db), repotest.Keys).Handle(adminCtx(), query.VerifyChain{})
+	ctx := auth.WithPrincipal(context.Background(), auth.NewPrincipal(uuid.Nil, []auth.Role{auth.RoleAdmin}, permission.Grants))
+	got, err := query.NewVerifyChainHandler(postgres.NewStore(db), repotest.Keys).Handle(ctx, query.VerifyChain{})
 	require.NoError(t, err)
 	return got
 }
@@ -198,4 +196,9 @@ func TestFiftyConcurrentWritersLeaveOneValidChain(t *testing.T) {
 	require.NoError(t, db.Raw("SELECT id FROM audit.events").Scan(&ids).Error)
 	slices.SortFunc(ids, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
 	assert.Len(t, slices.Compact(ids), writers)
+}
+
+// adminCtx carries an admin bound to the audit module's grants.
+func adminCtx() context.Context {
+	return auth.WithPrincipal(context.Background(), auth.NewPrincipal(uuid.Nil, []auth.Role{auth.RoleAdmin}, permission.Grants))
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/zebralabs/zebra/modules/identity/internal/app/command"
 	"github.com/zebralabs/zebra/modules/identity/internal/app/query"
+	"github.com/zebralabs/zebra/modules/identity/internal/permission"
 	"github.com/zebralabs/zebra/platform/apperr"
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/etag"
@@ -61,7 +62,7 @@ func (r *Routes) get(ctx ctxT, in *userPath) (*userOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	if id != p.UserID && !p.Has(auth.ManageUsers) {
+	if id != p.UserID && !p.Has(permission.ManageUsers) {
 		return nil, apperr.NotFound("no such user")
 	}
 	v, err := r.app.Queries.GetUser.Handle(ctx, id)
@@ -80,7 +81,7 @@ type changeRolesInput struct {
 }
 
 func (r *Routes) changeRoles(ctx ctxT, in *changeRolesInput) (*userOutput, error) {
-	if _, err := auth.Require(ctx, auth.ManageUsers); err != nil {
+	if _, err := auth.Require(ctx, permission.ManageUsers); err != nil {
 		return nil, err
 	}
 	version, err := etag.IfMatch(in.IfMatch)
@@ -103,7 +104,7 @@ type deactivateInput struct {
 }
 
 func (r *Routes) deactivate(ctx ctxT, in *deactivateInput) (*userOutput, error) {
-	if _, err := auth.Require(ctx, auth.ManageUsers); err != nil {
+	if _, err := auth.Require(ctx, permission.ManageUsers); err != nil {
 		return nil, err
 	}
 	version, err := etag.IfMatch(in.IfMatch)

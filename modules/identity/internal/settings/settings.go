@@ -1,6 +1,7 @@
 // Package settings is the identity context's configuration: signing keys,
 // token lifetimes, password hashing cost, the optional external OIDC
-// issuer, mail delivery and login throttling. It is parsed from the
+// issuer, mail delivery, login throttling and the rate-limit buckets of
+// its credential routes. It is parsed from the
 // environment with the platform's config.Parse, so bad values are
 // reported one per line naming the variable.
 package settings
@@ -59,6 +60,13 @@ type Config struct {
 	LoginMaxFailures      int           `env:"LOGIN_MAX_FAILURES" envDefault:"5"`
 	LoginMaxFailuresPerIP int           `env:"LOGIN_MAX_FAILURES_PER_IP" envDefault:"50"`
 	LoginLockout          time.Duration `env:"LOGIN_LOCKOUT" envDefault:"15m"`
+
+	// AuthRate requests per AuthWindow and client IP is the rate-limit
+	// bucket of each of log-in, sign-up and password reset (the platform's
+	// default bucket is RATE_LIMIT_DEFAULT). The names keep the RATE_LIMIT_
+	// prefix they had when the platform declared these buckets.
+	AuthRate   int           `env:"RATE_LIMIT_AUTH" envDefault:"10" validate:"gt=0"`
+	AuthWindow time.Duration `env:"RATE_LIMIT_AUTH_WINDOW" envDefault:"1m" validate:"gt=0"`
 
 	// keys caches the parsed SigningKeys after Validate.
 	keys []accesstoken.Key

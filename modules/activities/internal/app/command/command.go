@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
+	"github.com/zebralabs/zebra/modules/activities/internal/permission"
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/id"
@@ -50,5 +51,5 @@ func (d Deps) newID() uuid.UUID {
 // may manage every user's activities. Callers answer ErrNotFound otherwise,
 // so a member cannot learn that another member's activity exists.
 func visible(p auth.Principal, a *activity.Activity) bool {
-	return a.OwnedBy(p.UserID) || p.Has(auth.ManageAllActivities)
+	return a.OwnedBy(p.UserID) || p.Has(permission.ManageAll)
 }

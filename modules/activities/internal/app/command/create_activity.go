@@ -6,6 +6,7 @@ import (
 
 	"github.com/zebralabs/zebra/modules/activities/internal/app/query"
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
+	"github.com/zebralabs/zebra/modules/activities/internal/permission"
 	"github.com/zebralabs/zebra/platform/auth"
 )
 
@@ -32,7 +33,7 @@ func NewCreateActivityHandler(deps Deps) CreateActivityHandler {
 // the response shows. The caller needs the permission to manage its own
 // activities; the owner is always the caller.
 func (h CreateActivityHandler) Handle(ctx context.Context, cmd CreateActivity) (query.Activity, error) {
-	p, err := auth.Require(ctx, auth.ManageOwnActivities)
+	p, err := auth.Require(ctx, permission.ManageOwn)
 	if err != nil {
 		return query.Activity{}, err
 	}

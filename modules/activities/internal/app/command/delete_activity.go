@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
+	"github.com/zebralabs/zebra/modules/activities/internal/permission"
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/etag"
 )
@@ -38,7 +39,7 @@ func NewDeleteActivityHandler(deps Deps) DeleteActivityHandler {
 // visible), activity.ErrVersionMismatch (stale If-Match, or a concurrent
 // change).
 func (h DeleteActivityHandler) Handle(ctx context.Context, cmd DeleteActivity) error {
-	p, err := auth.Require(ctx, auth.ManageOwnActivities)
+	p, err := auth.Require(ctx, permission.ManageOwn)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/zebralabs/zebra/modules/activities/internal/app/command"
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity/activitytest"
+	"github.com/zebralabs/zebra/modules/activities/internal/permission"
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/outbox"
@@ -90,10 +91,10 @@ func newFixture(t *testing.T) *fixture {
 }
 
 var (
-	alice   = auth.Principal{UserID: uuid.Must(uuid.NewV7()), Roles: []auth.Role{auth.RoleMember}}
-	bob     = auth.Principal{UserID: uuid.Must(uuid.NewV7()), Roles: []auth.Role{auth.RoleMember}}
-	admin   = auth.Principal{UserID: uuid.Must(uuid.NewV7()), Roles: []auth.Role{auth.RoleAdmin}}
-	auditor = auth.Principal{UserID: uuid.Must(uuid.NewV7()), Roles: []auth.Role{auth.RoleAuditor}}
+	alice   = auth.NewPrincipal(uuid.Must(uuid.NewV7()), []auth.Role{auth.RoleMember}, permission.Grants)
+	bob     = auth.NewPrincipal(uuid.Must(uuid.NewV7()), []auth.Role{auth.RoleMember}, permission.Grants)
+	admin   = auth.NewPrincipal(uuid.Must(uuid.NewV7()), []auth.Role{auth.RoleAdmin}, permission.Grants)
+	auditor = auth.NewPrincipal(uuid.Must(uuid.NewV7()), []auth.Role{auth.RoleAuditor}, permission.Grants)
 )
 
 func as(p auth.Principal) context.Context { return auth.WithPrincipal(context.Background(), p) }

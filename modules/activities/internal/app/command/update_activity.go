@@ -8,6 +8,7 @@ import (
 
 	"github.com/zebralabs/zebra/modules/activities/internal/app/query"
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
+	"github.com/zebralabs/zebra/modules/activities/internal/permission"
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/etag"
 )
@@ -47,7 +48,7 @@ func NewUpdateActivityHandler(deps Deps) UpdateActivityHandler {
 // won the race), *activity.ValidationError,
 // *activity.InvalidTransitionError.
 func (h UpdateActivityHandler) Handle(ctx context.Context, cmd UpdateActivity) (query.Activity, error) {
-	p, err := auth.Require(ctx, auth.ManageOwnActivities)
+	p, err := auth.Require(ctx, permission.ManageOwn)
 	if err != nil {
 		return query.Activity{}, err
 	}

@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 
+	"github.com/zebralabs/zebra/modules/activities/internal/permission"
 	"github.com/zebralabs/zebra/platform/auth"
 )
 
@@ -21,7 +22,7 @@ func NewCountActivitiesHandler(read ReadModel) CountActivitiesHandler {
 
 // Handle returns the number of the caller's live activities.
 func (h CountActivitiesHandler) Handle(ctx context.Context, _ CountActivities) (int, error) {
-	p, err := auth.Require(ctx, auth.ManageOwnActivities)
+	p, err := auth.Require(ctx, permission.ManageOwn)
 	if err != nil {
 		return 0, err
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
+	"github.com/zebralabs/zebra/modules/activities/internal/permission"
 	"github.com/zebralabs/zebra/platform/auth"
 )
 
@@ -28,7 +29,7 @@ func NewGetActivityHandler(read ReadModel) GetActivityHandler {
 // exist, was deleted, or belongs to someone else and the caller may not
 // manage every user's activities.
 func (h GetActivityHandler) Handle(ctx context.Context, q GetActivity) (Activity, error) {
-	p, err := auth.Require(ctx, auth.ManageOwnActivities)
+	p, err := auth.Require(ctx, permission.ManageOwn)
 	if err != nil {
 		return Activity{}, err
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
+	"github.com/zebralabs/zebra/modules/activities/internal/permission"
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/pagination"
 )
@@ -38,7 +39,7 @@ func NewListActivitiesHandler(read ReadModel, cursors *pagination.Codec) ListAct
 // asking for another owner's gives an empty page, not an error, so the
 // answer says nothing about whether that user has any.
 func (h ListActivitiesHandler) Handle(ctx context.Context, q ListActivities) (pagination.Page[Activity], error) {
-	p, err := auth.Require(ctx, auth.ManageOwnActivities)
+	p, err := auth.Require(ctx, permission.ManageOwn)
 	if err != nil {
 		return pagination.Page[Activity]{}, err
 	}
@@ -52,7 +53,7 @@ func (h ListActivitiesHandler) Handle(ctx context.Context, q ListActivities) (pa
 		}
 	}
 	f := Filter{OwnerID: q.OwnerID, Status: q.Status, Limit: limit + 1}
-	if !p.Has(auth.ManageAllActivities) {
+	if !p.Has(permission.ManageAll) {
 		if q.OwnerID != nil && *q.OwnerID != p.UserID {
 			return pagination.Page[Activity]{Items: []Activity{}}, nil
 		}

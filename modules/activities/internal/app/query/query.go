@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
+	"github.com/zebralabs/zebra/modules/activities/internal/permission"
 	"github.com/zebralabs/zebra/platform/auth"
 )
 
@@ -64,5 +65,5 @@ type ReadModel interface {
 
 // visible reports whether p may see v (see command.visible).
 func visible(p auth.Principal, v Activity) bool {
-	return v.OwnerID == p.UserID || p.Has(auth.ManageAllActivities)
+	return v.OwnerID == p.UserID || p.Has(permission.ManageAll)
 }

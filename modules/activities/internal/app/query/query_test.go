@@ -11,6 +11,7 @@ import (
 
 	"github.com/zebralabs/zebra/modules/activities/internal/app/query"
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
+	"github.com/zebralabs/zebra/modules/activities/internal/permission"
 	"github.com/zebralabs/zebra/platform/apperr"
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/pagination"
@@ -63,10 +64,10 @@ func (f *fakeReadModel) Activities(_ context.Context, flt query.Filter) ([]query
 }
 
 var (
-	alice   = auth.Principal{UserID: uuid.Must(uuid.NewV7()), Roles: []auth.Role{auth.RoleMember}}
-	bob     = auth.Principal{UserID: uuid.Must(uuid.NewV7()), Roles: []auth.Role{auth.RoleMember}}
-	admin   = auth.Principal{UserID: uuid.Must(uuid.NewV7()), Roles: []auth.Role{auth.RoleAdmin}}
-	auditor = auth.Principal{UserID: uuid.Must(uuid.NewV7()), Roles: []auth.Role{auth.RoleAuditor}}
+	alice   = auth.NewPrincipal(uuid.Must(uuid.NewV7()), []auth.Role{auth.RoleMember}, permission.Grants)
+	bob     = auth.NewPrincipal(uuid.Must(uuid.NewV7()), []auth.Role{auth.RoleMember}, permission.Grants)
+	admin   = auth.NewPrincipal(uuid.Must(uuid.NewV7()), []auth.Role{auth.RoleAdmin}, permission.Grants)
+	auditor = auth.NewPrincipal(uuid.Must(uuid.NewV7()), []auth.Role{auth.RoleAuditor}, permission.Grants)
 )
 
 func as(p auth.Principal) context.Context { return auth.WithPrincipal(context.Background(), p) }

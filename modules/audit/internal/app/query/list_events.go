@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/zebralabs/zebra/modules/audit/internal/permission"
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/pagination"
 )
@@ -48,9 +49,9 @@ func NewListEventsHandler(reader EventReader, codec *pagination.Codec) *ListEven
 	return &ListEventsHandler{reader: reader, codec: codec}
 }
 
-// Handle requires auth.ReadAudit and returns the page after q.Cursor.
+// Handle requires permission.Read and returns the page after q.Cursor.
 func (h *ListEventsHandler) Handle(ctx context.Context, q ListEvents) (pagination.Page[EventView], error) {
-	if _, err := auth.Require(ctx, auth.ReadAudit); err != nil {
+	if _, err := auth.Require(ctx, permission.Read); err != nil {
 		return pagination.Page[EventView]{}, err
 	}
 	limit, err := pagination.Limit(q.Limit)

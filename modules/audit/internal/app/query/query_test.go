@@ -14,13 +14,14 @@ import (
 	"github.com/zebralabs/zebra/modules/audit/internal/domain/event"
 	"github.com/zebralabs/zebra/modules/audit/internal/memory"
 	"github.com/zebralabs/zebra/modules/audit/internal/repotest"
+	"github.com/zebralabs/zebra/modules/audit/internal/permission"
 	"github.com/zebralabs/zebra/platform/apperr"
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/pagination"
 )
 
 func as(roles ...auth.Role) context.Context {
-	return auth.WithPrincipal(context.Background(), auth.Principal{UserID: uuid.Must(uuid.NewV7()), Roles: roles})
+	return auth.WithPrincipal(context.Background(), auth.NewPrincipal(uuid.Must(uuid.NewV7()), roles, permission.Grants))
 }
 
 func seed(t *testing.T, n int) *memory.Store {

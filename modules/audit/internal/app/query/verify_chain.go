@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/zebralabs/zebra/modules/audit/internal/domain/event"
+	"github.com/zebralabs/zebra/modules/audit/internal/permission"
 	"github.com/zebralabs/zebra/platform/auth"
 )
 
@@ -42,14 +43,14 @@ func NewVerifyChainHandler(reader ChainReader, keys *event.Keys) *VerifyChainHan
 	return &VerifyChainHandler{reader: reader, keys: keys}
 }
 
-// Handle requires auth.VerifyAudit, links the events waiting for the
+// Handle requires permission.Verify, links the events waiting for the
 // chainer, reads the chain head and then every event up to it, checking
 // each one's MAC, position and hash, so events appended during the walk
 // are left for the next verification instead of being reported as broken.
 // A chain that holds is still broken when an event is out of it without
 // being queued for it (Unchained): that event is the one reported.
 func (h *VerifyChainHandler) Handle(ctx context.Context, _ VerifyChain) (event.Verification, error) {
-	if _, err := auth.Require(ctx, auth.VerifyAudit); err != nil {
+	if _, err := auth.Require(ctx, permission.Verify); err != nil {
 		return event.Verification{}, err
 	}
 	if _, err := h.reader.Link(ctx); err != nil {

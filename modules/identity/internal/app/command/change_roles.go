@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/zebralabs/zebra/modules/identity/internal/domain/user"
+	"github.com/zebralabs/zebra/modules/identity/internal/permission"
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/auth"
 )
@@ -28,7 +29,7 @@ func NewChangeRolesHandler(d Deps) ChangeRolesHandler { return ChangeRolesHandle
 
 // Handle changes the roles.
 func (h ChangeRolesHandler) Handle(ctx context.Context, cmd ChangeRoles) error {
-	p, err := auth.Require(ctx, auth.ManageUsers)
+	p, err := auth.Require(ctx, permission.ManageUsers)
 	if err != nil {
 		return err
 	}

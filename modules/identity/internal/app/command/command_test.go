@@ -14,6 +14,7 @@ import (
 	"github.com/zebralabs/zebra/modules/identity/internal/app/command"
 	"github.com/zebralabs/zebra/modules/identity/internal/domain/token"
 	"github.com/zebralabs/zebra/modules/identity/internal/domain/user"
+	"github.com/zebralabs/zebra/modules/identity/internal/permission"
 	"github.com/zebralabs/zebra/platform/apperr"
 	"github.com/zebralabs/zebra/platform/auth"
 )
@@ -39,7 +40,7 @@ func (f *fixture) login(t *testing.T, email string) command.Tokens {
 }
 
 func as(id uuid.UUID, roles ...auth.Role) context.Context {
-	return auth.WithPrincipal(context.Background(), auth.Principal{UserID: id, Roles: roles})
+	return auth.WithPrincipal(context.Background(), auth.NewPrincipal(id, roles, permission.Grants))
 }
 
 func TestSignUp(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/zebralabs/zebra/modules/identity/internal/domain/token"
 	"github.com/zebralabs/zebra/modules/identity/internal/domain/user"
+	"github.com/zebralabs/zebra/modules/identity/internal/permission"
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/auth"
 )
@@ -29,7 +30,7 @@ func NewDeactivateUserHandler(d Deps) DeactivateUserHandler { return DeactivateU
 
 // Handle deactivates; deactivating an inactive user changes nothing.
 func (h DeactivateUserHandler) Handle(ctx context.Context, cmd DeactivateUser) error {
-	p, err := auth.Require(ctx, auth.ManageUsers)
+	p, err := auth.Require(ctx, permission.ManageUsers)
 	if err != nil {
 		return err
 	}

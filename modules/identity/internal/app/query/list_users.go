@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/zebralabs/zebra/modules/identity/internal/permission"
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/pagination"
 )
@@ -32,7 +33,7 @@ func NewListUsersHandler(read ReadModel, cursors *pagination.Codec) ListUsersHan
 
 // Handle returns the page.
 func (h ListUsersHandler) Handle(ctx context.Context, q ListUsers) (pagination.Page[User], error) {
-	if _, err := auth.Require(ctx, auth.ManageUsers); err != nil {
+	if _, err := auth.Require(ctx, permission.ManageUsers); err != nil {
 		return pagination.Page[User]{}, err
 	}
 	limit, err := pagination.Limit(q.Limit)

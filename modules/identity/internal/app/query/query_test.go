@@ -9,6 +9,7 @@ import (
 
 	"github.com/zebralabs/zebra/modules/identity/internal/app/query"
 	"github.com/zebralabs/zebra/modules/identity/internal/domain/user"
+	"github.com/zebralabs/zebra/modules/identity/internal/permission"
 	"github.com/zebralabs/zebra/platform/apperr"
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/pagination"
@@ -37,7 +38,7 @@ func (m readModel) Users(_ context.Context, before *uuid.UUID, limit int) ([]que
 }
 
 func as(roles ...auth.Role) context.Context {
-	return auth.WithPrincipal(context.Background(), auth.Principal{UserID: uuid.Must(uuid.NewV7()), Roles: roles})
+	return auth.WithPrincipal(context.Background(), auth.NewPrincipal(uuid.Must(uuid.NewV7()), roles, permission.Grants))
 }
 
 func TestListUsersWalksEveryPageOnce(t *testing.T) {

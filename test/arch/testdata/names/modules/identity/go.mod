@@ -1,0 +1,3 @@
+module github.com/zebralabs/zebra/modules/identity
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/zebralabs/zebra/modules/notes
+
+go 1.26

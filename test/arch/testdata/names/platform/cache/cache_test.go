@@ -1,0 +1,4 @@
+package cache
+
+// Tests may name contexts: gadgets, notes.
+var testTable = "gadgets.items"

@@ -1,0 +1,3 @@
+module github.com/zebralabs/zebra/platform
+
+go 1.26
