@@ -27,19 +27,6 @@ type Config struct {
 	BackoffMax time.Duration `env:"HTTP_CLIENT_BACKOFF_MAX" envDefault:"2s"`
 }
 
-// DefaultConfig is Config with the defaults of its env tags.
-func DefaultConfig() Config {
-	return Config{
-		ConnectTimeout:        3 * time.Second,
-		TLSHandshakeTimeout:   5 * time.Second,
-		ResponseHeaderTimeout: 10 * time.Second,
-		Timeout:               15 * time.Second,
-		MaxRetries:            2,
-		BackoffBase:           100 * time.Millisecond,
-		BackoffMax:            2 * time.Second,
-	}
-}
-
 // Validate implements config.Validator.
 func (c Config) Validate() error {
 	var errs []error

@@ -13,9 +13,10 @@ import (
 	"time"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
-	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
+
+	"github.com/zebralabs/zebra/platform/telemetry"
 )
 
 // Option adjusts New.
@@ -58,8 +59,7 @@ func New(cfg Config, opts ...Option) *http.Client {
 	}
 	// W3C trace context and baggage, as the server side extracts them;
 	// explicit so the client does not depend on a global being installed.
-	otelOpts := []otelhttp.Option{otelhttp.WithPropagators(propagation.NewCompositeTextMapPropagator(
-		propagation.TraceContext{}, propagation.Baggage{}))}
+	otelOpts := []otelhttp.Option{otelhttp.WithPropagators(telemetry.Propagator())}
 	if o.tracer != nil {
 		otelOpts = append(otelOpts, otelhttp.WithTracerProvider(o.tracer))
 	}
