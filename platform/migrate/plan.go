@@ -62,11 +62,10 @@ func Changes(ctx context.Context, db *sql.DB, sources []Source) ([]Change, error
 	return diff(ctx, tx, desired, owners(sorted))
 }
 
-// diff inspects the owners' schemas through conn (a transaction, so the
-// inspection and the plan see one state) and plans the statements that
-// turn them into desired.
-func diff(ctx context.Context, conn schema.ExecQuerier, desired *schema.Realm, owners []string) ([]Change, error) {
-	drv, err := postgres.Open(conn)
+// diff inspects the owners' schemas in tx, so the inspection and the plan
+// see one state, and plans the statements that turn them into desired.
+func diff(ctx context.Context, tx *sql.Tx, desired *schema.Realm, owners []string) ([]Change, error) {
+	drv, err := postgres.Open(tx)
 	if err != nil {
 		return nil, fmt.Errorf("open atlas driver: %w", err)
 	}
@@ -78,7 +77,7 @@ func diff(ctx context.Context, conn schema.ExecQuerier, desired *schema.Realm, o
 	if err != nil {
 		return nil, fmt.Errorf("diff schemas: %w", err)
 	}
-	if changes, err = checkChanges(ctx, conn, current, desired, changes); err != nil {
+	if changes, err = checkChanges(ctx, tx, current, desired, changes); err != nil {
 		return nil, err
 	}
 	if len(changes) == 0 {

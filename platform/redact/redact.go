@@ -8,48 +8,29 @@ package redact
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
 // Mask is what Masked puts in place of a sensitive value.
 const Mask = "[REDACTED]"
 
-// Keys lists the sensitive keys, compared after normalisation (lower case,
-// without '_', '-', '.' and spaces), so "passwordHash", "password_hash"
-// and "Password-Hash" are one key.
-var Keys = []string{
-	"password", "passwordhash", "newpassword", "oldpassword", "currentpassword",
-	"token", "accesstoken", "refreshtoken", "idtoken", "resettoken", "verificationtoken",
-	"secret", "clientsecret", "apikey", "privatekey", "signingkey",
-	"authorization", "cookie", "setcookie", "otp", "totp",
-}
-
-// stems catch compound names no one listed yet ("mfaSecret",
-// "emailVerifyToken", "userPasswordHash"): a key that contains one of them
-// is sensitive too. Erring on the side of removing a field is the safe side
-// for an audit log.
-var stems = []string{"password", "passwd", "secret", "token", "apikey", "privatekey", "authorization", "cookie"}
-
-var keySet = func() map[string]struct{} {
-	m := make(map[string]struct{}, len(Keys))
-	for _, k := range Keys {
-		m[normalize(k)] = struct{}{}
-	}
-	return m
-}()
+// A key is sensitive when, normalised (lower case, without '_', '-', '.'
+// and spaces, so "passwordHash", "password_hash" and "Password-Hash" are
+// one key), it contains one of the stems, which catches compound names no
+// one listed ("mfaSecret", "emailVerifyToken", "userPasswordHash"), or is
+// one of the short exact keys, too short to be searched for inside
+// others ("otp" is in "photo"). Erring on the side of removing a field is
+// the safe side for an audit log.
+var (
+	stems = []string{"password", "passwd", "secret", "token", "apikey", "privatekey", "signingkey", "authorization", "cookie"}
+	exact = []string{"otp", "totp"}
+)
 
 // IsSensitive reports whether values under key must never be written out.
 func IsSensitive(key string) bool {
 	n := normalize(key)
-	if _, ok := keySet[n]; ok {
-		return true
-	}
-	for _, s := range stems {
-		if strings.Contains(n, s) {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(exact, n) || slices.ContainsFunc(stems, func(s string) bool { return strings.Contains(n, s) })
 }
 
 // Strip returns a copy of v with every sensitive key removed from every
