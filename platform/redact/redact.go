@@ -6,10 +6,10 @@
 package redact
 
 import (
-	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Mask is what Masked puts in place of a sensitive value.
@@ -36,7 +36,7 @@ func IsSensitive(key string) bool {
 // Strip returns a copy of v with every sensitive key removed from every
 // object at any depth. v must be a JSON-like value (map[string]any, []any,
 // strings, numbers, bools, nil), as json.Unmarshal into an any produces;
-// use JSON for arbitrary Go values.
+// use Marshal for arbitrary Go values.
 func Strip(v any) any { return walk(v, nil) }
 
 // Masked is Strip that keeps the keys and replaces their values with Mask,
@@ -44,24 +44,6 @@ func Strip(v any) any { return walk(v, nil) }
 func Masked(v any) any {
 	m := any(Mask)
 	return walk(v, &m)
-}
-
-// JSON marshals an arbitrary Go value (structs with json tags, maps,
-// json.RawMessage) and returns its stripped JSON-like form, ready to be
-// marshalled again. A nil v stays nil.
-func JSON(v any) (any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("marshal value to redact: %w", err)
-	}
-	var generic any
-	if err := json.Unmarshal(b, &generic); err != nil {
-		return nil, fmt.Errorf("unmarshal value to redact: %w", err)
-	}
-	return Strip(generic), nil
 }
 
 func walk(v any, mask *any) any {
@@ -95,15 +77,22 @@ func walk(v any, mask *any) any {
 	}
 }
 
+// normalize lower-cases key and drops '_', '-', '.' and spaces. It runs
+// on every logged field's key and every audited document, so ASCII, by
+// far the common case, skips the Unicode tables.
 func normalize(key string) string {
 	var b strings.Builder
 	b.Grow(len(key))
-	for _, r := range strings.ToLower(key) {
-		switch r {
-		case '_', '-', '.', ' ':
-			continue
+	for _, r := range key {
+		switch {
+		case r == '_' || r == '-' || r == '.' || r == ' ':
+		case 'A' <= r && r <= 'Z':
+			b.WriteByte(byte(r) + 'a' - 'A')
+		case r < utf8.RuneSelf:
+			b.WriteByte(byte(r))
+		default:
+			b.WriteRune(unicode.ToLower(r))
 		}
-		b.WriteRune(r)
 	}
 	return b.String()
 }
