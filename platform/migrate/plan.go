@@ -24,25 +24,12 @@ type Change struct {
 	args []any
 }
 
-// Plan returns the SQL statements that bring the database to the desired
-// state described by sources, in the order they would run. It changes
-// nothing (its transaction is rolled back) and returns nothing when the
-// database is up to date. Only the Postgres schemas the sources name are
+// Changes returns the statements that bring the database to the desired
+// state described by sources, in the order they would run, each with
+// Atlas's description and whether it is destructive. It changes nothing
+// (its transaction is rolled back) and returns nothing when the database
+// is up to date. Only the Postgres schemas the sources name are
 // inspected: whatever else the database holds is neither read nor touched.
-func Plan(ctx context.Context, db *sql.DB, sources []Source) ([]string, error) {
-	changes, err := Changes(ctx, db, sources)
-	if err != nil {
-		return nil, err
-	}
-	stmts := make([]string, len(changes))
-	for i, c := range changes {
-		stmts[i] = c.SQL
-	}
-	return stmts, nil
-}
-
-// Changes is Plan with the detail of each statement, for callers that
-// show which ones are destructive.
 func Changes(ctx context.Context, db *sql.DB, sources []Source) ([]Change, error) {
 	sorted, err := sortSources(sources)
 	if err != nil {

@@ -1,5 +1,5 @@
 // Package migrate brings a database to the declarative schema of schema/
-// with the Atlas library inside the binary: Plan prints the SQL, Apply runs
+// with the Atlas library inside the binary: Changes plans the SQL, Apply runs
 // it in one transaction and refuses destructive changes unless allowed.
 package migrate
 
