@@ -10,6 +10,9 @@
 // Invalidations Redis refused during an outage are remembered and applied
 // before the cache is used again, so a change committed during the outage
 // is not hidden by an old copy afterwards.
+//
+// Hand-written rather than go-redis/cache: that library overwrites
+// whatever is cached, and the version check is what keeps an old copy out.
 package cache
 
 import (

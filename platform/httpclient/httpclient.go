@@ -4,7 +4,9 @@
 // timeouts; retries by github.com/hashicorp/go-retryablehttp with
 // exponential backoff and full jitter, only for requests that are safe to
 // repeat; and an OpenTelemetry client span per attempt (otelhttp), with the
-// trace context propagated to the callee.
+// trace context propagated to the callee. The retry policy and backoff
+// are ours because retryablehttp's defaults retry every 5xx and POST, and
+// back off without jitter.
 package httpclient
 
 import (
