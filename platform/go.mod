@@ -19,6 +19,7 @@ require (
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/rs/cors v1.11.1
 	github.com/stretchr/testify v1.12.1
+	github.com/vearutop/statigz v1.4.0
 	github.com/vgarvardt/pgx-google-uuid/v5 v5.6.0
 	github.com/zebralabs/zebra/schema v0.0.0
 	go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp v0.72.0

@@ -28,12 +28,6 @@ func AsJob(constructor any) any {
 	return fx.Annotate(constructor, fx.As(new(Job)), fx.ResultTags(`group:"jobs"`))
 }
 
-// Jobs is the "jobs" value group, for commands that run them.
-type Jobs struct {
-	fx.In
-	Jobs []Job `group:"jobs"`
-}
-
 // Start runs every job in its own goroutine from the lifecycle's OnStart
 // and, in OnStop, cancels them and waits until they return or the stop
 // context expires. A job that fails is logged and restarted after a pause,
@@ -44,11 +38,7 @@ func Start(lc fx.Lifecycle, log *zap.Logger, jobs []Job) {
 	lc.Append(fx.Hook{
 		OnStart: func(context.Context) error {
 			for _, j := range jobs {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					supervise(ctx, log.With(zap.String("job", j.Name())), j)
-				}()
+				wg.Go(func() { supervise(ctx, log.With(zap.String("job", j.Name())), j) })
 			}
 			return nil
 		},

@@ -10,6 +10,9 @@
 // Invalidations Redis refused during an outage are remembered and applied
 // before the cache is used again, so a change committed during the outage
 // is not hidden by an old copy afterwards.
+//
+// Hand-written rather than go-redis/cache: that library overwrites
+// whatever is cached, and the version check is what keeps an old copy out.
 package cache
 
 import (
@@ -80,9 +83,15 @@ func New[T any](rdb redis.UniversalClient, reg prometheus.Registerer, opts Optio
 	if opts.Backoff <= 0 {
 		opts.Backoff = time.Second
 	}
-	requests, err := requestsCounter(reg)
-	if err != nil {
-		return nil, err
+	// One collector per cache, told apart by a constant label, so caches
+	// share a registerer without knowing of each other.
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name:        "cache_requests_total",
+		Help:        "Read-through cache lookups by cache and result (hit, miss, error).",
+		ConstLabels: prometheus.Labels{"cache": opts.Name},
+	}, []string{"result"})
+	if err := reg.Register(requests); err != nil {
+		return nil, fmt.Errorf("cache %s: register metrics: %w", opts.Name, err)
 	}
 	return &Cache[T]{rdb: rdb, opts: opts, requests: requests}, nil
 }
@@ -241,26 +250,7 @@ func (c *Cache[T]) bypassed() bool { return time.Now().UnixNano() < c.skipUntil.
 
 func (c *Cache[T]) fail() { c.skipUntil.Store(time.Now().Add(c.opts.Backoff).UnixNano()) }
 
-func (c *Cache[T]) count(result string) { c.requests.WithLabelValues(c.opts.Name, result).Inc() }
-
-// requestsCounter registers cache_requests_total on reg once and returns
-// the registered collector on every later call.
-func requestsCounter(reg prometheus.Registerer) (*prometheus.CounterVec, error) {
-	cv := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "cache_requests_total",
-		Help: "Read-through cache lookups by cache and result (hit, miss, error).",
-	}, []string{"cache", "result"})
-	if err := reg.Register(cv); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(*prometheus.CounterVec); ok {
-				return existing, nil
-			}
-		}
-		return nil, fmt.Errorf("cache: register metrics: %w", err)
-	}
-	return cv, nil
-}
+func (c *Cache[T]) count(result string) { c.requests.WithLabelValues(result).Inc() }
 
 // A cached entry is a hash: v is the version, d the JSON value. An
 // invalidation keeps v (raised to the new version) and drops d, so a

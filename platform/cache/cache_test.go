@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/zebralabs/zebra/platform/cache"
@@ -175,12 +176,20 @@ func TestRedisDownBypassesTheCache(t *testing.T) {
 func TestCachesShareTheRegisterer(t *testing.T) {
 	t.Parallel()
 	reg := prometheus.NewRegistry()
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+	// Nobody listens there: each lookup is counted as an error.
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 100 * time.Millisecond, MaxRetries: -1})
 	defer rdb.Close()
 	for _, name := range []string{"a", "b"} {
-		if _, err := cache.New[item](rdb, reg, cache.Options{Name: name}); err != nil {
+		c, err := cache.New[item](rdb, reg, cache.Options{Name: name})
+		if err != nil {
 			t.Fatalf("cache %s: %v", name, err)
 		}
+		if _, err := c.Get(context.Background(), "k", (&source{}).load); err != nil {
+			t.Fatalf("cache %s: %v", name, err)
+		}
+	}
+	if n, err := testutil.GatherAndCount(reg, "cache_requests_total"); err != nil || n != 2 {
+		t.Fatalf("cache_requests_total series: %d, %v; want one per cache", n, err)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -133,22 +134,13 @@ func compareModel(s *gormschema.Schema, cols map[string]column) []string {
 				c.name, f.Name, goType))
 		}
 	}
-	for _, name := range sortedKeys(cols) {
+	for _, name := range slices.Sorted(maps.Keys(cols)) {
 		c := cols[name]
 		if c.notNull && !c.defaults && !written[name] {
 			problems = append(problems, fmt.Sprintf("column %q is NOT NULL without a default, and no field writes it: every insert would fail", name))
 		}
 	}
 	return problems
-}
-
-func sortedKeys(m map[string]column) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // typeAccepted reports whether column c is of one of the accepted type

@@ -72,11 +72,7 @@ func (r *Readiness) Evaluate(ctx context.Context) (int, Report) {
 	results := make([]error, len(r.checks))
 	var wg sync.WaitGroup
 	for i, c := range r.checks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i] = r.probe(ctx, c)
-		}()
+		wg.Go(func() { results[i] = r.probe(ctx, c) })
 	}
 	wg.Wait()
 

@@ -13,14 +13,23 @@ import (
 	"github.com/zebralabs/zebra/platform/httpclient"
 )
 
-func TestConfigDefaultsMatchTheEnvTags(t *testing.T) {
+func TestConfigDefaults(t *testing.T) {
 	t.Parallel()
 	var c httpclient.Config
 	if err := config.ParseEnv(&c, map[string]string{}); err != nil {
 		t.Fatal(err)
 	}
-	if c != httpclient.DefaultConfig() {
-		t.Fatalf("parsed %+v, DefaultConfig %+v", c, httpclient.DefaultConfig())
+	want := httpclient.Config{
+		ConnectTimeout:        3 * time.Second,
+		TLSHandshakeTimeout:   5 * time.Second,
+		ResponseHeaderTimeout: 10 * time.Second,
+		Timeout:               15 * time.Second,
+		MaxRetries:            2,
+		BackoffBase:           100 * time.Millisecond,
+		BackoffMax:            2 * time.Second,
+	}
+	if c != want {
+		t.Fatalf("parsed %+v, want %+v", c, want)
 	}
 }
 

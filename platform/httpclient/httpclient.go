@@ -4,7 +4,9 @@
 // timeouts; retries by github.com/hashicorp/go-retryablehttp with
 // exponential backoff and full jitter, only for requests that are safe to
 // repeat; and an OpenTelemetry client span per attempt (otelhttp), with the
-// trace context propagated to the callee.
+// trace context propagated to the callee. The retry policy and backoff
+// are ours because retryablehttp's defaults retry every 5xx and POST, and
+// back off without jitter.
 package httpclient
 
 import (
@@ -13,9 +15,10 @@ import (
 	"time"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
-	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
+
+	"github.com/zebralabs/zebra/platform/telemetry"
 )
 
 // Option adjusts New.
@@ -58,8 +61,7 @@ func New(cfg Config, opts ...Option) *http.Client {
 	}
 	// W3C trace context and baggage, as the server side extracts them;
 	// explicit so the client does not depend on a global being installed.
-	otelOpts := []otelhttp.Option{otelhttp.WithPropagators(propagation.NewCompositeTextMapPropagator(
-		propagation.TraceContext{}, propagation.Baggage{}))}
+	otelOpts := []otelhttp.Option{otelhttp.WithPropagators(telemetry.Propagator())}
 	if o.tracer != nil {
 		otelOpts = append(otelOpts, otelhttp.WithTracerProvider(o.tracer))
 	}

@@ -19,12 +19,16 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/zebralabs/zebra/platform/config"
 	"github.com/zebralabs/zebra/platform/httpclient"
 )
 
 // fastConfig retries quickly so the tests stay short.
 func fastConfig() httpclient.Config {
-	c := httpclient.DefaultConfig()
+	var c httpclient.Config
+	if err := config.ParseEnv(&c, map[string]string{}); err != nil {
+		panic(err)
+	}
 	c.BackoffBase = 5 * time.Millisecond
 	c.BackoffMax = 20 * time.Millisecond
 	c.Timeout = 3 * time.Second

@@ -17,4 +17,8 @@
 //     of every 4xx for the access log, so 404s and 422s would be failed spans;
 //   - request id, not gin-contrib/requestid: it keeps any inbound
 //     X-Request-Id, where API.md keeps only ^[A-Za-z0-9._-]{1,128}$.
+//
+// The limits (header size, in-flight requests, body size, content type)
+// are ours so that they answer in the envelope; the docs page's
+// pre-compressed assets are served by github.com/vearutop/statigz.
 package httpserver

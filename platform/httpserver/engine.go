@@ -65,10 +65,9 @@ func NewEngine(o EngineOptions) (*gin.Engine, error) {
 	e.Use(
 		recovery(o.Logger),
 		requestID(),
-		tracing(o.TracerProvider),
 		// The access log's caller would always be observe.go; finding it
 		// costs a stack walk per request (~2 % of a write's CPU).
-		observe(m, o.Logger.WithOptions(zap.WithCaller(false))),
+		observe(o.TracerProvider, m, o.Logger.WithOptions(zap.WithCaller(false))),
 		securityHeaders(),
 		headerLimit(o.HTTP.MaxHeaderBytes),
 		textGuard(),

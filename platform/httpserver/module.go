@@ -1,7 +1,6 @@
 package httpserver
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -18,15 +17,17 @@ import (
 // Module provides the HTTP server: the *gin.Engine with every middleware,
 // the huma.API with every contribution of the "routes" value group
 // mounted, and the *http.Server, which listens in OnStart and drains in
-// OnStop. It consumes config.Config and *zap.Logger, and optionally a
-// prometheus.Registerer and trace.TracerProvider (telemetry.Module), an
+// OnStop; it also serves GET /metrics (on the engine, or on METRICS_ADDR)
+// and, when DEBUG_PPROF_ADDR is set, the Go profiles. It consumes
+// config.Config and *zap.Logger, and optionally a prometheus.Registerer
+// and Gatherer and a trace.TracerProvider (telemetry.Module), an
 // auth.Verifier (from the module that issues tokens; its principals are
 // bound to the *auth.Policy) and a Limiter (rate limiting), and mounts the
 // OpenAPI tags the modules declare (ProvideTag).
 var Module = fx.Module("httpserver",
 	fx.Provide(newEngine, newAPI, newServer),
 	fx.Invoke(func(*http.Server) {}),
-	fx.Invoke(servePprof),
+	fx.Invoke(serveMetrics, servePprof),
 )
 
 type engineParams struct {
@@ -76,19 +77,6 @@ type serverParams struct {
 
 func newServer(p serverParams) *http.Server {
 	srv := NewServer(p.Config.HTTP, p.Engine)
-	p.Lifecycle.Append(fx.Hook{
-		OnStart: func(context.Context) error {
-			ln, err := Listen(srv)
-			if err != nil {
-				return err
-			}
-			p.Logger.Info("http server listening", zap.String("addr", ln.Addr().String()))
-			Serve(srv, ln, p.Logger)
-			return nil
-		},
-		OnStop: func(ctx context.Context) error {
-			return Shutdown(ctx, srv, p.Config.HTTP)
-		},
-	})
+	serve(p.Lifecycle, p.Logger, srv, "HTTP_ADDR", p.Config.HTTP.ShutdownTimeout)
 	return srv
 }

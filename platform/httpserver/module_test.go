@@ -30,10 +30,13 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-func moduleApp(t *testing.T, addr string) *fxtest.App {
+func moduleApp(t *testing.T, addr string, metricsAddr ...string) *fxtest.App {
 	t.Helper()
 	cfg := config.Config{ServiceName: "zebra-test", HTTP: testHTTPConfig()}
 	cfg.HTTP.Addr = addr
+	if len(metricsAddr) > 0 {
+		cfg.HTTP.MetricsAddr = metricsAddr[0]
+	}
 	return fxtest.New(t,
 		fx.NopLogger,
 		fx.Supply(cfg, zap.NewNop()),
@@ -92,6 +95,19 @@ func TestModuleServesAndStops(t *testing.T) {
 	}
 }
 
+func TestMetricsAddrServesMetricsSeparately(t *testing.T) {
+	addr, metricsAddr := freeAddr(t), freeAddr(t)
+	app := moduleApp(t, addr, metricsAddr)
+	app.RequireStart()
+	defer app.RequireStop()
+	if status, body := get(t, "http://"+metricsAddr+"/metrics"); status != 200 || !strings.Contains(body, "process_cpu_seconds_total") {
+		t.Fatalf("metrics addr: %d", status)
+	}
+	if status, _ := get(t, "http://"+addr+"/metrics"); status != http.StatusNotFound {
+		t.Fatalf("/metrics must leave the main router when METRICS_ADDR is set: %d", status)
+	}
+}
+
 func TestModuleFailsClearlyWhenTheAddressIsTaken(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -127,12 +143,12 @@ func TestSlowHeadersAreCut(t *testing.T) {
 	cfg.Addr = "127.0.0.1:0"
 	cfg.ReadHeaderTimeout = 200 * time.Millisecond
 	srv := httpserver.NewServer(cfg, http.NotFoundHandler())
-	ln, err := httpserver.Listen(srv)
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	httpserver.Serve(srv, ln, zap.NewNop())
-	t.Cleanup(func() { _ = httpserver.Shutdown(context.Background(), srv, cfg) })
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
 	conn, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)

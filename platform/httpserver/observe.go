@@ -19,6 +19,7 @@ import (
 
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/requestid"
+	"github.com/zebralabs/zebra/platform/telemetry"
 )
 
 // unmatchedRoute labels requests no route matched (404, 405), so that
@@ -46,44 +47,6 @@ func routeOf(c *gin.Context) string {
 
 // requestIDAttr is the span attribute carrying the request id.
 const requestIDAttr = attribute.Key("http.request.id")
-
-// tracing starts one server span per request, named by method and route
-// template, continuing a W3C traceparent sent by the caller.
-func tracing(tp trace.TracerProvider) gin.HandlerFunc {
-	tracer := tp.Tracer("github.com/zebralabs/zebra/platform/httpserver")
-	prop := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
-	return func(c *gin.Context) {
-		route := routeOf(c)
-		name := c.Request.Method
-		if route != unmatchedRoute {
-			name += " " + route
-		}
-		ctx := prop.Extract(c.Request.Context(), propagation.HeaderCarrier(c.Request.Header))
-		ctx, span := tracer.Start(ctx, name,
-			trace.WithSpanKind(trace.SpanKindServer),
-			trace.WithAttributes(
-				semconv.HTTPRequestMethodKey.String(c.Request.Method),
-				semconv.URLPath(c.Request.URL.Path),
-				semconv.HTTPRoute(route),
-				requestIDAttr.String(requestid.From(c.Request.Context())),
-			))
-		defer span.End()
-		c.Request = c.Request.WithContext(ctx)
-		completed := false
-		defer func() {
-			status, _ := outcome(c, ctx, completed)
-			span.SetAttributes(semconv.HTTPResponseStatusCode(status))
-			if p, ok := auth.FromContext(c.Request.Context()); ok {
-				span.SetAttributes(semconv.EnduserID(p.UserID.String()))
-			}
-			if status >= 500 {
-				span.SetStatus(codes.Error, strconv.Itoa(status))
-			}
-		}()
-		c.Next()
-		completed = true
-	}
-}
 
 // metrics are the HTTP server's Prometheus collectors.
 type metrics struct {
@@ -140,24 +103,51 @@ func outcome(c *gin.Context, conn context.Context, completed bool) (status, unse
 	return c.Writer.Status(), 0
 }
 
-// observe records the request's metrics and writes its access-log line:
-// one line per request, at error level for 5xx, carrying the internal
-// errors handlers and recovery attached to the gin context. A request
-// whose client hung up is recorded as 499 (outcome).
-func observe(m *metrics, log *zap.Logger) gin.HandlerFunc {
+// observe follows a request from end to end. It starts its server span,
+// named by method and route template and continuing a W3C traceparent
+// sent by the caller; when the request is answered it ends the span with
+// the status, records the metrics and writes the access-log line: one
+// line per request, at error level for 5xx, carrying the internal errors
+// handlers and recovery attached to the gin context. A request whose
+// client hung up is recorded as 499 (outcome).
+func observe(tp trace.TracerProvider, m *metrics, log *zap.Logger) gin.HandlerFunc {
+	tracer := tp.Tracer("github.com/zebralabs/zebra/platform/httpserver")
+	prop := telemetry.Propagator()
 	return func(c *gin.Context) {
 		start := time.Now()
 		m.inFlight.Inc()
 		conn := c.Request.Context()
+		route := routeOf(c)
+		name := c.Request.Method
+		if route != unmatchedRoute {
+			name += " " + route
+		}
+		ctx := prop.Extract(c.Request.Context(), propagation.HeaderCarrier(c.Request.Header))
+		ctx, span := tracer.Start(ctx, name,
+			trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithAttributes(
+				semconv.HTTPRequestMethodKey.String(c.Request.Method),
+				semconv.URLPath(c.Request.URL.Path),
+				semconv.HTTPRoute(route),
+				requestIDAttr.String(requestid.From(c.Request.Context())),
+			))
+		defer span.End()
+		c.Request = c.Request.WithContext(ctx)
 		completed := false
 		defer func() {
 			m.inFlight.Dec()
 			status, unsent := outcome(c, conn, completed)
 			elapsed := time.Since(start)
-			route := routeOf(c)
 			code := strconv.Itoa(status)
 			m.requests.WithLabelValues(c.Request.Method, route, code).Inc()
 			m.duration.WithLabelValues(c.Request.Method, route, code).Observe(elapsed.Seconds())
+			span.SetAttributes(semconv.HTTPResponseStatusCode(status))
+			if p, ok := auth.FromContext(c.Request.Context()); ok {
+				span.SetAttributes(semconv.EnduserID(p.UserID.String()))
+			}
+			if status >= 500 {
+				span.SetStatus(codes.Error, code)
+			}
 			accessLog(c, log, route, status, unsent, elapsed)
 		}()
 		c.Next()

@@ -8,6 +8,3 @@ import "github.com/google/uuid"
 // New returns a fresh UUIDv7. It panics only if the system's random source
 // fails, which leaves nothing sensible to do.
 func New() uuid.UUID { return uuid.Must(uuid.NewV7()) }
-
-// Parse parses a canonical UUID string.
-func Parse(s string) (uuid.UUID, error) { return uuid.Parse(s) }

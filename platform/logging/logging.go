@@ -1,6 +1,7 @@
 // Package logging builds the process's zap logger: JSON lines on stdout,
 // level from LOG_LEVEL, every field whose name looks sensitive masked, and
-// an fx event logger that keeps fx's own chatter out of the log.
+// an fx event logger that keeps fx's own chatter out of the log. The
+// masking core is ours: zap has no redaction hook.
 package logging
 
 import (

@@ -1,6 +1,8 @@
 package logging
 
 import (
+	"slices"
+
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
@@ -37,25 +39,18 @@ func (c *redactingCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
 // scrub returns fields with sensitive values masked; it copies only when
 // it has to change something.
 func scrub(fields []zapcore.Field) []zapcore.Field {
-	var out []zapcore.Field
+	copied := false
 	for i, f := range fields {
 		g, changed := scrubField(f)
 		if !changed {
-			if out != nil {
-				out[i] = f
-			}
 			continue
 		}
-		if out == nil {
-			out = make([]zapcore.Field, len(fields))
-			copy(out, fields[:i])
+		if !copied {
+			fields, copied = slices.Clone(fields), true
 		}
-		out[i] = g
+		fields[i] = g
 	}
-	if out == nil {
-		return fields
-	}
-	return out
+	return fields
 }
 
 func scrubField(f zapcore.Field) (zapcore.Field, bool) {

@@ -17,7 +17,7 @@ import (
 // the table, inside a savepoint that is rolled back) and the result is
 // compared with the constraint in the database; each difference becomes a
 // ModifyCheck (DROP CONSTRAINT + ADD CONSTRAINT) in the table's changes.
-func checkChanges(ctx context.Context, conn schema.ExecQuerier, current, desired *schema.Realm, changes []schema.Change) ([]schema.Change, error) {
+func checkChanges(ctx context.Context, tx *sql.Tx, current, desired *schema.Realm, changes []schema.Change) ([]schema.Change, error) {
 	for _, ds := range desired.Schemas {
 		cs, ok := current.Schema(ds.Name)
 		if !ok {
@@ -33,7 +33,7 @@ func checkChanges(ctx context.Context, conn schema.ExecQuerier, current, desired
 				if cc == nil {
 					continue // added or renamed: Atlas plans that already
 				}
-				same, err := sameCheck(ctx, conn, ct, cc.Name, dc.Expr)
+				same, err := sameCheck(ctx, tx, ct, cc.Name, dc.Expr)
 				if err != nil {
 					return nil, err
 				}
@@ -61,31 +61,31 @@ func namedCheck(t *schema.Table, name string) *schema.Check {
 // sameCheck reports whether expr, normalised by Postgres, is the definition
 // of check name on table t. An expression Postgres cannot add to a copy of
 // the current table (it names a column the plan adds) is different.
-func sameCheck(ctx context.Context, conn schema.ExecQuerier, t *schema.Table, name, expr string) (same bool, err error) {
+func sameCheck(ctx context.Context, tx *sql.Tx, t *schema.Table, name, expr string) (same bool, err error) {
 	var current string
 	q := `SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c
 		JOIN pg_class r ON r.oid = c.conrelid JOIN pg_namespace n ON n.oid = r.relnamespace
 		WHERE n.nspname = $1 AND r.relname = $2 AND c.conname = $3 AND c.contype = 'c'`
-	if err := queryRow(ctx, conn, q, []any{t.Schema.Name, t.Name, name}, &current); err != nil {
+	if err := tx.QueryRowContext(ctx, q, t.Schema.Name, t.Name, name).Scan(&current); err != nil {
 		return false, fmt.Errorf("read check %s.%q: %w", tableName(t), name, err)
 	}
-	if _, err := conn.ExecContext(ctx, "SAVEPOINT zebra_check"); err != nil {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT zebra_check"); err != nil {
 		return false, fmt.Errorf("normalise check %q: %w", name, err)
 	}
 	defer func() {
-		if _, rerr := conn.ExecContext(ctx, "ROLLBACK TO SAVEPOINT zebra_check"); rerr != nil {
+		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT zebra_check"); rerr != nil {
 			err = errors.Join(err, fmt.Errorf("roll back check normalisation: %w", rerr))
 		}
 	}()
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`CREATE TEMP TABLE zebra_check_norm (LIKE %s) ON COMMIT DROP`, tableName(t))); err != nil {
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`CREATE TEMP TABLE zebra_check_norm (LIKE %s) ON COMMIT DROP`, tableName(t))); err != nil {
 		return false, fmt.Errorf("normalise check %q: %w", name, err)
 	}
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE zebra_check_norm ADD CONSTRAINT %q CHECK (%s) NOT VALID`, name, expr)); err != nil {
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE zebra_check_norm ADD CONSTRAINT %q CHECK (%s) NOT VALID`, name, expr)); err != nil {
 		return false, nil
 	}
 	var desired string
 	q = `SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'zebra_check_norm'::regclass AND conname = $1`
-	if err := queryRow(ctx, conn, q, []any{name}, &desired); err != nil {
+	if err := tx.QueryRowContext(ctx, q, name).Scan(&desired); err != nil {
 		return false, fmt.Errorf("normalise check %q: %w", name, err)
 	}
 	return strings.TrimSuffix(desired, " NOT VALID") == strings.TrimSuffix(current, " NOT VALID"), nil
@@ -101,22 +101,4 @@ func addTableChange(changes []schema.Change, t *schema.Table, c schema.Change) [
 		}
 	}
 	return append(changes, &schema.ModifyTable{T: t, Changes: []schema.Change{c}})
-}
-
-func queryRow(ctx context.Context, conn schema.ExecQuerier, q string, args []any, dest any) error {
-	rows, err := conn.QueryContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return sql.ErrNoRows
-	}
-	if err := rows.Scan(dest); err != nil {
-		return err
-	}
-	return rows.Close()
 }

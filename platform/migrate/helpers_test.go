@@ -41,9 +41,13 @@ func mustApply(t *testing.T, db *sql.DB, sources ...migrate.Source) migrate.Resu
 
 func mustPlan(t *testing.T, db *sql.DB, sources ...migrate.Source) []string {
 	t.Helper()
-	stmts, err := migrate.Plan(testCtx(t), db, sources)
+	changes, err := migrate.Changes(testCtx(t), db, sources)
 	if err != nil {
 		t.Fatalf("plan: %v", err)
+	}
+	stmts := make([]string, len(changes))
+	for i, c := range changes {
+		stmts[i] = c.SQL
 	}
 	return stmts
 }

@@ -188,7 +188,7 @@ func TestBrokenSourcesGiveAClearError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, planErr := migrate.Plan(testCtx(t), db, tt.sources)
+			_, planErr := migrate.Changes(testCtx(t), db, tt.sources)
 			_, applyErr := migrate.Apply(testCtx(t), db, tt.sources, migrate.Options{})
 			for _, err := range []error{planErr, applyErr} {
 				if err == nil || !strings.Contains(err.Error(), tt.want) {

@@ -24,25 +24,12 @@ type Change struct {
 	args []any
 }
 
-// Plan returns the SQL statements that bring the database to the desired
-// state described by sources, in the order they would run. It changes
-// nothing (its transaction is rolled back) and returns nothing when the
-// database is up to date. Only the Postgres schemas the sources name are
+// Changes returns the statements that bring the database to the desired
+// state described by sources, in the order they would run, each with
+// Atlas's description and whether it is destructive. It changes nothing
+// (its transaction is rolled back) and returns nothing when the database
+// is up to date. Only the Postgres schemas the sources name are
 // inspected: whatever else the database holds is neither read nor touched.
-func Plan(ctx context.Context, db *sql.DB, sources []Source) ([]string, error) {
-	changes, err := Changes(ctx, db, sources)
-	if err != nil {
-		return nil, err
-	}
-	stmts := make([]string, len(changes))
-	for i, c := range changes {
-		stmts[i] = c.SQL
-	}
-	return stmts, nil
-}
-
-// Changes is Plan with the detail of each statement, for callers that
-// show which ones are destructive.
 func Changes(ctx context.Context, db *sql.DB, sources []Source) ([]Change, error) {
 	sorted, err := sortSources(sources)
 	if err != nil {
@@ -62,11 +49,10 @@ func Changes(ctx context.Context, db *sql.DB, sources []Source) ([]Change, error
 	return diff(ctx, tx, desired, owners(sorted))
 }
 
-// diff inspects the owners' schemas through conn (a transaction, so the
-// inspection and the plan see one state) and plans the statements that
-// turn them into desired.
-func diff(ctx context.Context, conn schema.ExecQuerier, desired *schema.Realm, owners []string) ([]Change, error) {
-	drv, err := postgres.Open(conn)
+// diff inspects the owners' schemas in tx, so the inspection and the plan
+// see one state, and plans the statements that turn them into desired.
+func diff(ctx context.Context, tx *sql.Tx, desired *schema.Realm, owners []string) ([]Change, error) {
+	drv, err := postgres.Open(tx)
 	if err != nil {
 		return nil, fmt.Errorf("open atlas driver: %w", err)
 	}
@@ -78,7 +64,7 @@ func diff(ctx context.Context, conn schema.ExecQuerier, desired *schema.Realm, o
 	if err != nil {
 		return nil, fmt.Errorf("diff schemas: %w", err)
 	}
-	if changes, err = checkChanges(ctx, conn, current, desired, changes); err != nil {
+	if changes, err = checkChanges(ctx, tx, current, desired, changes); err != nil {
 		return nil, err
 	}
 	if len(changes) == 0 {

@@ -1,6 +1,11 @@
 // Package migrate brings a database to the declarative schema of schema/
-// with the Atlas library inside the binary: Plan prints the SQL, Apply runs
+// with the Atlas library inside the binary: Changes plans the SQL, Apply runs
 // it in one transaction and refuses destructive changes unless allowed.
+//
+// Around Atlas OSS, three checks are ours: changed check expressions (Atlas
+// compares them only through a dev database), attributes its HCL would
+// silently ignore (lint.go), and data loss, where Atlas's destructive
+// analyzer sees drops but not a narrowed column type (destructive.go).
 package migrate
 
 import "go.uber.org/fx"

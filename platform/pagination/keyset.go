@@ -45,7 +45,17 @@ func (c *Codec) AfterID(list, cursor string) (*uuid.UUID, error) {
 
 // ByID builds the page of a newest-first-by-id list from rows fetched with
 // ORDER BY id DESC LIMIT limit+1 (and id < AfterID's id when continuing):
-// Build with a position that AfterID reads back.
+// when there is an extra row, the page is cut to limit and NextCursor
+// points after its last item, for AfterID to read back.
 func ByID[T any](c *Codec, list string, rows []T, limit int, id func(T) uuid.UUID) Page[T] {
-	return Build(c, list, rows, limit, func(v T) any { return idPosition{ID: id(v)} })
+	page := Page[T]{Items: rows}
+	if page.Items == nil {
+		page.Items = []T{}
+	}
+	if len(rows) > limit {
+		page.Items = rows[:limit]
+		next := c.Encode(list, idPosition{ID: id(rows[limit-1])})
+		page.NextCursor = &next
+	}
+	return page
 }

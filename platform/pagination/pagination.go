@@ -101,19 +101,3 @@ func Limit(limit int) (int, error) {
 	}
 	return limit, nil
 }
-
-// Build turns rows fetched with LIMIT limit+1 into a page: when there is an
-// extra row, the page is cut to limit and NextCursor points after its last
-// item, as returned by position.
-func Build[T any](c *Codec, list string, rows []T, limit int, position func(T) any) Page[T] {
-	page := Page[T]{Items: rows}
-	if page.Items == nil {
-		page.Items = []T{}
-	}
-	if len(rows) > limit {
-		page.Items = rows[:limit]
-		next := c.Encode(list, position(rows[limit-1]))
-		page.NextCursor = &next
-	}
-	return page
-}

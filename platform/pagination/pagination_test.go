@@ -122,7 +122,7 @@ func TestAfterIDRejectsForeignAndForgedCursors(t *testing.T) {
 	}
 }
 
-func TestBuildLastPageHasNoCursor(t *testing.T) {
+func TestByIDLastPageHasNoCursor(t *testing.T) {
 	t.Parallel()
 	codec := pagination.NewCodec("secret")
 	page := pagination.ByID(codec, "w?", rows(2), 2, func(r row) uuid.UUID { return r.id })

@@ -1,61 +1,42 @@
 // Package redact is the one list of sensitive keys in the system and the
-// functions that remove them from JSON-like values at any depth. The audit-log
-// recorders strip snapshots and metadata with it before writing, and
+// functions that remove them from JSON-like values at any depth. The audit
+// recorder strips snapshots and metadata with it before writing, and
 // logging masks fields with the same list, so adding a key here protects
 // every sink at once.
 package redact
 
 import (
-	"encoding/json"
-	"fmt"
+	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Mask is what Masked puts in place of a sensitive value.
 const Mask = "[REDACTED]"
 
-// Keys lists the sensitive keys, compared after normalisation (lower case,
-// without '_', '-', '.' and spaces), so "passwordHash", "password_hash"
-// and "Password-Hash" are one key.
-var Keys = []string{
-	"password", "passwordhash", "newpassword", "oldpassword", "currentpassword",
-	"token", "accesstoken", "refreshtoken", "idtoken", "resettoken", "verificationtoken",
-	"secret", "clientsecret", "apikey", "privatekey", "signingkey",
-	"authorization", "cookie", "setcookie", "otp", "totp",
-}
-
-// stems catch compound names no one listed yet ("mfaSecret",
-// "emailVerifyToken", "userPasswordHash"): a key that contains one of them
-// is sensitive too. Erring on the side of removing a field is the safe side
-// for records kept for years.
-var stems = []string{"password", "passwd", "secret", "token", "apikey", "privatekey", "authorization", "cookie"}
-
-var keySet = func() map[string]struct{} {
-	m := make(map[string]struct{}, len(Keys))
-	for _, k := range Keys {
-		m[normalize(k)] = struct{}{}
-	}
-	return m
-}()
+// A key is sensitive when, normalised (lower case, without '_', '-', '.'
+// and spaces, so "passwordHash", "password_hash" and "Password-Hash" are
+// one key), it contains one of the stems, which catches compound names no
+// one listed ("mfaSecret", "emailVerifyToken", "userPasswordHash"), or is
+// one of the short exact keys, too short to be searched for inside
+// others ("otp" is in "photo"). Erring on the side of removing a field is
+// the safe side for an audit log.
+var (
+	stems = []string{"password", "passwd", "secret", "token", "apikey", "privatekey", "signingkey", "authorization", "cookie"}
+	exact = []string{"otp", "totp"}
+)
 
 // IsSensitive reports whether values under key must never be written out.
 func IsSensitive(key string) bool {
 	n := normalize(key)
-	if _, ok := keySet[n]; ok {
-		return true
-	}
-	for _, s := range stems {
-		if strings.Contains(n, s) {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(exact, n) || slices.ContainsFunc(stems, func(s string) bool { return strings.Contains(n, s) })
 }
 
 // Strip returns a copy of v with every sensitive key removed from every
 // object at any depth. v must be a JSON-like value (map[string]any, []any,
 // strings, numbers, bools, nil), as json.Unmarshal into an any produces;
-// use JSON for arbitrary Go values.
+// use Marshal for arbitrary Go values.
 func Strip(v any) any { return walk(v, nil) }
 
 // Masked is Strip that keeps the keys and replaces their values with Mask,
@@ -63,24 +44,6 @@ func Strip(v any) any { return walk(v, nil) }
 func Masked(v any) any {
 	m := any(Mask)
 	return walk(v, &m)
-}
-
-// JSON marshals an arbitrary Go value (structs with json tags, maps,
-// json.RawMessage) and returns its stripped JSON-like form, ready to be
-// marshalled again. A nil v stays nil.
-func JSON(v any) (any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("marshal value to redact: %w", err)
-	}
-	var generic any
-	if err := json.Unmarshal(b, &generic); err != nil {
-		return nil, fmt.Errorf("unmarshal value to redact: %w", err)
-	}
-	return Strip(generic), nil
 }
 
 func walk(v any, mask *any) any {
@@ -114,15 +77,22 @@ func walk(v any, mask *any) any {
 	}
 }
 
+// normalize lower-cases key and drops '_', '-', '.' and spaces. It runs
+// on every logged field's key and every audited document, so ASCII, by
+// far the common case, skips the Unicode tables.
 func normalize(key string) string {
 	var b strings.Builder
 	b.Grow(len(key))
-	for _, r := range strings.ToLower(key) {
-		switch r {
-		case '_', '-', '.', ' ':
-			continue
+	for _, r := range key {
+		switch {
+		case r == '_' || r == '-' || r == '.' || r == ' ':
+		case 'A' <= r && r <= 'Z':
+			b.WriteByte(byte(r) + 'a' - 'A')
+		case r < utf8.RuneSelf:
+			b.WriteByte(byte(r))
+		default:
+			b.WriteRune(unicode.ToLower(r))
 		}
-		b.WriteRune(r)
 	}
 	return b.String()
 }

@@ -6,13 +6,6 @@ import (
 	"github.com/zebralabs/zebra/platform/config"
 )
 
-// Key joins parts with ":" under prefix: Key("zebra:", "ratelimit", "ip",
-// "10.0.0.1") is "zebra:ratelimit:ip:10.0.0.1". The prefix carries its own
-// separator (REDIS_PREFIX defaults to "zebra:").
-func Key(prefix string, parts ...string) string {
-	return prefix + strings.Join(parts, ":")
-}
-
 // Keyspace names keys under the configured REDIS_PREFIX. platform.Module
 // provides one; every key and stream name goes through it, so tests and
 // deployments that share a server never collide.
@@ -23,8 +16,10 @@ type Keyspace struct {
 // NewKeyspace returns the keyspace of cfg.Prefix.
 func NewKeyspace(cfg config.Redis) Keyspace { return Keyspace{prefix: cfg.Prefix} }
 
-// Key is Key(prefix, parts...).
-func (k Keyspace) Key(parts ...string) string { return Key(k.prefix, parts...) }
+// Key joins parts with ":" under the prefix, which carries its own
+// separator (REDIS_PREFIX defaults to "zebra:"): Key("ratelimit", "ip",
+// "10.0.0.1") is "zebra:ratelimit:ip:10.0.0.1".
+func (k Keyspace) Key(parts ...string) string { return k.prefix + strings.Join(parts, ":") }
 
 // Prefix is the prefix itself, e.g. for a SCAN MATCH pattern.
 func (k Keyspace) Prefix() string { return k.prefix }

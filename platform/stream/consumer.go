@@ -30,11 +30,6 @@ type Config struct {
 	// Consumer names this member of the group; it must be unique per
 	// process. Empty: "<hostname>-<random>".
 	Consumer string
-	// StartID is where a newly created group starts: "0" (the default)
-	// handles what is already on the stream, "$" only what comes next.
-	StartID string
-	// Count is how many messages one read returns (default 16).
-	Count int64
 	// Block is how long one read waits for messages (default 2s); it also
 	// bounds how long Run takes to return after its context is cancelled.
 	Block time.Duration
@@ -43,21 +38,20 @@ type Config struct {
 	MinIdle time.Duration
 	// ClaimEvery is how often pending messages are reclaimed (default 30s).
 	ClaimEvery time.Duration
-	// DedupTTL is how long a handled event id is remembered (default 7 days);
-	// it must exceed the time a duplicate can arrive (outbox retries).
-	DedupTTL time.Duration
 }
+
+const (
+	// readCount is how many messages one read or reclaim returns.
+	readCount = 16
+	// dedupTTL is how long a handled event id is remembered; it must
+	// exceed the time a duplicate can arrive (outbox retries).
+	dedupTTL = 7 * 24 * time.Hour
+)
 
 func (c Config) withDefaults() Config {
 	if c.Consumer == "" {
 		host, _ := os.Hostname()
 		c.Consumer = host + "-" + id.New().String()[24:]
-	}
-	if c.StartID == "" {
-		c.StartID = "0"
-	}
-	if c.Count <= 0 {
-		c.Count = 16
 	}
 	if c.Block <= 0 {
 		c.Block = 2 * time.Second
@@ -67,9 +61,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ClaimEvery <= 0 {
 		c.ClaimEvery = 30 * time.Second
-	}
-	if c.DedupTTL <= 0 {
-		c.DedupTTL = 7 * 24 * time.Hour
 	}
 	return c
 }
@@ -108,9 +99,10 @@ func NewConsumer(client redis.UniversalClient, cfg Config, handler Handler, opts
 // Name names the job.
 func (c *Consumer) Name() string { return "stream-consumer:" + c.cfg.Stream + ":" + c.cfg.Group }
 
-// Run creates the group if needed and handles messages until ctx is
-// cancelled. Redis errors are logged and retried with backoff; Run
-// returns nil when ctx ends.
+// Run creates the group if needed, at the start of the stream so that
+// events written before the first consumer started are handled too, and
+// handles messages until ctx is cancelled. Redis errors are logged and
+// retried with backoff; Run returns nil when ctx ends.
 func (c *Consumer) Run(ctx context.Context) error {
 	failures := 0
 	var nextClaim time.Time
@@ -152,7 +144,7 @@ func (c *Consumer) RunOnce(ctx context.Context) error {
 }
 
 func (c *Consumer) ensureGroup(ctx context.Context) error {
-	err := c.client.XGroupCreateMkStream(ctx, c.cfg.Stream, c.cfg.Group, c.cfg.StartID).Err()
+	err := c.client.XGroupCreateMkStream(ctx, c.cfg.Stream, c.cfg.Group, "0").Err()
 	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
 		return fmt.Errorf("create group %s on %s: %w", c.cfg.Group, c.cfg.Stream, err)
 	}
@@ -164,7 +156,7 @@ func (c *Consumer) readNew(ctx context.Context) error {
 		Group:    c.cfg.Group,
 		Consumer: c.cfg.Consumer,
 		Streams:  []string{c.cfg.Stream, ">"},
-		Count:    c.cfg.Count,
+		Count:    readCount,
 		Block:    c.cfg.Block,
 	}).Result()
 	if errors.Is(err, redis.Nil) {
@@ -193,7 +185,7 @@ func (c *Consumer) reclaim(ctx context.Context) error {
 	for {
 		msgs, next, err := c.client.XAutoClaim(ctx, &redis.XAutoClaimArgs{
 			Stream: c.cfg.Stream, Group: c.cfg.Group, Consumer: c.cfg.Consumer,
-			MinIdle: c.cfg.MinIdle, Start: start, Count: c.cfg.Count,
+			MinIdle: c.cfg.MinIdle, Start: start, Count: readCount,
 		}).Result()
 		if err != nil {
 			return fmt.Errorf("autoclaim %s: %w", c.cfg.Stream, err)
@@ -233,7 +225,7 @@ func (c *Consumer) handle(ctx context.Context, xm redis.XMessage) error {
 			zap.String("entry", xm.ID), zap.String("event", m.EventID), zap.String("type", m.Type), zap.Error(err))
 		return nil
 	}
-	if err := c.client.SetNX(ctx, key, xm.ID, c.cfg.DedupTTL).Err(); err != nil {
+	if err := c.client.SetNX(ctx, key, xm.ID, dedupTTL).Err(); err != nil {
 		return fmt.Errorf("remember %s: %w", key, err)
 	}
 	return c.ack(ctx, xm.ID)

@@ -16,6 +16,10 @@
 //
 // The handler switches on Message.Type and ignores the types it does not
 // handle (returning nil acknowledges them).
+//
+// Hand-written rather than watermill-redisstream: that library brings its
+// own entry format (the relay's fields would change for every reader) and
+// has no per-group de-duplication by event id nor the lag gauge.
 package stream
 
 import (

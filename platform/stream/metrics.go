@@ -43,8 +43,3 @@ func (m *Metrics) observe(ctx context.Context, client redis.UniversalClient, str
 		}
 	}
 }
-
-// Lag returns the gauge of one stream and group, for tests and tools.
-func (m *Metrics) Lag(stream, group string) prometheus.Gauge {
-	return m.lag.WithLabelValues(stream, group)
-}

@@ -6,13 +6,11 @@ import (
 	"net/url"
 	"strings"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/zebralabs/zebra/platform/config"
 )
@@ -23,24 +21,17 @@ func Propagator() propagation.TextMapPropagator {
 	return propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 }
 
-// Tracing is the process's tracer provider and how to flush it.
-type Tracing struct {
-	Provider trace.TracerProvider
-	// Shutdown flushes pending spans and stops the exporter.
-	Shutdown func(context.Context) error
-}
-
-// NewTracing builds the tracer provider: OTLP over HTTP to
+// NewTracerProvider builds the tracer provider: OTLP over HTTP to
 // cfg.Telemetry.OTLPEndpoint when set (sampling cfg.Telemetry.SampleRatio
 // of new traces, following the caller's decision for continued ones).
 // Without an endpoint nothing is recorded or exported, but spans still get
 // trace ids (an SDK provider that samples nothing and has no exporter),
 // so that access-log lines carry a trace id and outbound calls propagate
-// one. It does not touch the globals; Install does.
-func NewTracing(cfg config.Config) (*Tracing, error) {
+// one. It does not touch the globals; Module installs it. Shutdown flushes
+// pending spans and stops the exporter.
+func NewTracerProvider(cfg config.Config) (*sdktrace.TracerProvider, error) {
 	if cfg.Telemetry.OTLPEndpoint == "" {
-		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()))
-		return &Tracing{Provider: tp, Shutdown: tp.Shutdown}, nil
+		return sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample())), nil
 	}
 	endpoint, err := tracesURL(cfg.Telemetry.OTLPEndpoint)
 	if err != nil {
@@ -57,20 +48,11 @@ func NewTracing(cfg config.Config) (*Tracing, error) {
 	if err != nil {
 		return nil, fmt.Errorf("telemetry resource: %w", err)
 	}
-	ratio := cfg.Telemetry.SampleRatio
-	tp := sdktrace.NewTracerProvider(
+	return sdktrace.NewTracerProvider(
 		sdktrace.WithBatcher(exp),
 		sdktrace.WithResource(res),
-		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(ratio))),
-	)
-	return &Tracing{Provider: tp, Shutdown: tp.Shutdown}, nil
-}
-
-// Install makes t the global tracer provider and sets the W3C propagator,
-// for libraries that use the otel globals (gorm and Redis instrumentation).
-func (t *Tracing) Install() {
-	otel.SetTracerProvider(t.Provider)
-	otel.SetTextMapPropagator(Propagator())
+		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(cfg.Telemetry.SampleRatio))),
+	), nil
 }
 
 // tracesURL turns OTEL_EXPORTER_OTLP_ENDPOINT (a base URL, per the OTLP
