@@ -1,6 +1,6 @@
 // Package redact is the one list of sensitive keys in the system and the
-// functions that remove them from JSON-like values at any depth. The audit
-// recorder strips snapshots and metadata with it before writing, and
+// functions that remove them from JSON-like values at any depth. The audit-log
+// recorders strip snapshots and metadata with it before writing, and
 // logging masks fields with the same list, so adding a key here protects
 // every sink at once.
 package redact
@@ -21,7 +21,7 @@ const Mask = "[REDACTED]"
 // one listed ("mfaSecret", "emailVerifyToken", "userPasswordHash"), or is
 // one of the short exact keys, too short to be searched for inside
 // others ("otp" is in "photo"). Erring on the side of removing a field is
-// the safe side for an audit log.
+// the safe side for records kept for years.
 var (
 	stems = []string{"password", "passwd", "secret", "token", "apikey", "privatekey", "signingkey", "authorization", "cookie"}
 	exact = []string{"otp", "totp"}
