@@ -8,6 +8,7 @@
 package activity
 
 import (
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -93,10 +94,11 @@ func (a *Activity) Deleted() bool { return a.s.DeletedAt != nil }
 // OwnedBy reports whether user owns the activity.
 func (a *Activity) OwnedBy(user uuid.UUID) bool { return a.s.OwnerID == user }
 
-// ExpectVersion returns ErrVersionMismatch unless the activity is at
-// version v: the If-Match check, made against the state the update reads.
-func (a *Activity) ExpectVersion(v int) error {
-	if a.s.Version != v {
+// ExpectVersion returns ErrVersionMismatch unless the activity is at one
+// of the versions accepted: the If-Match check (a list matches when any
+// of its tags does), made against the state the update reads.
+func (a *Activity) ExpectVersion(accepted ...int) error {
+	if !slices.Contains(accepted, a.s.Version) {
 		return ErrVersionMismatch
 	}
 	return nil

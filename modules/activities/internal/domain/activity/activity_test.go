@@ -208,9 +208,12 @@ func TestExpectVersion(t *testing.T) {
 	if err := a.ExpectVersion(1); err != nil {
 		t.Fatalf("ExpectVersion(1) = %v", err)
 	}
-	for _, v := range []int{0, 2, -1} {
-		if err := a.ExpectVersion(v); !errors.Is(err, activity.ErrVersionMismatch) {
-			t.Errorf("ExpectVersion(%d) = %v, want ErrVersionMismatch", v, err)
+	if err := a.ExpectVersion(3, 1); err != nil {
+		t.Fatalf("ExpectVersion(3, 1) = %v: a list matches when any version does", err)
+	}
+	for _, vs := range [][]int{{0}, {2}, {-1}, {2, 3}, nil} {
+		if err := a.ExpectVersion(vs...); !errors.Is(err, activity.ErrVersionMismatch) {
+			t.Errorf("ExpectVersion(%v) = %v, want ErrVersionMismatch", vs, err)
 		}
 	}
 }

@@ -161,7 +161,7 @@ func TestLoginDeactivatedUserRefused(t *testing.T) {
 	f := newFixture()
 	admin := f.signUp(t, "admin@example.com")
 	id := f.signUp(t, "ada@example.com")
-	if err := command.NewDeactivateUserHandler(f.deps).Handle(as(admin, auth.RoleAdmin), command.DeactivateUser{UserID: id, IfMatch: 1}); err != nil {
+	if err := command.NewDeactivateUserHandler(f.deps).Handle(as(admin, auth.RoleAdmin), command.DeactivateUser{UserID: id, IfMatch: `"1"`}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := command.NewLoginHandler(f.deps).Handle(context.Background(), command.Login{Email: "ada@example.com", Password: pw})
@@ -310,19 +310,26 @@ func TestChangeRoles(t *testing.T) {
 		cmd  command.ChangeRoles
 		want apperr.Code
 	}{
-		{"anonymous", context.Background(), command.ChangeRoles{UserID: id, Roles: []string{"auditor"}, IfMatch: 1}, apperr.CodeUnauthorized},
-		{"member", as(id, auth.RoleMember), command.ChangeRoles{UserID: id, Roles: []string{"admin"}, IfMatch: 1}, apperr.CodeForbidden},
-		{"unknown user", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: uuid.New(), Roles: []string{"auditor"}, IfMatch: 1}, apperr.CodeNotFound},
-		{"stale", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{"auditor"}, IfMatch: 7}, apperr.CodePreconditionFailed},
-		{"bad role", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{"root"}, IfMatch: 1}, apperr.CodeValidationFailed},
-		{"no role", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{}, IfMatch: 1}, apperr.CodeValidationFailed},
+		{"anonymous", context.Background(), command.ChangeRoles{UserID: id, Roles: []string{"auditor"}, IfMatch: `"1"`}, apperr.CodeUnauthorized},
+		{"member", as(id, auth.RoleMember), command.ChangeRoles{UserID: id, Roles: []string{"admin"}, IfMatch: `"1"`}, apperr.CodeForbidden},
+		{"member without If-Match", as(id, auth.RoleMember), command.ChangeRoles{UserID: id, Roles: []string{"admin"}}, apperr.CodeForbidden},
+		{"anonymous without If-Match", context.Background(), command.ChangeRoles{UserID: id, Roles: []string{"admin"}}, apperr.CodeUnauthorized},
+		{"without If-Match", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{"auditor"}}, apperr.CodePreconditionRequired},
+		{"If-Match *", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{"auditor"}, IfMatch: "*"}, apperr.CodePreconditionRequired},
+		{"weak If-Match", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{"auditor"}, IfMatch: `W/"1"`}, apperr.CodePreconditionFailed},
+		{"stale list", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{"auditor"}, IfMatch: `"2", "3"`}, apperr.CodePreconditionFailed},
+		{"unknown user", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: uuid.New(), Roles: []string{"auditor"}, IfMatch: `"1"`}, apperr.CodeNotFound},
+		{"stale", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{"auditor"}, IfMatch: `"7"`}, apperr.CodePreconditionFailed},
+		{"bad role", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{"root"}, IfMatch: `"1"`}, apperr.CodeValidationFailed},
+		{"no role", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{}, IfMatch: `"1"`}, apperr.CodeValidationFailed},
 	}
 	for _, tt := range tests {
 		if err := h.Handle(tt.ctx, tt.cmd); apperr.CodeOf(err) != tt.want {
 			t.Errorf("%s: %v, want %s", tt.name, err, tt.want)
 		}
 	}
-	if err := h.Handle(as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{"auditor", "member"}, IfMatch: 1}); err != nil {
+	// A list matches when any of its strong tags does (RFC 9110).
+	if err := h.Handle(as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{"auditor", "member"}, IfMatch: `W/"9", "9", "1"`}); err != nil {
 		t.Fatal(err)
 	}
 	u, _ := f.s.Get(context.Background(), id)
@@ -342,16 +349,22 @@ func TestDeactivateRevokesRefreshTokens(t *testing.T) {
 	id := f.signUp(t, "ada@example.com")
 	tok := f.login(t, "ada@example.com")
 	h := command.NewDeactivateUserHandler(f.deps)
-	if err := h.Handle(as(admin, auth.RoleAdmin), command.DeactivateUser{UserID: admin, IfMatch: 1}); apperr.CodeOf(err) != apperr.CodeConflict {
+	if err := h.Handle(as(id, auth.RoleMember), command.DeactivateUser{UserID: id}); apperr.CodeOf(err) != apperr.CodeForbidden {
+		t.Fatalf("a member without If-Match: %v, want forbidden before the precondition", err)
+	}
+	if err := h.Handle(as(admin, auth.RoleAdmin), command.DeactivateUser{UserID: id, IfMatch: `W/"1"`}); apperr.CodeOf(err) != apperr.CodePreconditionFailed {
+		t.Fatalf("weak If-Match: %v", err)
+	}
+	if err := h.Handle(as(admin, auth.RoleAdmin), command.DeactivateUser{UserID: admin, IfMatch: `"1"`}); apperr.CodeOf(err) != apperr.CodeConflict {
 		t.Fatalf("self deactivation: %v", err)
 	}
-	if err := h.Handle(as(admin, auth.RoleAdmin), command.DeactivateUser{UserID: id, IfMatch: 1}); err != nil {
+	if err := h.Handle(as(admin, auth.RoleAdmin), command.DeactivateUser{UserID: id, IfMatch: `"1"`}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := command.NewRefreshHandler(f.deps).Handle(context.Background(), command.Refresh{RefreshToken: tok.RefreshToken}); apperr.CodeOf(err) != apperr.CodeUnauthorized {
 		t.Fatalf("refresh after deactivation: %v", err)
 	}
-	if err := h.Handle(as(admin, auth.RoleAdmin), command.DeactivateUser{UserID: id, IfMatch: 1}); apperr.CodeOf(err) != apperr.CodePreconditionFailed {
+	if err := h.Handle(as(admin, auth.RoleAdmin), command.DeactivateUser{UserID: id, IfMatch: `"1"`}); apperr.CodeOf(err) != apperr.CodePreconditionFailed {
 		t.Fatalf("stale If-Match: %v", err)
 	}
 }
