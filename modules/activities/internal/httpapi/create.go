@@ -3,7 +3,10 @@ package httpapi
 import (
 	"context"
 
+	"github.com/danielgtaylor/huma/v2"
+
 	"github.com/zebralabs/zebra/modules/activities/internal/app/command"
+	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
 	"github.com/zebralabs/zebra/platform/etag"
 )
 
@@ -13,6 +16,12 @@ type NewActivity struct {
 	Title       string  `json:"title" doc:"1..200 characters after trimming; no control characters."`
 	Description *string `json:"description,omitempty" nullable:"true" maxLength:"5000" doc:"Up to 5000 characters, or null."`
 	Status      string  `json:"status,omitempty" enum:"planned,in_progress,done,cancelled" doc:"Defaults to planned."`
+}
+
+// Resolve asks the domain which fields break its rules, after huma checked
+// the schema and before the handler runs, so one 422 names them all.
+func (b *NewActivity) Resolve(huma.Context) []error {
+	return checked(activity.CheckFields(&b.Title, b.Description))
 }
 
 type createInput struct {

@@ -3,7 +3,10 @@ package httpapi
 import (
 	"context"
 
+	"github.com/danielgtaylor/huma/v2"
+
 	"github.com/zebralabs/zebra/modules/activities/internal/app/command"
+	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
 )
 
 // ActivityPatch is the body of PATCH /v1/activities/{id}, a JSON merge
@@ -15,6 +18,16 @@ type ActivityPatch struct {
 	Title       titlePatch       `json:"title,omitempty"`
 	Description descriptionPatch `json:"description,omitempty"`
 	Status      statusPatch      `json:"status,omitempty"`
+}
+
+// Resolve asks the domain which present fields break its rules, like
+// NewActivity.Resolve.
+func (p *ActivityPatch) Resolve(huma.Context) []error {
+	var description *string
+	if p.Description.Set {
+		description = p.Description.Value
+	}
+	return checked(activity.CheckFields(p.Title.Value, description))
 }
 
 type updateInput struct {

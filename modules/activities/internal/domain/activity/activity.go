@@ -8,6 +8,7 @@
 package activity
 
 import (
+	"errors"
 	"slices"
 	"time"
 
@@ -36,13 +37,11 @@ type Draft struct {
 }
 
 // New validates d and returns a new activity at version 1, recording a
-// Created event. It returns the first *ValidationError it finds.
+// Created event. It reports every field that breaks a rule, as
+// *ValidationErrors joined (errors.As finds the first).
 func New(d Draft) (*Activity, error) {
-	title, err := normalizeTitle(d.Title)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkDescription(d.Description); err != nil {
+	title, titleErr := normalizeTitle(d.Title)
+	if err := errors.Join(titleErr, checkDescription(d.Description)); err != nil {
 		return nil, err
 	}
 	status := d.Status

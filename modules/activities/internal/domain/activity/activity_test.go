@@ -252,3 +252,37 @@ func eq[T comparable](t *testing.T, got, want T) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
 }
+
+// TestEveryInvalidFieldIsReported: New, Change and CheckFields name every
+// field that breaks a rule, not only the first (API.md).
+func TestEveryInvalidFieldIsReported(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("d", activity.MaxDescriptionLen+1)
+	_, errNew := activity.New(activity.Draft{ID: uuid.New(), OwnerID: uuid.New(), Title: " ", Description: &long, At: time.Now()})
+	a := rebuilt(activity.StatusPlanned)
+	errChange := a.Change(activity.Changes{Title: ptr("a\x00b"), DescriptionSet: true, Description: &long}, uuid.New(), time.Now())
+	errCheck := activity.CheckFields(ptr(""), &long)
+	for name, err := range map[string]error{"New": errNew, "Change": errChange, "CheckFields": errCheck} {
+		joined, ok := err.(interface{ Unwrap() []error })
+		if !ok {
+			t.Errorf("%s: %v names one field at most", name, err)
+			continue
+		}
+		var fields []string
+		for _, e := range joined.Unwrap() {
+			var ve *activity.ValidationError
+			if errors.As(e, &ve) {
+				fields = append(fields, ve.Field)
+			}
+		}
+		if !reflect.DeepEqual(fields, []string{"title", "description"}) {
+			t.Errorf("%s: %v names %v, want title and description", name, err, fields)
+		}
+	}
+	if a.Version() != 1 {
+		t.Fatalf("a rejected change bumped the version to %d", a.Version())
+	}
+	if err := activity.CheckFields(nil, nil); err != nil {
+		t.Fatalf("CheckFields(nil, nil) = %v", err)
+	}
+}
