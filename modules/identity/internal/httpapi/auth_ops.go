@@ -15,21 +15,35 @@ type ctxT = context.Context
 
 type signUpInput struct {
 	client
-	Body struct {
-		Email       string  `json:"email" maxLength:"254" doc:"Trimmed and lower-cased before use." example:"ada@example.com"`
-		Password    string  `json:"password" minLength:"12" maxLength:"128" doc:"12..128 characters."`
-		DisplayName *string `json:"displayName,omitempty" nullable:"true" maxLength:"100" doc:"Optional, 1..100 characters."`
+	Body signUpBody
+}
+
+type signUpBody struct {
+	Email       string  `json:"email" maxLength:"254" doc:"Trimmed and lower-cased before use. Internationalised addresses are welcome; invisible, formatting and control characters are not." example:"ada@example.com"`
+	Password    string  `json:"password" minLength:"12" maxLength:"128" doc:"12..128 characters."`
+	DisplayName *string `json:"displayName,omitempty" nullable:"true" maxLength:"100" doc:"Optional, 1..100 characters."`
+}
+
+func (b *signUpBody) command(ip string) command.SignUp {
+	name := ""
+	if b.DisplayName != nil {
+		name = *b.DisplayName
 	}
+	return command.SignUp{Email: b.Email, Password: b.Password, DisplayName: name, IP: ip}
+}
+
+// Resolve asks the command which fields break its rules, after huma
+// checked the schema and before the handler runs, so one 422 names them
+// all.
+func (b *signUpBody) Resolve(huma.Context) []error {
+	if err := b.command("").Validate(); err != nil {
+		return []error{err}
+	}
+	return nil
 }
 
 func (r *Routes) signUp(ctx ctxT, in *signUpInput) (*createdUserOutput, error) {
-	name := ""
-	if in.Body.DisplayName != nil {
-		name = *in.Body.DisplayName
-	}
-	id, err := r.app.Commands.SignUp.Handle(ctx, command.SignUp{
-		Email: in.Body.Email, Password: in.Body.Password, DisplayName: name, IP: in.ip,
-	})
+	id, err := r.app.Commands.SignUp.Handle(ctx, in.Body.command(in.ip))
 	if err != nil {
 		return nil, err
 	}

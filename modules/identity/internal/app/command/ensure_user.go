@@ -29,7 +29,7 @@ func NewEnsureUserHandler(d Deps) EnsureUserHandler { return EnsureUserHandler{d
 
 // Handle returns the user's id.
 func (h EnsureUserHandler) Handle(ctx context.Context, cmd EnsureUser) (uuid.UUID, error) {
-	email, err := validateSignUp(SignUp{Email: cmd.Email, Password: cmd.Password, DisplayName: cmd.DisplayName})
+	email, err := SignUp{Email: cmd.Email, Password: cmd.Password, DisplayName: cmd.DisplayName}.validate()
 	if err != nil {
 		return uuid.Nil, err
 	}
