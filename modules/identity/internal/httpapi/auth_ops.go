@@ -15,16 +15,16 @@ type ctxT = context.Context
 
 type signUpInput struct {
 	client
-	Body signUpBody
+	Body signUpInputBody
 }
 
-type signUpBody struct {
+type signUpInputBody struct {
 	Email       string  `json:"email" maxLength:"254" doc:"Trimmed and lower-cased before use. Internationalised addresses are welcome; invisible, formatting and control characters are not." example:"ada@example.com"`
 	Password    string  `json:"password" minLength:"12" maxLength:"128" doc:"12..128 characters."`
 	DisplayName *string `json:"displayName,omitempty" nullable:"true" maxLength:"100" doc:"Optional, 1..100 characters."`
 }
 
-func (b *signUpBody) command(ip string) command.SignUp {
+func (b *signUpInputBody) command(ip string) command.SignUp {
 	name := ""
 	if b.DisplayName != nil {
 		name = *b.DisplayName
@@ -35,7 +35,7 @@ func (b *signUpBody) command(ip string) command.SignUp {
 // Resolve asks the command which fields break its rules, after huma
 // checked the schema and before the handler runs, so one 422 names them
 // all.
-func (b *signUpBody) Resolve(huma.Context) []error {
+func (b *signUpInputBody) Resolve(huma.Context) []error {
 	if err := b.command("").Validate(); err != nil {
 		return []error{err}
 	}
