@@ -53,8 +53,31 @@ func bodyShape(api huma.API) func(huma.Context, func(huma.Context)) {
 			_ = huma.WriteErr(api, ctx, http.StatusUnprocessableEntity, "the request is invalid", problems...)
 			return
 		}
-		next(ctx)
+		next(huma.WithValue(ctx, schemaRefusesKey{}, func() bool { return len(schemaErrors(reg, schema, v)) > 0 }))
 	}
+}
+
+// schemaRefusesKey keys, in a request's context, whether huma's schema
+// validation refuses its body: a func, so that only a request whose body
+// breaks an operation's own rules pays for a second validation.
+type schemaRefusesKey struct{}
+
+// AlongsideSchemaErrors is what a request body's huma Resolve returns for
+// err, the rules its operation checks beyond the schema (a
+// validation_failed *apperr.Error, e.g. the domain's verdict): err when
+// the schema refuses the body too, so that huma's one 422 names every
+// invalid field (API.md); nothing otherwise, and the command reports err
+// itself, after its permission check, like any rule of the domain. So a
+// caller without the permission hears 401 or 403 about a body the
+// document accepts, never the domain's rules.
+func AlongsideSchemaErrors(ctx huma.Context, err error) []error {
+	if err == nil {
+		return nil
+	}
+	if refuses, _ := ctx.Context().Value(schemaRefusesKey{}).(func() bool); refuses == nil || !refuses() {
+		return nil
+	}
+	return []error{err}
 }
 
 // schemaErrors are huma's validation errors of body v, or none when the

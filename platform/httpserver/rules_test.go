@@ -25,16 +25,22 @@ type ruleBody struct {
 	Status      string  `json:"status,omitempty" enum:"open,closed"`
 }
 
-// Resolve reports the operation's own rule through the envelope's type.
-func (b *ruleBody) Resolve(huma.Context) []error {
+// check is the operation's own rule, as a module's domain would report it.
+func (b *ruleBody) check() error {
 	if strings.TrimSpace(b.Title) == "" {
-		return []error{apperr.Validation(apperr.FieldError{Field: "title", Message: "must not be blank"})}
+		return apperr.Validation(apperr.FieldError{Field: "title", Message: "must not be blank"})
 	}
 	return nil
 }
 
+// Resolve reports the operation's own rule with the schema's errors.
+func (b *ruleBody) Resolve(ctx huma.Context) []error {
+	return httpserver.AlongsideSchemaErrors(ctx, b.check())
+}
+
 type ruleInput struct {
-	Limit int `query:"limit" minimum:"1" maximum:"100" default:"20"`
+	Limit int    `query:"limit" minimum:"1" maximum:"100" default:"20"`
+	Deny  string `header:"X-Deny"`
 	Body  ruleBody
 }
 
@@ -54,7 +60,14 @@ func rulesEngine(t *testing.T) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// handle is a command's order: the permission, then the rules.
 	handle := func(_ context.Context, in *ruleInput) (*ruleOutput, error) {
+		if in.Deny != "" {
+			return nil, apperr.Forbidden("denied")
+		}
+		if err := in.Body.check(); err != nil {
+			return nil, err
+		}
 		out := &ruleOutput{}
 		out.Body.Title = in.Body.Title
 		return out, nil
@@ -81,7 +94,8 @@ func serve(h http.Handler, method, target, contentType, body string) *httptest.R
 // TestEveryInvalidFieldInOne422: schema errors, the shape errors of the
 // platform and the operation's own rules are reported together, each
 // field once (its first message); a body that does not decode is a 400
-// without the fields its resolvers made up.
+// without the fields its resolvers made up. A body the schema accepts
+// reaches the handler, which checks the permission before its own rules.
 func TestEveryInvalidFieldInOne422(t *testing.T) {
 	t.Parallel()
 	e := rulesEngine(t)
@@ -89,27 +103,37 @@ func TestEveryInvalidFieldInOne422(t *testing.T) {
 	tests := []struct {
 		name   string
 		body   string
+		deny   bool
 		status int
 		fields []string
 	}{
-		{"a rule and a schema error", `{"title":"","description":` + tooLong + `}`, 422, []string{"description", "title"}},
-		{"a rule and two schema errors", `{"title":" ","description":` + tooLong + `,"status":"x"}`, 422, []string{"description", "status", "title"}},
-		{"a field with a schema and a rule error is named once", `{"title":5}`, 422, []string{"title"}},
-		{"unknown field and a rule", `{"title":"","ownerId":"x"}`, 422, []string{"ownerId", "title"}},
-		{"a NUL and a schema error", `{"title":"a\u0000","description":` + tooLong + `}`, 422, []string{"description", "title"}},
-		{"a null and a schema error", `{"title":"t","status":null,"description":` + tooLong + `}`, 422, []string{"description", "status"}},
-		{"malformed: no made-up fields", `{"title":`, 400, nil},
-		{"wrong top-level type: no made-up fields", `[1]`, 400, nil},
-		{"valid", `{"title":"t","description":null}`, 200, nil},
+		{"a rule and a schema error", `{"title":"","description":` + tooLong + `}`, false, 422, []string{"description", "title"}},
+		{"a rule and two schema errors", `{"title":" ","description":` + tooLong + `,"status":"x"}`, false, 422, []string{"description", "status", "title"}},
+		{"a field with a schema and a rule error is named once", `{"title":5}`, false, 422, []string{"title"}},
+		{"unknown field and a rule", `{"title":"","ownerId":"x"}`, false, 422, []string{"ownerId", "title"}},
+		{"a NUL and a schema error", `{"title":"a\u0000","description":` + tooLong + `}`, false, 422, []string{"description", "title"}},
+		{"a null and a schema error", `{"title":"t","status":null,"description":` + tooLong + `}`, false, 422, []string{"description", "status"}},
+		{"a rule alone: the handler's", `{"title":" "}`, false, 422, []string{"title"}},
+		{"a rule alone: the permission first", `{"title":" "}`, true, 403, nil},
+		{"schema errors come before the permission", `{"title":" ","description":` + tooLong + `}`, true, 422, []string{"description", "title"}},
+		{"malformed: no made-up fields", `{"title":`, false, 400, nil},
+		{"wrong top-level type: no made-up fields", `[1]`, false, 400, nil},
+		{"valid", `{"title":"t","description":null}`, false, 200, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rec := serve(e, http.MethodPost, "/rules", "application/json", tt.body)
+			req := httptest.NewRequest(http.MethodPost, "/rules", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
+			if tt.deny {
+				req.Header.Set("X-Deny", "1")
+			}
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, req)
 			if rec.Code != tt.status {
 				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
 			}
-			if tt.status == 200 {
+			if tt.status == 200 || tt.status == 403 {
 				return
 			}
 			var env struct {

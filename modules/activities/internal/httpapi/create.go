@@ -8,6 +8,7 @@ import (
 	"github.com/zebralabs/zebra/modules/activities/internal/app/command"
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
 	"github.com/zebralabs/zebra/platform/etag"
+	"github.com/zebralabs/zebra/platform/httpserver"
 )
 
 // NewActivity is the body of POST /v1/activities. Any other field (id,
@@ -18,10 +19,11 @@ type NewActivity struct {
 	Status      string  `json:"status,omitempty" enum:"planned,in_progress,done,cancelled" doc:"Defaults to planned."`
 }
 
-// Resolve asks the domain which fields break its rules, after huma checked
-// the schema and before the handler runs, so one 422 names them all.
-func (b *NewActivity) Resolve(huma.Context) []error {
-	return checked(activity.CheckFields(&b.Title, b.Description))
+// Resolve adds the domain's verdict on the fields to the schema's errors,
+// so that one 422 names every invalid field; a body the schema accepts
+// goes on to the command, which checks the permission first.
+func (b *NewActivity) Resolve(ctx huma.Context) []error {
+	return httpserver.AlongsideSchemaErrors(ctx, problem(activity.CheckFields(&b.Title, b.Description)))
 }
 
 type createInput struct {

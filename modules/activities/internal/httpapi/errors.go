@@ -48,12 +48,3 @@ func fieldErrors(err error, out []apperr.FieldError) []apperr.FieldError {
 	}
 	return out
 }
-
-// checked is the answer of a body's Resolve: the domain's verdict on its
-// fields, which huma reports in the same 422 as the schema's errors.
-func checked(err error) []error {
-	if err == nil {
-		return nil
-	}
-	return []error{problem(err)}
-}

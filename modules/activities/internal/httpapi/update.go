@@ -7,6 +7,7 @@ import (
 
 	"github.com/zebralabs/zebra/modules/activities/internal/app/command"
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
+	"github.com/zebralabs/zebra/platform/httpserver"
 )
 
 // ActivityPatch is the body of PATCH /v1/activities/{id}, a JSON merge
@@ -20,14 +21,14 @@ type ActivityPatch struct {
 	Status      statusPatch      `json:"status,omitempty"`
 }
 
-// Resolve asks the domain which present fields break its rules, like
-// NewActivity.Resolve.
-func (p *ActivityPatch) Resolve(huma.Context) []error {
+// Resolve adds the domain's verdict on the present fields to the schema's
+// errors, like NewActivity.Resolve.
+func (p *ActivityPatch) Resolve(ctx huma.Context) []error {
 	var description *string
 	if p.Description.Set {
 		description = p.Description.Value
 	}
-	return checked(activity.CheckFields(p.Title.Value, description))
+	return httpserver.AlongsideSchemaErrors(ctx, problem(activity.CheckFields(p.Title.Value, description)))
 }
 
 type updateInput struct {

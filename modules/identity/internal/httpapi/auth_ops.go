@@ -9,6 +9,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/zebralabs/zebra/modules/identity/internal/app/command"
+	"github.com/zebralabs/zebra/platform/httpserver"
 )
 
 type ctxT = context.Context
@@ -32,14 +33,11 @@ func (b *signUpInputBody) command(ip string) command.SignUp {
 	return command.SignUp{Email: b.Email, Password: b.Password, DisplayName: name, IP: ip}
 }
 
-// Resolve asks the command which fields break its rules, after huma
-// checked the schema and before the handler runs, so one 422 names them
-// all.
-func (b *signUpInputBody) Resolve(huma.Context) []error {
-	if err := b.command("").Validate(); err != nil {
-		return []error{err}
-	}
-	return nil
+// Resolve adds the command's verdict on the fields to the schema's
+// errors, so that one 422 names every invalid field; a body the schema
+// accepts goes on to the command, which reports them all itself.
+func (b *signUpInputBody) Resolve(ctx huma.Context) []error {
+	return httpserver.AlongsideSchemaErrors(ctx, b.command("").Validate())
 }
 
 func (r *Routes) signUp(ctx ctxT, in *signUpInput) (*createdUserOutput, error) {
