@@ -57,11 +57,12 @@ func parseAddress(n string) (Email, error) {
 // hidden reports whether r is invisible or alters the display of the text
 // around it: control characters (Cc), format characters (Cf: zero-width
 // space and joiners, bidirectional controls such as U+202E, the soft
-// hyphen, the BOM), separators (Z), private-use characters (Co), variation
+// hyphen, the BOM), separators other than the ASCII space (Z; that one is
+// simply not part of an address), private-use characters (Co), variation
 // selectors and the other default-ignorable code points (e.g. the Hangul
 // filler U+3164).
 func hidden(r rune) bool {
-	return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Z, unicode.Co,
+	return r != ' ' && unicode.In(r, unicode.Cc, unicode.Cf, unicode.Z, unicode.Co,
 		unicode.Variation_Selector, unicode.Other_Default_Ignorable_Code_Point)
 }
 

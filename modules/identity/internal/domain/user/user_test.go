@@ -74,6 +74,9 @@ func TestParseEmail(t *testing.T) {
 		{"ad\u0085a@example.com", "", false},
 		{"ad\U000e0041a@example.com", "", false},
 	}
+	if _, err := user.ParseEmail("ada @example.com"); err == nil || errors.Is(err, user.ErrHiddenCharacters) {
+		t.Errorf("an ASCII space is visible, just not part of an address: %v", err)
+	}
 	for _, tt := range tests {
 		got, err := user.ParseEmail(tt.in)
 		if (err == nil) != tt.ok || got.String() != tt.want {
