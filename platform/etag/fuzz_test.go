@@ -11,13 +11,14 @@ import (
 
 // FuzzIfMatch feeds arbitrary If-Match headers: IfMatch never panics,
 // fails only with precondition_required (missing or "*") or
-// precondition_failed, and accepts only a positive version.
+// precondition_failed, and accepts only positive versions whose strong
+// ETag the header contains.
 func FuzzIfMatch(f *testing.F) {
 	for _, s := range []string{"", "*", ` * `, `"1"`, `W/"2"`, `"0"`, `"-1"`, `"abc"`, `"1", "2"`, `"99999999999999999999"`, "\x00", `"`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, header string) {
-		v, err := etag.IfMatch(header)
+		m, err := etag.IfMatch(header)
 		trimmed := strings.TrimSpace(header)
 		if err != nil {
 			code := apperr.CodeOf(err)
@@ -30,8 +31,13 @@ func FuzzIfMatch(f *testing.F) {
 			}
 			return
 		}
-		if v < 1 {
-			t.Fatalf("IfMatch(%q) accepted version %d", header, v)
+		if len(m) == 0 {
+			t.Fatalf("IfMatch(%q) accepted no version without an error", header)
+		}
+		for _, v := range m {
+			if v < 1 || !strings.Contains(header, etag.Format(v)) || strings.Contains(header, "W/"+etag.Format(v)) && strings.Count(header, etag.Format(v)) == 1 {
+				t.Fatalf("IfMatch(%q) accepted version %d", header, v)
+			}
 		}
 		if trimmed == "" || trimmed == "*" {
 			t.Fatalf("IfMatch(%q) accepted a missing precondition", header)
@@ -54,7 +60,7 @@ func FuzzFormatRoundTrip(f *testing.F) {
 			t.Fatalf("Format(%d) = %s", version, tag)
 		}
 		got, err := etag.IfMatch(tag)
-		if err != nil || got != version {
+		if err != nil || len(got) != 1 || !got.Allows(version) {
 			t.Fatalf("IfMatch(Format(%d)) = %d, %v", version, got, err)
 		}
 		if !etag.NoneMatch(tag, version) || !etag.NoneMatch(`"x", `+tag, version) {

@@ -87,6 +87,10 @@ func NewAPI(engine *gin.Engine, cfg APIConfig, routes ...Routes) huma.API {
 		Formats:       jsonFormats(),
 		DefaultFormat: "application/json",
 		Transformers:  []huma.Transformer{transformErrors},
+		// API.md: a query parameter the operation does not define is 422
+		// naming it, like an unknown body field (a misspelt filter must
+		// not silently return the unfiltered list).
+		RejectUnknownQueryParameters: true,
 	}
 	api := humagin.New(engine, hc)
 	api.UseMiddleware(validationPanics(api), bodyShape(api))
@@ -111,7 +115,16 @@ func NewAPI(engine *gin.Engine, cfg APIConfig, routes ...Routes) huma.API {
 const apiDescription = "Zebra Labs' backend. Every error has the same JSON envelope " +
 	"`{code, message, details, requestId}`; every response carries `X-Request-Id`. " +
 	"Business routes live under `/v1` and need `Authorization: Bearer <access token>` " +
-	"unless documented otherwise."
+	"unless documented otherwise.\n\n" +
+	"Requests: a body is `application/json` (a `PATCH` may also say `application/merge-patch+json`, " +
+	"its semantics), else `415`. A body field or a query parameter the operation does not define is " +
+	"`422 validation_failed` naming it, and one `422` names every invalid field. JSON strings are " +
+	"Unicode text: invalid UTF-8 or a lone surrogate escape (`\\ud800`) is `400 bad_request` (never " +
+	"replaced by U+FFFD); a NUL (`\\u0000`) or another control character a field does not allow is " +
+	"`422` naming the field.\n\n" +
+	"Versioned resources: `If-Match` is compared strongly (RFC 9110): a weak tag (`W/\"3\"`) never " +
+	"matches, a list (`\"2\", \"3\"`) matches when any of its tags does; missing or `*` is `428`, and a " +
+	"header that matches no current version, or is not a list of entity tags, is `412`."
 
 // Document returns the OpenAPI document of api as indented JSON, the form
 // committed as docs/openapi.json.
@@ -181,16 +194,16 @@ func hasHeader(name string) func(op *huma.Operation) bool {
 // declare a status through huma.Operation.Errors get these descriptions
 // instead of huma's bare status text.
 var describe = map[int]string{
-	http.StatusBadRequest:            "`bad_request`: malformed JSON, a body of the wrong JSON type, or a parameter that does not parse.",
+	http.StatusBadRequest:            "`bad_request`: malformed JSON, a body that is not Unicode text (invalid UTF-8, a lone surrogate escape), a body of the wrong JSON type, or a parameter or query string that does not parse.",
 	http.StatusUnauthorized:          "`unauthorized`: missing, malformed, expired or invalid access token. Sends `WWW-Authenticate: Bearer` (with `error=\"invalid_token\"` when a token was sent).",
 	http.StatusForbidden:             "`forbidden`: authenticated but lacking the permission.",
 	http.StatusNotFound:              "`not_found`: no such resource, or one the caller may not see.",
 	http.StatusConflict:              "`conflict`: the request conflicts with the current state; `details.reason` says which.",
-	http.StatusPreconditionFailed:    "`precondition_failed`: `If-Match` does not match the current version; nothing changed.",
+	http.StatusPreconditionFailed:    "`precondition_failed`: `If-Match` names no current version (strong comparison: a weak tag never matches; a list matches when any tag does), or is not a list of entity tags; nothing changed.",
 	http.StatusRequestEntityTooLarge: "`payload_too_large`: the body is over the configured limit.",
-	http.StatusUnsupportedMediaType:  "`unsupported_media_type`: a body sent without `Content-Type: application/json`.",
-	http.StatusUnprocessableEntity:   "`validation_failed`: the body or parameters fail validation, or the body has a field the operation does not define; `details.fields` names each field by its camelCase JSON path.",
-	http.StatusPreconditionRequired:  "`precondition_required`: `If-Match` is missing (or `*`).",
+	http.StatusUnsupportedMediaType:  "`unsupported_media_type`: a body sent without `Content-Type: application/json` (a `PATCH` may also send `application/merge-patch+json`).",
+	http.StatusUnprocessableEntity:   "`validation_failed`: the body or parameters fail validation, or the body has a field or the query a parameter the operation does not define; `details.fields` names every invalid field (its camelCase JSON path) or parameter, once.",
+	http.StatusPreconditionRequired:  "`precondition_required`: `If-Match` is missing (or `*`): send the `ETag` of the resource as you last read it.",
 	http.StatusTooManyRequests:       "`rate_limited`: over the rate limit. Sends `Retry-After` (seconds).",
 	http.StatusInternalServerError:   "`internal`: an unexpected error; nothing internal is revealed, quote `requestId` when reporting it.",
 	http.StatusServiceUnavailable:    "`unavailable`: a dependency is down or the server is at capacity; retry later (`Retry-After` may say when).",
@@ -200,7 +213,7 @@ var describe = map[int]string{
 // commonErrors are the error responses the platform itself produces; an
 // empty description means describe[status].
 var commonErrors = []commonError{
-	{http.StatusBadRequest, "", hasInput},
+	{http.StatusBadRequest, "", always},
 	{http.StatusUnauthorized, "", secured},
 	{http.StatusForbidden, "", secured},
 	{http.StatusNotFound, "", hasPathParams},
@@ -209,7 +222,7 @@ var commonErrors = []commonError{
 	{http.StatusPreconditionRequired, "", hasHeader("If-Match")},
 	{http.StatusRequestEntityTooLarge, "", hasBody},
 	{http.StatusUnsupportedMediaType, "", hasBody},
-	{http.StatusUnprocessableEntity, "", hasInput},
+	{http.StatusUnprocessableEntity, "", always},
 	{http.StatusUnprocessableEntity, "`idempotency_key_reused`: the `Idempotency-Key` was first used for a different request.", hasHeader("Idempotency-Key")},
 	{http.StatusTooManyRequests, "", always},
 	{http.StatusInternalServerError, "", always},
@@ -236,6 +249,9 @@ func documentOperation(op *huma.Operation, errSchema *huma.Schema, bodyLimit int
 		// running request as if its client had gone. Zero (huma made it
 		// 5s when it read the input type) leaves the deadline to net/http.
 		op.BodyReadTimeout = 0
+	}
+	if op.Method == http.MethodPatch && op.RequestBody != nil && op.RequestBody.Content["application/json"] != nil {
+		op.RequestBody.Content[mergePatchJSON] = op.RequestBody.Content["application/json"]
 	}
 	if op.Responses == nil {
 		op.Responses = map[string]*huma.Response{}

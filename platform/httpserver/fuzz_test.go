@@ -107,6 +107,8 @@ func FuzzJSONBody(f *testing.F) {
 	f.Add([]byte(`{"title":"walk"}`), "application/json", "q", "0192")
 	f.Add([]byte(`{"title":""}`), "application/json; charset=utf-8", "", "x")
 	f.Add([]byte(`[]`), "text/plain", "", "")
+	f.Add([]byte(`{"title":"a\ud800b"}`), "application/json", "", "x")
+	f.Add([]byte(`{"title":"\ud83d\ude00","window":{"note":"\udc00"}}`), "application/merge-patch+json", "", "x")
 	f.Fuzz(func(t *testing.T, body []byte, contentType, query, id string) {
 		for _, method := range []string{http.MethodPost, http.MethodPatch} {
 			target := "/fuzz/items?" + url.Values{"q": {query}}.Encode()
@@ -134,6 +136,9 @@ func checkResponse(t *testing.T, method string, body []byte, rec *httptest.Respo
 		var sent any
 		if !utf8.Valid(body) || (json.Unmarshal(body, &sent) == nil && containsNUL(sent)) {
 			t.Fatalf("%s %q with invalid UTF-8 or a NUL character answered %d", method, body, rec.Code)
+		}
+		if replaced(body, sent) {
+			t.Fatalf("%s %q with a lone surrogate escape answered %d", method, body, rec.Code)
 		}
 		if !json.Valid(rec.Body.Bytes()) {
 			t.Fatalf("%s %q answered %d with invalid JSON %q", method, body, rec.Code, rec.Body.String())
@@ -178,4 +183,15 @@ func containsNUL(v any) bool {
 		}
 	}
 	return false
+}
+
+// replaced reports whether decoding body made a U+FFFD the client did not
+// send (raw or escaped): what encoding/json puts for a lone surrogate.
+func replaced(body []byte, decoded any) bool {
+	text := strings.ToLower(string(body))
+	if strings.Contains(text, `\ufffd`) || strings.ContainsRune(text, utf8.RuneError) {
+		return false
+	}
+	b, _ := json.Marshal(decoded)
+	return strings.ContainsRune(string(b), utf8.RuneError) || strings.Contains(string(b), `\ufffd`)
 }

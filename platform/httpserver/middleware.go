@@ -204,21 +204,34 @@ func bodyLimit(limit int64) gin.HandlerFunc {
 }
 
 // contentType answers 415 for a request that has a body but does not say
-// it is JSON. Unmatched routes are left to the 404/405 handlers.
+// it is JSON: application/json, or for a PATCH also
+// application/merge-patch+json (RFC 7396, the semantics of our PATCH),
+// parameters allowed. Unmatched routes are left to the 404/405 handlers.
 func contentType() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if !sendsBody(c.Request) || c.FullPath() == "" {
 			c.Next()
 			return
 		}
-		mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
-		if err != nil || mt != "application/json" {
-			WriteError(c, apperr.New(apperr.CodeUnsupportedMediaType, "send the request body as application/json"))
+		mt, params, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+		patch := c.Request.Method == http.MethodPatch
+		if err != nil || mt != "application/json" && !(patch && mt == mergePatchJSON) {
+			message := "send the request body as application/json"
+			if patch {
+				message += " or " + mergePatchJSON
+			}
+			WriteError(c, apperr.New(apperr.CodeUnsupportedMediaType, message))
 			return
 		}
+		// Media types are case-insensitive; huma looks its decoder up by
+		// the exact text, so it gets the canonical (lower-case) form.
+		c.Request.Header.Set("Content-Type", mime.FormatMediaType(mt, params))
 		c.Next()
 	}
 }
+
+// mergePatchJSON is the media type of a JSON merge patch (RFC 7396).
+const mergePatchJSON = "application/merge-patch+json"
 
 func sendsBody(r *http.Request) bool {
 	if r.Body == nil || r.Body == http.NoBody {

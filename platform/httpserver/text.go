@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -16,12 +17,19 @@ import (
 )
 
 // PostgreSQL text can hold neither NUL characters nor invalid UTF-8, and
-// Go's decoders pass both through (encoding/json even replaces invalid
-// bytes with U+FFFD silently, storing something the client never sent).
-// So the platform refuses them at the edge, for every route: in the path
-// and query by textGuard, in JSON bodies by jsonFormats.
+// Go's decoders pass both through; encoding/json even replaces invalid
+// bytes and lone surrogate escapes (\ud800) with U+FFFD silently, storing
+// something the client never sent. So the platform refuses them at the
+// edge, for every route (API.md, "text"):
+//   - in the path and query, textGuard answers 400;
+//   - in a JSON body, invalid UTF-8 and lone surrogate escapes are not
+//     Unicode text at all: jsonFormats answers 400 bad_request, like any
+//     body that does not decode;
+//   - a NUL character (\u0000) is valid JSON: bodyShape answers 422
+//     naming the field, like the field rules that refuse other control
+//     characters (e.g. an activity's title).
 
-// errNUL and errUTF8 are the causes of the 400s below.
+// errNUL and errUTF8 are the causes of textGuard's 400s.
 var (
 	errNUL  = errors.New("contains a NUL character")
 	errUTF8 = errors.New("is not valid UTF-8")
@@ -67,48 +75,97 @@ func checkText(s string) error {
 	return nil
 }
 
-// jsonFormats are huma's JSON formats with an Unmarshal that refuses a
-// body that is not valid UTF-8, or whose strings (keys included) contain
-// a NUL character: huma answers 400 for an Unmarshal error.
+// jsonFormats are huma's JSON formats (application/json, and every
+// +json type such as application/merge-patch+json) with an Unmarshal that
+// refuses a body that is not Unicode text: huma answers 400 for an
+// Unmarshal error.
 func jsonFormats() map[string]huma.Format {
 	f := huma.Format{Marshal: huma.DefaultJSONFormat.Marshal, Unmarshal: strictUnmarshal}
 	return map[string]huma.Format{"application/json": f, "json": f}
 }
 
+// Text errors of a JSON body. Their messages start with textErrorPrefix,
+// which validationError shows as is (not as "not valid JSON").
+var (
+	errBodyUTF8      = errors.New(textErrorPrefix + "is not valid UTF-8")
+	errLoneSurrogate = errors.New(textErrorPrefix + "contains a lone surrogate escape (\\ud800 to \\udfff without its pair), which is not Unicode text")
+)
+
+const textErrorPrefix = "the request body "
+
 func strictUnmarshal(data []byte, v any) error {
 	if !utf8.Valid(data) {
-		return errors.New("the body " + errUTF8.Error())
+		return errBodyUTF8
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return err
 	}
-	// huma first decodes every body into an `any` to validate it: the
-	// generic value is walked then; typed decodes that follow see the
-	// same bytes.
-	if p, ok := v.(*any); ok && hasNUL(*p) {
-		return errors.New("a string of the body " + errNUL.Error())
+	if hasLoneSurrogate(data) {
+		return errLoneSurrogate
 	}
 	return nil
 }
 
-func hasNUL(v any) bool {
-	switch v := v.(type) {
-	case string:
-		return strings.IndexByte(v, 0) >= 0
-	case []any:
-		for _, x := range v {
-			if hasNUL(x) {
-				return true
-			}
+// hasLoneSurrogate reports whether the JSON text data, which decoded, has
+// a \uXXXX escape of a UTF-16 surrogate that is not half of a pair (a high
+// one followed by a low one). In valid JSON a backslash only ever starts
+// an escape inside a string, so no tokenizer is needed.
+func hasLoneSurrogate(data []byte) bool {
+	for i := bytes.IndexByte(data, '\\'); i >= 0 && i+1 < len(data); {
+		if data[i+1] != 'u' {
+			i = next(data, i+2)
+			continue
 		}
-	case map[string]any:
-		for k, x := range v {
-			if strings.IndexByte(k, 0) >= 0 || hasNUL(x) {
+		r := hex4(data, i+2)
+		switch {
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return true
+		case r >= 0xD800 && r <= 0xDBFF:
+			if i+7 >= len(data) || data[i+6] != '\\' || data[i+7] != 'u' {
 				return true
 			}
+			if low := hex4(data, i+8); low < 0xDC00 || low > 0xDFFF {
+				return true
+			}
+			i = next(data, i+12)
+		default:
+			i = next(data, i+6)
 		}
 	}
 	return false
+}
+
+// next is the index of the next backslash at or after from, or -1.
+func next(data []byte, from int) int {
+	if from >= len(data) {
+		return -1
+	}
+	j := bytes.IndexByte(data[from:], '\\')
+	if j < 0 {
+		return -1
+	}
+	return from + j
+}
+
+// hex4 decodes the four hex digits at data[at:], or returns -1.
+func hex4(data []byte, at int) rune {
+	if at+4 > len(data) {
+		return -1
+	}
+	var r rune
+	for _, c := range data[at : at+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return -1
+		}
+	}
+	return r
 }
 
 // validationPanics answers 422 instead of 500 when huma's validator

@@ -104,15 +104,26 @@ func codeFor(status int) apperr.Code {
 }
 
 // validationError builds validation_failed (422) or bad_request (400):
-// syntax problems (malformed JSON, a body of the wrong JSON type, a
-// parameter that does not parse) are 400, everything else 422.
+// syntax problems (malformed JSON, a body that is not Unicode text, a body
+// of the wrong JSON type, a parameter that does not parse) are 400,
+// everything else 422.
+//
+// A 422 reports every invalid field once (API.md): huma's schema errors
+// first, then what the operation's resolvers report (an *apperr.Error of
+// validation_failed, e.g. a domain rule checked before the handler runs);
+// a field named twice keeps its first message. A 400 leaves the
+// resolvers' fields out: they judged a body that did not decode.
 func validationError(status int, msg string, errs []error) *Error {
-	fields := make([]apperr.FieldError, 0, len(errs))
+	var fields, checked []apperr.FieldError
 	syntax := status == http.StatusBadRequest
 	malformed := false
 	topLevel := ""
 	for _, err := range errs {
 		if err == nil {
+			continue
+		}
+		if e, ok := apperr.As(err); ok && e.Code == apperr.CodeValidationFailed {
+			checked = append(checked, fieldsOf(e)...)
 			continue
 		}
 		f, kind := fieldOf(err)
@@ -121,7 +132,7 @@ func validationError(status int, msg string, errs []error) *Error {
 			malformed = true
 			continue
 		case kind == issueSyntax && f.Field == "":
-			topLevel = "the request body " + f.Message
+			topLevel = f.Message
 			syntax = true
 			continue
 		case kind == issueSyntax:
@@ -142,8 +153,27 @@ func validationError(status int, msg string, errs []error) *Error {
 	return (&Error{
 		Code:    apperr.CodeValidationFailed,
 		Message: "the request is invalid",
-		Details: map[string]any{"fields": fields},
+		Details: map[string]any{"fields": oncePerField(append(fields, checked...))},
 	}).normalized()
+}
+
+// fieldsOf returns the fields of a validation_failed error.
+func fieldsOf(e *apperr.Error) []apperr.FieldError {
+	fields, _ := e.Details["fields"].([]apperr.FieldError)
+	return fields
+}
+
+// oncePerField keeps the first message of each field, in order.
+func oncePerField(fields []apperr.FieldError) []apperr.FieldError {
+	seen := make(map[string]bool, len(fields))
+	out := fields[:0]
+	for _, f := range fields {
+		if !seen[f.Field] {
+			seen[f.Field] = true
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func badRequestMessage(msg string, malformed bool, fields []apperr.FieldError) string {
@@ -190,10 +220,12 @@ func fieldOf(err error) (apperr.FieldError, issue) {
 	message := d.Message
 	kind := issueInvalid
 	switch {
+	case where == "body" && path == "" && strings.HasPrefix(message, textErrorPrefix):
+		return apperr.FieldError{Message: message}, issueSyntax
 	case where == "body" && path == "" && d.Value != nil && isJSONSyntaxError(message):
 		return apperr.FieldError{}, issueMalformed
 	case where == "body" && path == "" && topLevelTypeMessages[message]:
-		kind = issueSyntax
+		return apperr.FieldError{Message: "the request body " + humanize(message)}, issueSyntax
 	case where != "body" && where != "" && strings.HasPrefix(message, "invalid "):
 		kind = issueSyntax
 	}
@@ -259,6 +291,7 @@ var humanRules = []struct {
 	{regexp.MustCompile(`^expected value to be one of (.+)$`), "must be one of %s"},
 	{regexp.MustCompile(`^expected (string|number|integer|boolean|object|array)$`), "must be a JSON %s"},
 	{regexp.MustCompile(`^(unexpected property)$`), "is not a known field%.0s"},
+	{regexp.MustCompile(`^(unknown query parameter)$`), "is not a known parameter%.0s"},
 	{regexp.MustCompile(`^invalid (integer)$`), "must be an %s"},
 	{regexp.MustCompile(`^invalid (float)$`), "must be a number%.0s"},
 	{regexp.MustCompile(`^invalid (boolean)$`), "must be true or false%.0s"},

@@ -555,7 +555,7 @@ type SignUpInputBody struct {
 	// DisplayName Optional, 1..100 characters.
 	DisplayName *string `json:"displayName,omitempty"`
 
-	// Email Trimmed and lower-cased before use.
+	// Email Trimmed and lower-cased before use. Internationalised addresses are welcome; invisible, formatting and control characters are not.
 	//
 	// Examples: ada@example.com
 	Email string `json:"email"`
@@ -755,6 +755,9 @@ type CreateActivityJSONRequestBody = NewActivity
 
 // UpdateActivityJSONRequestBody defines body for UpdateActivity for application/json ContentType.
 type UpdateActivityJSONRequestBody = ActivityPatch
+
+// UpdateActivityApplicationMergePatchPlusJSONRequestBody defines body for UpdateActivity for application/merge-patch+json ContentType.
+type UpdateActivityApplicationMergePatchPlusJSONRequestBody = ActivityPatch
 
 // LogInJSONRequestBody defines body for LogIn for application/json ContentType.
 type LogInJSONRequestBody = LoginInputBody
@@ -1025,6 +1028,17 @@ type ClientInterface interface {
 	// Corresponds with PATCH /v1/activities/{id} (the `UpdateActivity` operationId).
 	UpdateActivity(ctx context.Context, id string, params *UpdateActivityParams, body UpdateActivityJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// UpdateActivityWithApplicationMergePatchPlusJSONBody Update an activity
+	//
+	// JSON merge patch: an absent field is unchanged, `description: null` clears the description (`title` and `status` cannot be null). Requires `If-Match` with the current `ETag` (`428` without, `412` when stale). A forbidden status change is `409` with `details.reason: invalid_status_transition`.
+	//
+	// Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
+	//
+	// Takes a body of the `application/merge-patch+json` content type.
+	//
+	// Corresponds with PATCH /v1/activities/{id} (the `UpdateActivity` operationId).
+	UpdateActivityWithApplicationMergePatchPlusJSONBody(ctx context.Context, id string, params *UpdateActivityParams, body UpdateActivityApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListAuditEvents List audit events
 	//
 	// A page of the append-only audit log, newest first (auditor, admin). Filters combine with AND. Keyset pagination: pass the previous page's `nextCursor` as `cursor`, with the same filters (a cursor used with other filters is `400 invalid_cursor`). Secrets never appear in `before`, `after` or `metadata`.
@@ -1041,7 +1055,7 @@ type ClientInterface interface {
 
 	// LogInWithBody Log in
 	//
-	// Exchanges email and password for an access token and a refresh token. A wrong email and a wrong password get the same `401`. Repeated failures lock the account and the client IP for a while: `429` with `Retry-After`. No authentication. Not idempotent-replayable: responses carry secrets and are never stored.
+	// Exchanges email and password for an access token and a refresh token. A wrong email and a wrong password get the same `401`, and so does an email that sign-up would refuse (e.g. with invisible characters): it names no account. Repeated failures lock the account and the client IP for a while: `429` with `Retry-After`. No authentication. Not idempotent-replayable: responses carry secrets and are never stored.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1050,7 +1064,7 @@ type ClientInterface interface {
 
 	// LogIn Log in
 	//
-	// Exchanges email and password for an access token and a refresh token. A wrong email and a wrong password get the same `401`. Repeated failures lock the account and the client IP for a while: `429` with `Retry-After`. No authentication. Not idempotent-replayable: responses carry secrets and are never stored.
+	// Exchanges email and password for an access token and a refresh token. A wrong email and a wrong password get the same `401`, and so does an email that sign-up would refuse (e.g. with invisible characters): it names no account. Repeated failures lock the account and the client IP for a while: `429` with `Retry-After`. No authentication. Not idempotent-replayable: responses carry secrets and are never stored.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1077,7 +1091,7 @@ type ClientInterface interface {
 
 	// RequestPasswordResetWithBody Request a password reset
 	//
-	// Answers `202` whether or not an account has this email; when one does, a reset email is sent. No authentication.
+	// Answers `202` whether or not an account has this email; when one does, a reset email is sent. An email that sign-up would refuse (e.g. with invisible characters) names no account: `202`, nothing sent. No authentication.
 	//
 	// Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
 	//
@@ -1088,7 +1102,7 @@ type ClientInterface interface {
 
 	// RequestPasswordReset Request a password reset
 	//
-	// Answers `202` whether or not an account has this email; when one does, a reset email is sent. No authentication.
+	// Answers `202` whether or not an account has this email; when one does, a reset email is sent. An email that sign-up would refuse (e.g. with invisible characters) names no account: `202`, nothing sent. No authentication.
 	//
 	// Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
 	//
@@ -1139,7 +1153,7 @@ type ClientInterface interface {
 
 	// SignUpWithBody Sign up
 	//
-	// Creates a member account (email trimmed and lower-cased; password 12..128 characters) and sends a verification email. An email that is already registered is `409` with `details.reason: email_taken`. No authentication.
+	// Creates a member account (email trimmed and lower-cased; password 12..128 characters) and sends a verification email. Internationalised addresses are welcome; an address with invisible, formatting or control characters (zero-width spaces and joiners, bidirectional controls, soft hyphen, BOM, Unicode categories Cc, Cf, Z, Co) is `422` on `email`: it would display like another account's. An email that is already registered is `409` with `details.reason: email_taken`. No authentication.
 	//
 	// Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
 	//
@@ -1150,7 +1164,7 @@ type ClientInterface interface {
 
 	// SignUp Sign up
 	//
-	// Creates a member account (email trimmed and lower-cased; password 12..128 characters) and sends a verification email. An email that is already registered is `409` with `details.reason: email_taken`. No authentication.
+	// Creates a member account (email trimmed and lower-cased; password 12..128 characters) and sends a verification email. Internationalised addresses are welcome; an address with invisible, formatting or control characters (zero-width spaces and joiners, bidirectional controls, soft hyphen, BOM, Unicode categories Cc, Cf, Z, Co) is `422` on `email`: it would display like another account's. An email that is already registered is `409` with `details.reason: email_taken`. No authentication.
 	//
 	// Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
 	//
@@ -1422,6 +1436,27 @@ func (c *Client) UpdateActivity(ctx context.Context, id string, params *UpdateAc
 	return c.Client.Do(req)
 }
 
+// UpdateActivityWithApplicationMergePatchPlusJSONBody Update an activity
+//
+// JSON merge patch: an absent field is unchanged, `description: null` clears the description (`title` and `status` cannot be null). Requires `If-Match` with the current `ETag` (`428` without, `412` when stale). A forbidden status change is `409` with `details.reason: invalid_status_transition`.
+//
+// Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
+//
+// Takes a body of the `application/merge-patch+json` content type.
+//
+// Corresponds with PATCH /v1/activities/{id} (the `UpdateActivity` operationId).
+func (c *Client) UpdateActivityWithApplicationMergePatchPlusJSONBody(ctx context.Context, id string, params *UpdateActivityParams, body UpdateActivityApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateActivityRequestWithApplicationMergePatchPlusJSONBody(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListAuditEvents List audit events
 //
 // A page of the append-only audit log, newest first (auditor, admin). Filters combine with AND. Keyset pagination: pass the previous page's `nextCursor` as `cursor`, with the same filters (a cursor used with other filters is `400 invalid_cursor`). Secrets never appear in `before`, `after` or `metadata`.
@@ -1458,7 +1493,7 @@ func (c *Client) VerifyAuditChain(ctx context.Context, reqEditors ...RequestEdit
 
 // LogInWithBody Log in
 //
-// Exchanges email and password for an access token and a refresh token. A wrong email and a wrong password get the same `401`. Repeated failures lock the account and the client IP for a while: `429` with `Retry-After`. No authentication. Not idempotent-replayable: responses carry secrets and are never stored.
+// Exchanges email and password for an access token and a refresh token. A wrong email and a wrong password get the same `401`, and so does an email that sign-up would refuse (e.g. with invisible characters): it names no account. Repeated failures lock the account and the client IP for a while: `429` with `Retry-After`. No authentication. Not idempotent-replayable: responses carry secrets and are never stored.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1477,7 +1512,7 @@ func (c *Client) LogInWithBody(ctx context.Context, contentType string, body io.
 
 // LogIn Log in
 //
-// Exchanges email and password for an access token and a refresh token. A wrong email and a wrong password get the same `401`. Repeated failures lock the account and the client IP for a while: `429` with `Retry-After`. No authentication. Not idempotent-replayable: responses carry secrets and are never stored.
+// Exchanges email and password for an access token and a refresh token. A wrong email and a wrong password get the same `401`, and so does an email that sign-up would refuse (e.g. with invisible characters): it names no account. Repeated failures lock the account and the client IP for a while: `429` with `Retry-After`. No authentication. Not idempotent-replayable: responses carry secrets and are never stored.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1534,7 +1569,7 @@ func (c *Client) LogOut(ctx context.Context, body LogOutJSONRequestBody, reqEdit
 
 // RequestPasswordResetWithBody Request a password reset
 //
-// Answers `202` whether or not an account has this email; when one does, a reset email is sent. No authentication.
+// Answers `202` whether or not an account has this email; when one does, a reset email is sent. An email that sign-up would refuse (e.g. with invisible characters) names no account: `202`, nothing sent. No authentication.
 //
 // Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
 //
@@ -1555,7 +1590,7 @@ func (c *Client) RequestPasswordResetWithBody(ctx context.Context, params *Reque
 
 // RequestPasswordReset Request a password reset
 //
-// Answers `202` whether or not an account has this email; when one does, a reset email is sent. No authentication.
+// Answers `202` whether or not an account has this email; when one does, a reset email is sent. An email that sign-up would refuse (e.g. with invisible characters) names no account: `202`, nothing sent. No authentication.
 //
 // Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
 //
@@ -1656,7 +1691,7 @@ func (c *Client) RefreshTokens(ctx context.Context, body RefreshTokensJSONReques
 
 // SignUpWithBody Sign up
 //
-// Creates a member account (email trimmed and lower-cased; password 12..128 characters) and sends a verification email. An email that is already registered is `409` with `details.reason: email_taken`. No authentication.
+// Creates a member account (email trimmed and lower-cased; password 12..128 characters) and sends a verification email. Internationalised addresses are welcome; an address with invisible, formatting or control characters (zero-width spaces and joiners, bidirectional controls, soft hyphen, BOM, Unicode categories Cc, Cf, Z, Co) is `422` on `email`: it would display like another account's. An email that is already registered is `409` with `details.reason: email_taken`. No authentication.
 //
 // Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
 //
@@ -1677,7 +1712,7 @@ func (c *Client) SignUpWithBody(ctx context.Context, params *SignUpParams, conte
 
 // SignUp Sign up
 //
-// Creates a member account (email trimmed and lower-cased; password 12..128 characters) and sends a verification email. An email that is already registered is `409` with `details.reason: email_taken`. No authentication.
+// Creates a member account (email trimmed and lower-cased; password 12..128 characters) and sends a verification email. Internationalised addresses are welcome; an address with invisible, formatting or control characters (zero-width spaces and joiners, bidirectional controls, soft hyphen, BOM, Unicode categories Cc, Cf, Z, Co) is `422` on `email`: it would display like another account's. An email that is already registered is `409` with `details.reason: email_taken`. No authentication.
 //
 // Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
 //
@@ -2194,6 +2229,17 @@ func NewUpdateActivityRequest(server string, id string, params *UpdateActivityPa
 	}
 	bodyReader = bytes.NewReader(buf)
 	return NewUpdateActivityRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewUpdateActivityRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateActivity builder with application/merge-patch+json body
+func NewUpdateActivityRequestWithApplicationMergePatchPlusJSONBody(server string, id string, params *UpdateActivityParams, body UpdateActivityApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateActivityRequestWithBody(server, id, params, "application/merge-patch+json", bodyReader)
 }
 
 // NewUpdateActivityRequestWithBody constructs an http.Request for the UpdateActivity method, with any body, and a specified content type
@@ -3143,6 +3189,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /v1/activities/{id} (the `UpdateActivity` operationId).
 	UpdateActivityWithResponse(ctx context.Context, id string, params *UpdateActivityParams, body UpdateActivityJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateActivityResponse, error)
 
+	// UpdateActivityWithApplicationMergePatchPlusJSONBodyWithResponse Update an activity
+	//
+	// JSON merge patch: an absent field is unchanged, `description: null` clears the description (`title` and `status` cannot be null). Requires `If-Match` with the current `ETag` (`428` without, `412` when stale). A forbidden status change is `409` with `details.reason: invalid_status_transition`.
+	//
+	// Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
+	//
+	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/activities/{id} (the `UpdateActivity` operationId).
+	UpdateActivityWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id string, params *UpdateActivityParams, body UpdateActivityApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateActivityResponse, error)
+
 	// ListAuditEventsWithResponse List audit events
 	//
 	// A page of the append-only audit log, newest first (auditor, admin). Filters combine with AND. Keyset pagination: pass the previous page's `nextCursor` as `cursor`, with the same filters (a cursor used with other filters is `400 invalid_cursor`). Secrets never appear in `before`, `after` or `metadata`.
@@ -3163,7 +3220,7 @@ type ClientWithResponsesInterface interface {
 
 	// LogInWithBodyWithResponse Log in
 	//
-	// Exchanges email and password for an access token and a refresh token. A wrong email and a wrong password get the same `401`. Repeated failures lock the account and the client IP for a while: `429` with `Retry-After`. No authentication. Not idempotent-replayable: responses carry secrets and are never stored.
+	// Exchanges email and password for an access token and a refresh token. A wrong email and a wrong password get the same `401`, and so does an email that sign-up would refuse (e.g. with invisible characters): it names no account. Repeated failures lock the account and the client IP for a while: `429` with `Retry-After`. No authentication. Not idempotent-replayable: responses carry secrets and are never stored.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3172,7 +3229,7 @@ type ClientWithResponsesInterface interface {
 
 	// LogInWithResponse Log in
 	//
-	// Exchanges email and password for an access token and a refresh token. A wrong email and a wrong password get the same `401`. Repeated failures lock the account and the client IP for a while: `429` with `Retry-After`. No authentication. Not idempotent-replayable: responses carry secrets and are never stored.
+	// Exchanges email and password for an access token and a refresh token. A wrong email and a wrong password get the same `401`, and so does an email that sign-up would refuse (e.g. with invisible characters): it names no account. Repeated failures lock the account and the client IP for a while: `429` with `Retry-After`. No authentication. Not idempotent-replayable: responses carry secrets and are never stored.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3199,7 +3256,7 @@ type ClientWithResponsesInterface interface {
 
 	// RequestPasswordResetWithBodyWithResponse Request a password reset
 	//
-	// Answers `202` whether or not an account has this email; when one does, a reset email is sent. No authentication.
+	// Answers `202` whether or not an account has this email; when one does, a reset email is sent. An email that sign-up would refuse (e.g. with invisible characters) names no account: `202`, nothing sent. No authentication.
 	//
 	// Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
 	//
@@ -3210,7 +3267,7 @@ type ClientWithResponsesInterface interface {
 
 	// RequestPasswordResetWithResponse Request a password reset
 	//
-	// Answers `202` whether or not an account has this email; when one does, a reset email is sent. No authentication.
+	// Answers `202` whether or not an account has this email; when one does, a reset email is sent. An email that sign-up would refuse (e.g. with invisible characters) names no account: `202`, nothing sent. No authentication.
 	//
 	// Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
 	//
@@ -3261,7 +3318,7 @@ type ClientWithResponsesInterface interface {
 
 	// SignUpWithBodyWithResponse Sign up
 	//
-	// Creates a member account (email trimmed and lower-cased; password 12..128 characters) and sends a verification email. An email that is already registered is `409` with `details.reason: email_taken`. No authentication.
+	// Creates a member account (email trimmed and lower-cased; password 12..128 characters) and sends a verification email. Internationalised addresses are welcome; an address with invisible, formatting or control characters (zero-width spaces and joiners, bidirectional controls, soft hyphen, BOM, Unicode categories Cc, Cf, Z, Co) is `422` on `email`: it would display like another account's. An email that is already registered is `409` with `details.reason: email_taken`. No authentication.
 	//
 	// Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
 	//
@@ -3272,7 +3329,7 @@ type ClientWithResponsesInterface interface {
 
 	// SignUpWithResponse Sign up
 	//
-	// Creates a member account (email trimmed and lower-cased; password 12..128 characters) and sends a verification email. An email that is already registered is `409` with `details.reason: email_taken`. No authentication.
+	// Creates a member account (email trimmed and lower-cased; password 12..128 characters) and sends a verification email. Internationalised addresses are welcome; an address with invisible, formatting or control characters (zero-width spaces and joiners, bidirectional controls, soft hyphen, BOM, Unicode categories Cc, Cf, Z, Co) is `422` on `email`: it would display like another account's. An email that is already registered is `409` with `details.reason: email_taken`. No authentication.
 	//
 	// Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
 	//
@@ -3372,6 +3429,20 @@ type GetJwksResponse200Headers struct {
 	XRequestId      *string
 }
 
+// GetJwksResponse400Headers the declared response headers of an HTTP 400 response for GetJwks
+type GetJwksResponse400Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      *string
+}
+
+// GetJwksResponse422Headers the declared response headers of an HTTP 422 response for GetJwks
+type GetJwksResponse422Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      *string
+}
+
 // GetJwksResponse429Headers the declared response headers of an HTTP 429 response for GetJwks
 type GetJwksResponse429Headers struct {
 	RateLimit       *string
@@ -3414,6 +3485,10 @@ type GetJwksResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *JwksOutputBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -3426,6 +3501,10 @@ type GetJwksResponse struct {
 	JSONDefault *Error
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetJwksResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetJwksResponse400Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *GetJwksResponse422Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetJwksResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -3441,6 +3520,16 @@ type GetJwksResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetJwksResponse) GetJSON200() *JwksOutputBody {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetJwksResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetJwksResponse) GetJSON422() *Error {
+	return r.JSON422
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -3505,6 +3594,20 @@ type HealthzResponse200Headers struct {
 	XRequestId      *string
 }
 
+// HealthzResponse400Headers the declared response headers of an HTTP 400 response for Healthz
+type HealthzResponse400Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      *string
+}
+
+// HealthzResponse422Headers the declared response headers of an HTTP 422 response for Healthz
+type HealthzResponse422Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      *string
+}
+
 // HealthzResponse429Headers the declared response headers of an HTTP 429 response for Healthz
 type HealthzResponse429Headers struct {
 	RateLimit       *string
@@ -3547,6 +3650,10 @@ type HealthzResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *LiveOutputBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -3559,6 +3666,10 @@ type HealthzResponse struct {
 	JSONDefault *Error
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *HealthzResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *HealthzResponse400Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *HealthzResponse422Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *HealthzResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -3574,6 +3685,16 @@ type HealthzResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r HealthzResponse) GetJSON200() *LiveOutputBody {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r HealthzResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r HealthzResponse) GetJSON422() *Error {
+	return r.JSON422
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -3638,6 +3759,20 @@ type ReadyzResponse200Headers struct {
 	XRequestId      *string
 }
 
+// ReadyzResponse400Headers the declared response headers of an HTTP 400 response for Readyz
+type ReadyzResponse400Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      *string
+}
+
+// ReadyzResponse422Headers the declared response headers of an HTTP 422 response for Readyz
+type ReadyzResponse422Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      *string
+}
+
 // ReadyzResponse429Headers the declared response headers of an HTTP 429 response for Readyz
 type ReadyzResponse429Headers struct {
 	RateLimit       *string
@@ -3680,6 +3815,10 @@ type ReadyzResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Report
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -3692,6 +3831,10 @@ type ReadyzResponse struct {
 	JSONDefault *Error
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ReadyzResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ReadyzResponse400Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *ReadyzResponse422Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ReadyzResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -3707,6 +3850,16 @@ type ReadyzResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ReadyzResponse) GetJSON200() *Report {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ReadyzResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ReadyzResponse) GetJSON422() *Error {
+	return r.JSON422
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -5214,6 +5367,13 @@ type VerifyAuditChainResponse200Headers struct {
 	XRequestId      *string
 }
 
+// VerifyAuditChainResponse400Headers the declared response headers of an HTTP 400 response for VerifyAuditChain
+type VerifyAuditChainResponse400Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      *string
+}
+
 // VerifyAuditChainResponse401Headers the declared response headers of an HTTP 401 response for VerifyAuditChain
 type VerifyAuditChainResponse401Headers struct {
 	RateLimit       *string
@@ -5224,6 +5384,13 @@ type VerifyAuditChainResponse401Headers struct {
 
 // VerifyAuditChainResponse403Headers the declared response headers of an HTTP 403 response for VerifyAuditChain
 type VerifyAuditChainResponse403Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      *string
+}
+
+// VerifyAuditChainResponse422Headers the declared response headers of an HTTP 422 response for VerifyAuditChain
+type VerifyAuditChainResponse422Headers struct {
 	RateLimit       *string
 	RateLimitPolicy *string
 	XRequestId      *string
@@ -5271,10 +5438,14 @@ type VerifyAuditChainResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Verification
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -5287,10 +5458,14 @@ type VerifyAuditChainResponse struct {
 	JSONDefault *Error
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *VerifyAuditChainResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *VerifyAuditChainResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *VerifyAuditChainResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *VerifyAuditChainResponse403Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *VerifyAuditChainResponse422Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *VerifyAuditChainResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -5308,6 +5483,11 @@ func (r VerifyAuditChainResponse) GetJSON200() *Verification {
 	return r.JSON200
 }
 
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r VerifyAuditChainResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r VerifyAuditChainResponse) GetJSON401() *Error {
 	return r.JSON401
@@ -5316,6 +5496,11 @@ func (r VerifyAuditChainResponse) GetJSON401() *Error {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r VerifyAuditChainResponse) GetJSON403() *Error {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r VerifyAuditChainResponse) GetJSON422() *Error {
+	return r.JSON422
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -6889,6 +7074,13 @@ type GetMeResponse200Headers struct {
 	XRequestId      *string
 }
 
+// GetMeResponse400Headers the declared response headers of an HTTP 400 response for GetMe
+type GetMeResponse400Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      *string
+}
+
 // GetMeResponse401Headers the declared response headers of an HTTP 401 response for GetMe
 type GetMeResponse401Headers struct {
 	RateLimit       *string
@@ -6899,6 +7091,13 @@ type GetMeResponse401Headers struct {
 
 // GetMeResponse403Headers the declared response headers of an HTTP 403 response for GetMe
 type GetMeResponse403Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      *string
+}
+
+// GetMeResponse422Headers the declared response headers of an HTTP 422 response for GetMe
+type GetMeResponse422Headers struct {
 	RateLimit       *string
 	RateLimitPolicy *string
 	XRequestId      *string
@@ -6946,10 +7145,14 @@ type GetMeResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *User
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -6962,10 +7165,14 @@ type GetMeResponse struct {
 	JSONDefault *Error
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetMeResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetMeResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetMeResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *GetMeResponse403Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *GetMeResponse422Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetMeResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -6983,6 +7190,11 @@ func (r GetMeResponse) GetJSON200() *User {
 	return r.JSON200
 }
 
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetMeResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r GetMeResponse) GetJSON401() *Error {
 	return r.JSON401
@@ -6991,6 +7203,11 @@ func (r GetMeResponse) GetJSON401() *Error {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r GetMeResponse) GetJSON403() *Error {
 	return r.JSON403
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetMeResponse) GetJSON422() *Error {
+	return r.JSON422
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -8196,6 +8413,23 @@ func (c *ClientWithResponses) UpdateActivityWithResponse(ctx context.Context, id
 	return ParseUpdateActivityResponse(rsp)
 }
 
+// UpdateActivityWithApplicationMergePatchPlusJSONBodyWithResponse Update an activity
+//
+// JSON merge patch: an absent field is unchanged, `description: null` clears the description (`title` and `status` cannot be null). Requires `If-Match` with the current `ETag` (`428` without, `412` when stale). A forbidden status change is `409` with `details.reason: invalid_status_transition`.
+//
+// Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
+//
+// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/activities/{id} (the `UpdateActivity` operationId).
+func (c *ClientWithResponses) UpdateActivityWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, id string, params *UpdateActivityParams, body UpdateActivityApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateActivityResponse, error) {
+	rsp, err := c.UpdateActivityWithApplicationMergePatchPlusJSONBody(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateActivityResponse(rsp)
+}
+
 // ListAuditEventsWithResponse List audit events
 //
 // A page of the append-only audit log, newest first (auditor, admin). Filters combine with AND. Keyset pagination: pass the previous page's `nextCursor` as `cursor`, with the same filters (a cursor used with other filters is `400 invalid_cursor`). Secrets never appear in `before`, `after` or `metadata`.
@@ -8228,7 +8462,7 @@ func (c *ClientWithResponses) VerifyAuditChainWithResponse(ctx context.Context, 
 
 // LogInWithBodyWithResponse Log in
 //
-// Exchanges email and password for an access token and a refresh token. A wrong email and a wrong password get the same `401`. Repeated failures lock the account and the client IP for a while: `429` with `Retry-After`. No authentication. Not idempotent-replayable: responses carry secrets and are never stored.
+// Exchanges email and password for an access token and a refresh token. A wrong email and a wrong password get the same `401`, and so does an email that sign-up would refuse (e.g. with invisible characters): it names no account. Repeated failures lock the account and the client IP for a while: `429` with `Retry-After`. No authentication. Not idempotent-replayable: responses carry secrets and are never stored.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8243,7 +8477,7 @@ func (c *ClientWithResponses) LogInWithBodyWithResponse(ctx context.Context, con
 
 // LogInWithResponse Log in
 //
-// Exchanges email and password for an access token and a refresh token. A wrong email and a wrong password get the same `401`. Repeated failures lock the account and the client IP for a while: `429` with `Retry-After`. No authentication. Not idempotent-replayable: responses carry secrets and are never stored.
+// Exchanges email and password for an access token and a refresh token. A wrong email and a wrong password get the same `401`, and so does an email that sign-up would refuse (e.g. with invisible characters): it names no account. Repeated failures lock the account and the client IP for a while: `429` with `Retry-After`. No authentication. Not idempotent-replayable: responses carry secrets and are never stored.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8288,7 +8522,7 @@ func (c *ClientWithResponses) LogOutWithResponse(ctx context.Context, body LogOu
 
 // RequestPasswordResetWithBodyWithResponse Request a password reset
 //
-// Answers `202` whether or not an account has this email; when one does, a reset email is sent. No authentication.
+// Answers `202` whether or not an account has this email; when one does, a reset email is sent. An email that sign-up would refuse (e.g. with invisible characters) names no account: `202`, nothing sent. No authentication.
 //
 // Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
 //
@@ -8305,7 +8539,7 @@ func (c *ClientWithResponses) RequestPasswordResetWithBodyWithResponse(ctx conte
 
 // RequestPasswordResetWithResponse Request a password reset
 //
-// Answers `202` whether or not an account has this email; when one does, a reset email is sent. No authentication.
+// Answers `202` whether or not an account has this email; when one does, a reset email is sent. An email that sign-up would refuse (e.g. with invisible characters) names no account: `202`, nothing sent. No authentication.
 //
 // Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
 //
@@ -8386,7 +8620,7 @@ func (c *ClientWithResponses) RefreshTokensWithResponse(ctx context.Context, bod
 
 // SignUpWithBodyWithResponse Sign up
 //
-// Creates a member account (email trimmed and lower-cased; password 12..128 characters) and sends a verification email. An email that is already registered is `409` with `details.reason: email_taken`. No authentication.
+// Creates a member account (email trimmed and lower-cased; password 12..128 characters) and sends a verification email. Internationalised addresses are welcome; an address with invisible, formatting or control characters (zero-width spaces and joiners, bidirectional controls, soft hyphen, BOM, Unicode categories Cc, Cf, Z, Co) is `422` on `email`: it would display like another account's. An email that is already registered is `409` with `details.reason: email_taken`. No authentication.
 //
 // Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
 //
@@ -8403,7 +8637,7 @@ func (c *ClientWithResponses) SignUpWithBodyWithResponse(ctx context.Context, pa
 
 // SignUpWithResponse Sign up
 //
-// Creates a member account (email trimmed and lower-cased; password 12..128 characters) and sends a verification email. An email that is already registered is `409` with `details.reason: email_taken`. No authentication.
+// Creates a member account (email trimmed and lower-cased; password 12..128 characters) and sends a verification email. Internationalised addresses are welcome; an address with invisible, formatting or control characters (zero-width spaces and joiners, bidirectional controls, soft hyphen, BOM, Unicode categories Cc, Cf, Z, Co) is `422` on `email`: it would display like another account's. An email that is already registered is `409` with `details.reason: email_taken`. No authentication.
 //
 // Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
 //
@@ -8569,6 +8803,20 @@ func ParseGetJwksResponse(rsp *http.Response) (*GetJwksResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8638,6 +8886,54 @@ func ParseGetJwksResponse(rsp *http.Response) (*GetJwksResponse, error) {
 			headers.XRequestId = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetJwksResponse400Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 422:
+		var headers GetJwksResponse422Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetJwksResponse429Headers
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
@@ -8798,6 +9094,20 @@ func ParseHealthzResponse(rsp *http.Response) (*HealthzResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -8867,6 +9177,54 @@ func ParseHealthzResponse(rsp *http.Response) (*HealthzResponse, error) {
 			headers.XRequestId = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers HealthzResponse400Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 422:
+		var headers HealthzResponse422Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers HealthzResponse429Headers
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
@@ -9027,6 +9385,20 @@ func ParseReadyzResponse(rsp *http.Response) (*ReadyzResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9096,6 +9468,54 @@ func ParseReadyzResponse(rsp *http.Response) (*ReadyzResponse, error) {
 			headers.XRequestId = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ReadyzResponse400Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 422:
+		var headers ReadyzResponse422Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReadyzResponse429Headers
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
@@ -12083,6 +12503,13 @@ func ParseVerifyAuditChainResponse(rsp *http.Response) (*VerifyAuditChainRespons
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -12096,6 +12523,13 @@ func ParseVerifyAuditChainResponse(rsp *http.Response) (*VerifyAuditChainRespons
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest Error
@@ -12159,6 +12593,30 @@ func ParseVerifyAuditChainResponse(rsp *http.Response) (*VerifyAuditChainRespons
 			headers.XRequestId = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers VerifyAuditChainResponse400Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers VerifyAuditChainResponse401Headers
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
@@ -12214,6 +12672,30 @@ func ParseVerifyAuditChainResponse(rsp *http.Response) (*VerifyAuditChainRespons
 			headers.XRequestId = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 422:
+		var headers VerifyAuditChainResponse422Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers VerifyAuditChainResponse429Headers
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
@@ -15287,6 +15769,13 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15300,6 +15789,13 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest Error
@@ -15370,6 +15866,30 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 			headers.XRequestId = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetMeResponse400Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers GetMeResponse401Headers
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
@@ -15425,6 +15945,30 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 			headers.XRequestId = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 422:
+		var headers GetMeResponse422Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetMeResponse429Headers
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {

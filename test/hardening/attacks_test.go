@@ -59,6 +59,9 @@ var hostileStrings = map[string]string{
 	"lone continuation byte": "\"\x80\"",
 	"overlong encoding":      "\"\xc0\xaf\"",
 	"NUL byte":               `"a\u0000b"`,
+	"lone high surrogate":    `"a\ud800b"`,
+	"lone low surrogate":     `"\udc00"`,
+	"unpaired high":          `"\ud83d\u0041"`,
 	"escape sequence":        `"\u001b[2J\u001b[31mred"`,
 	"CRLF header injection":  `"a\r\nX-Injected: 1"`,
 	"bell and backspace":     `"\u0007\u0008"`,
@@ -67,7 +70,12 @@ var hostileStrings = map[string]string{
 // storable marks the hostile strings no field can store at all (Postgres
 // text holds neither NUL nor invalid UTF-8); the others are refused only
 // where the field's rules say so (title: no control characters).
-var storable = map[string]bool{"invalid UTF-8": true, "lone continuation byte": true, "overlong encoding": true, "NUL byte": true}
+var storable = map[string]bool{
+	"invalid UTF-8": true, "lone continuation byte": true, "overlong encoding": true, "NUL byte": true,
+	// A lone surrogate escape is not Unicode text: it would be stored as
+	// U+FFFD, which the client never sent.
+	"lone high surrogate": true, "lone low surrogate": true, "unpaired high": true,
+}
 
 // wrongTypes are JSON values of a type no string or array field takes.
 var wrongTypes = map[string]string{
@@ -125,6 +133,15 @@ func attacksOn(op operation, base request, baseBody map[string]any) []attack {
 	for _, p := range op.params {
 		paramAttacks(p, add)
 	}
+	// A query parameter the operation does not define (a misspelt filter
+	// must not return the unfiltered list): 422 naming it.
+	add("unknown query parameter", func(a *attack) {
+		sep := "?"
+		if strings.Contains(a.req.path, "?") {
+			sep = "&"
+		}
+		a.req.path += sep + "entity_type=activity"
+	})
 	if op.body != nil {
 		bodyAttacks(op, baseBody, add)
 	}
@@ -164,7 +181,10 @@ func paramAttacks(p param, add adder) {
 		case "idempotency-key":
 			values = []string{"", " ", `""`, strings.Repeat("k", 256)}
 		case "if-match":
-			values = append([]string{"", "*", `"0"`, `"-1"`, `"999999"`, `"1", "2"`}, injections...)
+			// The fixture's resources are at version 1: a weak tag of it
+			// never matches (RFC 9110 strong comparison), nor a list
+			// without it, nor what is not a list of entity tags.
+			values = append([]string{"", "*", `"0"`, `"-1"`, `"999999"`, `"998", "999"`, `W/"1"`, `W/"1", "2"`, `1`, `"01"`, `"1" "1"`, `"1", *`}, injections...)
 		default:
 			return // e.g. If-None-Match: garbage simply does not match
 		}

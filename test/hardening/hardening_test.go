@@ -54,7 +54,7 @@ func withIDs(f *fixture, path string) string {
 }
 
 // TestHardening runs the attacks on one server, in order: the ones that
-// must store nothing first, then the one that stores injected text.
+// must store nothing first, then the ones that store rows.
 func TestHardening(t *testing.T) {
 	f := newFixture(t)
 	for _, tt := range []struct {
@@ -65,6 +65,7 @@ func TestHardening(t *testing.T) {
 		{"HostileRequestIDIsReplaced", hostileRequestIDIsReplaced},
 		{"RawProtocolAttacks", rawProtocolAttacks},
 		{"InjectedTextIsData", injectedTextIsData},
+		{"SecondRoundFindings", secondRoundFindings},
 	} {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, f) })
 	}

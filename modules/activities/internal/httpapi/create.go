@@ -3,8 +3,12 @@ package httpapi
 import (
 	"context"
 
+	"github.com/danielgtaylor/huma/v2"
+
 	"github.com/zebralabs/zebra/modules/activities/internal/app/command"
+	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
 	"github.com/zebralabs/zebra/platform/etag"
+	"github.com/zebralabs/zebra/platform/httpserver"
 )
 
 // NewActivity is the body of POST /v1/activities. Any other field (id,
@@ -13,6 +17,13 @@ type NewActivity struct {
 	Title       string  `json:"title" doc:"1..200 characters after trimming; no control characters."`
 	Description *string `json:"description,omitempty" nullable:"true" maxLength:"5000" doc:"Up to 5000 characters, or null."`
 	Status      string  `json:"status,omitempty" enum:"planned,in_progress,done,cancelled" doc:"Defaults to planned."`
+}
+
+// Resolve adds the domain's verdict on the fields to the schema's errors,
+// so that one 422 names every invalid field; a body the schema accepts
+// goes on to the command, which checks the permission first.
+func (b *NewActivity) Resolve(ctx huma.Context) []error {
+	return httpserver.AlongsideSchemaErrors(ctx, problem(activity.CheckFields(&b.Title, b.Description)))
 }
 
 type createInput struct {

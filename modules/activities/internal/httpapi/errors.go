@@ -23,7 +23,7 @@ func problem(err error) error {
 	case errors.Is(err, activity.ErrVersionMismatch):
 		return etag.Stale()
 	case errors.As(err, &invalid):
-		return apperr.Validation(apperr.FieldError{Field: invalid.Field, Message: invalid.Message})
+		return apperr.Validation(fieldErrors(err, nil)...)
 	case errors.As(err, &transition):
 		e := apperr.Conflict("invalid_status_transition", transition.Error())
 		e.Details["from"], e.Details["to"] = transition.From.String(), transition.To.String()
@@ -31,4 +31,20 @@ func problem(err error) error {
 	default:
 		return err
 	}
+}
+
+// fieldErrors appends every *activity.ValidationError in err's tree: the
+// domain joins one per invalid field.
+func fieldErrors(err error, out []apperr.FieldError) []apperr.FieldError {
+	switch e := err.(type) {
+	case *activity.ValidationError:
+		return append(out, apperr.FieldError{Field: e.Field, Message: e.Message})
+	case interface{ Unwrap() []error }:
+		for _, inner := range e.Unwrap() {
+			out = fieldErrors(inner, out)
+		}
+	case interface{ Unwrap() error }:
+		return fieldErrors(e.Unwrap(), out)
+	}
+	return out
 }

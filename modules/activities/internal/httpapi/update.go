@@ -3,7 +3,11 @@ package httpapi
 import (
 	"context"
 
+	"github.com/danielgtaylor/huma/v2"
+
 	"github.com/zebralabs/zebra/modules/activities/internal/app/command"
+	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
+	"github.com/zebralabs/zebra/platform/httpserver"
 )
 
 // ActivityPatch is the body of PATCH /v1/activities/{id}, a JSON merge
@@ -15,6 +19,16 @@ type ActivityPatch struct {
 	Title       titlePatch       `json:"title,omitempty"`
 	Description descriptionPatch `json:"description,omitempty"`
 	Status      statusPatch      `json:"status,omitempty"`
+}
+
+// Resolve adds the domain's verdict on the present fields to the schema's
+// errors, like NewActivity.Resolve.
+func (p *ActivityPatch) Resolve(ctx huma.Context) []error {
+	var description *string
+	if p.Description.Set {
+		description = p.Description.Value
+	}
+	return httpserver.AlongsideSchemaErrors(ctx, problem(activity.CheckFields(p.Title.Value, description)))
 }
 
 type updateInput struct {

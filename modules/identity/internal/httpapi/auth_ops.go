@@ -9,27 +9,39 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/zebralabs/zebra/modules/identity/internal/app/command"
+	"github.com/zebralabs/zebra/platform/httpserver"
 )
 
 type ctxT = context.Context
 
 type signUpInput struct {
 	client
-	Body struct {
-		Email       string  `json:"email" maxLength:"254" doc:"Trimmed and lower-cased before use." example:"ada@example.com"`
-		Password    string  `json:"password" minLength:"12" maxLength:"128" doc:"12..128 characters."`
-		DisplayName *string `json:"displayName,omitempty" nullable:"true" maxLength:"100" doc:"Optional, 1..100 characters."`
+	Body signUpInputBody
+}
+
+type signUpInputBody struct {
+	Email       string  `json:"email" maxLength:"254" doc:"Trimmed and lower-cased before use. Internationalised addresses are welcome; invisible, formatting and control characters are not." example:"ada@example.com"`
+	Password    string  `json:"password" minLength:"12" maxLength:"128" doc:"12..128 characters."`
+	DisplayName *string `json:"displayName,omitempty" nullable:"true" maxLength:"100" doc:"Optional, 1..100 characters."`
+}
+
+func (b *signUpInputBody) command(ip string) command.SignUp {
+	name := ""
+	if b.DisplayName != nil {
+		name = *b.DisplayName
 	}
+	return command.SignUp{Email: b.Email, Password: b.Password, DisplayName: name, IP: ip}
+}
+
+// Resolve adds the command's verdict on the fields to the schema's
+// errors, so that one 422 names every invalid field; a body the schema
+// accepts goes on to the command, which reports them all itself.
+func (b *signUpInputBody) Resolve(ctx huma.Context) []error {
+	return httpserver.AlongsideSchemaErrors(ctx, b.command("").Validate())
 }
 
 func (r *Routes) signUp(ctx ctxT, in *signUpInput) (*createdUserOutput, error) {
-	name := ""
-	if in.Body.DisplayName != nil {
-		name = *in.Body.DisplayName
-	}
-	id, err := r.app.Commands.SignUp.Handle(ctx, command.SignUp{
-		Email: in.Body.Email, Password: in.Body.Password, DisplayName: name, IP: in.ip,
-	})
+	id, err := r.app.Commands.SignUp.Handle(ctx, in.Body.command(in.ip))
 	if err != nil {
 		return nil, err
 	}

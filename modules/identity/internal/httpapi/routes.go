@@ -102,14 +102,17 @@ func (r *Routes) registerAuth(api huma.API) {
 		OperationID: "sign-up", Method: http.MethodPost, Path: PathSignup, Tags: []string{TagAuth.Name},
 		Summary: "Sign up", DefaultStatus: http.StatusCreated,
 		Description: "Creates a member account (email trimmed and lower-cased; password 12..128 characters) and " +
-			"sends a verification email. An email that is already registered is `409` with " +
-			"`details.reason: email_taken`. No authentication.",
+			"sends a verification email. Internationalised addresses are welcome; an address with invisible, " +
+			"formatting or control characters (zero-width spaces and joiners, bidirectional controls, soft hyphen, " +
+			"BOM, Unicode categories Cc, Cf, Z, Co) is `422` on `email`: it would display like another account's. " +
+			"An email that is already registered is `409` with `details.reason: email_taken`. No authentication.",
 	}, r.signUp)
 	huma.Register(api, huma.Operation{
 		OperationID: "log-in", Method: http.MethodPost, Path: PathLogin, Tags: []string{TagAuth.Name},
 		Summary: "Log in",
 		Description: "Exchanges email and password for an access token and a refresh token. A wrong email and a " +
-			"wrong password get the same `401`. Repeated failures lock the account and the client IP for a " +
+			"wrong password get the same `401`, and so does an email that sign-up would refuse (e.g. with invisible " +
+			"characters): it names no account. Repeated failures lock the account and the client IP for a " +
 			"while: `429` with `Retry-After`. No authentication. Not idempotent-replayable: responses carry secrets " +
 			"and are never stored.",
 		Responses: map[string]*huma.Response{
@@ -143,6 +146,7 @@ func (r *Routes) registerAuth(api huma.API) {
 		OperationID: "request-password-reset", Method: http.MethodPost, Path: PathPasswordReset, Tags: []string{TagAuth.Name},
 		Summary: "Request a password reset", DefaultStatus: http.StatusAccepted,
 		Description: "Answers `202` whether or not an account has this email; when one does, a reset email is sent. " +
+			"An email that sign-up would refuse (e.g. with invisible characters) names no account: `202`, nothing sent. " +
 			"No authentication.",
 	}, r.requestReset)
 	register(r, api, huma.Operation{

@@ -8,7 +8,6 @@ import (
 	"github.com/zebralabs/zebra/modules/identity/internal/permission"
 	"github.com/zebralabs/zebra/platform/apperr"
 	"github.com/zebralabs/zebra/platform/auth"
-	"github.com/zebralabs/zebra/platform/etag"
 	"github.com/zebralabs/zebra/platform/pagination"
 )
 
@@ -53,6 +52,16 @@ func (p userPath) id() (uuid.UUID, error) {
 	return id, nil
 }
 
+// idOrNil is the path id, or uuid.Nil, which names no user: a command
+// then answers 404 after its permission check, like any unknown id.
+func (p userPath) idOrNil() uuid.UUID {
+	id, err := uuid.Parse(p.ID)
+	if err != nil {
+		return uuid.Nil
+	}
+	return id
+}
+
 func (r *Routes) get(ctx ctxT, in *userPath) (*userOutput, error) {
 	p, err := auth.Authenticated(ctx)
 	if err != nil {
@@ -80,19 +89,11 @@ type changeRolesInput struct {
 	}
 }
 
+// changeRoles leaves the permission and If-Match to the command, which
+// checks them once, in that order. A malformed id names no user (uuid.Nil).
 func (r *Routes) changeRoles(ctx ctxT, in *changeRolesInput) (*userOutput, error) {
-	if _, err := auth.Require(ctx, permission.ManageUsers); err != nil {
-		return nil, err
-	}
-	version, err := etag.IfMatch(in.IfMatch)
-	if err != nil {
-		return nil, err
-	}
-	id, err := userPath{ID: in.ID}.id()
-	if err != nil {
-		return nil, err
-	}
-	if err := r.app.Commands.ChangeRoles.Handle(ctx, command.ChangeRoles{UserID: id, Roles: in.Body.Roles, IfMatch: version}); err != nil {
+	id := userPath{ID: in.ID}.idOrNil()
+	if err := r.app.Commands.ChangeRoles.Handle(ctx, command.ChangeRoles{UserID: id, Roles: in.Body.Roles, IfMatch: in.IfMatch}); err != nil {
 		return nil, err
 	}
 	return r.read(ctx, id)
@@ -103,19 +104,11 @@ type deactivateInput struct {
 	IfMatch string `header:"If-Match" doc:"The user's ETag, e.g. \"3\". Required."`
 }
 
+// deactivate leaves the permission and If-Match to the command, like
+// changeRoles.
 func (r *Routes) deactivate(ctx ctxT, in *deactivateInput) (*userOutput, error) {
-	if _, err := auth.Require(ctx, permission.ManageUsers); err != nil {
-		return nil, err
-	}
-	version, err := etag.IfMatch(in.IfMatch)
-	if err != nil {
-		return nil, err
-	}
-	id, err := userPath{ID: in.ID}.id()
-	if err != nil {
-		return nil, err
-	}
-	if err := r.app.Commands.DeactivateUser.Handle(ctx, command.DeactivateUser{UserID: id, IfMatch: version}); err != nil {
+	id := userPath{ID: in.ID}.idOrNil()
+	if err := r.app.Commands.DeactivateUser.Handle(ctx, command.DeactivateUser{UserID: id, IfMatch: in.IfMatch}); err != nil {
 		return nil, err
 	}
 	return r.read(ctx, id)

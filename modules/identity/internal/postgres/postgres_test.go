@@ -97,7 +97,7 @@ func TestUpdateChecksVersionInWhere(t *testing.T) {
 	if err := repo.Add(ctx, u); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := repo.Update(ctx, u.ID(), 5, func(*user.User) error { return nil }); !errors.Is(err, user.ErrStaleVersion) {
+	if _, err := repo.Update(ctx, u.ID(), []int{5}, func(*user.User) error { return nil }); !errors.Is(err, user.ErrStaleVersion) {
 		t.Fatalf("stale expected version: %v", err)
 	}
 	// N concurrent updates with the same expected version: exactly one wins.
@@ -108,7 +108,7 @@ func TestUpdateChecksVersionInWhere(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := repo.Update(ctx, u.ID(), 1, func(u *user.User) error {
+			_, err := repo.Update(ctx, u.ID(), []int{1}, func(u *user.User) error {
 				_, err := u.ChangeRoles([]user.Role{user.RoleAuditor}, admin, now)
 				return err
 			})

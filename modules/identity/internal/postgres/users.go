@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -64,25 +65,26 @@ const maxInternalRetries = 3
 
 // Update loads the user, applies fn and writes it back with the version in
 // the UPDATE's WHERE, so a concurrent change makes it fail instead of
-// being overwritten: user.ErrStaleVersion when expected is a version the
-// client sent. With expected 0 it re-reads and retries a few times.
-func (r *Users) Update(ctx context.Context, id uuid.UUID, expected int, fn func(*user.User) error) (*user.User, error) {
+// being overwritten: user.ErrStaleVersion when accepted lists the versions
+// a client sent (If-Match). With accepted nil it re-reads and retries a
+// few times.
+func (r *Users) Update(ctx context.Context, id uuid.UUID, accepted []int, fn func(*user.User) error) (*user.User, error) {
 	for attempt := 0; ; attempt++ {
-		u, err := r.update(ctx, id, expected, fn)
-		if errors.Is(err, user.ErrStaleVersion) && expected == 0 && attempt < maxInternalRetries {
+		u, err := r.update(ctx, id, accepted, fn)
+		if errors.Is(err, user.ErrStaleVersion) && accepted == nil && attempt < maxInternalRetries {
 			continue
 		}
 		return u, err
 	}
 }
 
-func (r *Users) update(ctx context.Context, id uuid.UUID, expected int, fn func(*user.User) error) (*user.User, error) {
+func (r *Users) update(ctx context.Context, id uuid.UUID, accepted []int, fn func(*user.User) error) (*user.User, error) {
 	u, err := r.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	read := u.Version()
-	if expected != 0 && read != expected {
+	if accepted != nil && !slices.Contains(accepted, read) {
 		return nil, user.ErrStaleVersion
 	}
 	if err := fn(u); err != nil {

@@ -43,7 +43,7 @@ func (h DeleteActivityHandler) Handle(ctx context.Context, cmd DeleteActivity) e
 	if err != nil {
 		return err
 	}
-	version, err := etag.IfMatch(cmd.IfMatch)
+	match, err := etag.IfMatch(cmd.IfMatch)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (h DeleteActivityHandler) Handle(ctx context.Context, cmd DeleteActivity) e
 			if !visible(p, a) {
 				return activity.ErrNotFound
 			}
-			if err := a.ExpectVersion(version); err != nil {
+			if err := a.ExpectVersion(match...); err != nil {
 				return err
 			}
 			before, deleted = snapshotOf(a), a

@@ -52,7 +52,7 @@ func (h UpdateActivityHandler) Handle(ctx context.Context, cmd UpdateActivity) (
 	if err != nil {
 		return query.Activity{}, err
 	}
-	version, err := etag.IfMatch(cmd.IfMatch)
+	match, err := etag.IfMatch(cmd.IfMatch)
 	if err != nil {
 		return query.Activity{}, err
 	}
@@ -72,7 +72,7 @@ func (h UpdateActivityHandler) Handle(ctx context.Context, cmd UpdateActivity) (
 			if !visible(p, a) {
 				return activity.ErrNotFound
 			}
-			if err := a.ExpectVersion(version); err != nil {
+			if err := a.ExpectVersion(match...); err != nil {
 				return err
 			}
 			before, changed = snapshotOf(a), a

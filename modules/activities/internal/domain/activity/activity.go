@@ -8,6 +8,8 @@
 package activity
 
 import (
+	"errors"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -35,13 +37,11 @@ type Draft struct {
 }
 
 // New validates d and returns a new activity at version 1, recording a
-// Created event. It returns the first *ValidationError it finds.
+// Created event. It reports every field that breaks a rule, as
+// *ValidationErrors joined (errors.As finds the first).
 func New(d Draft) (*Activity, error) {
-	title, err := normalizeTitle(d.Title)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkDescription(d.Description); err != nil {
+	title, titleErr := normalizeTitle(d.Title)
+	if err := errors.Join(titleErr, checkDescription(d.Description)); err != nil {
 		return nil, err
 	}
 	status := d.Status
@@ -93,10 +93,11 @@ func (a *Activity) Deleted() bool { return a.s.DeletedAt != nil }
 // OwnedBy reports whether user owns the activity.
 func (a *Activity) OwnedBy(user uuid.UUID) bool { return a.s.OwnerID == user }
 
-// ExpectVersion returns ErrVersionMismatch unless the activity is at
-// version v: the If-Match check, made against the state the update reads.
-func (a *Activity) ExpectVersion(v int) error {
-	if a.s.Version != v {
+// ExpectVersion returns ErrVersionMismatch unless the activity is at one
+// of the versions accepted: the If-Match check (a list matches when any
+// of its tags does), made against the state the update reads.
+func (a *Activity) ExpectVersion(accepted ...int) error {
+	if !slices.Contains(accepted, a.s.Version) {
 		return ErrVersionMismatch
 	}
 	return nil

@@ -208,9 +208,12 @@ func TestExpectVersion(t *testing.T) {
 	if err := a.ExpectVersion(1); err != nil {
 		t.Fatalf("ExpectVersion(1) = %v", err)
 	}
-	for _, v := range []int{0, 2, -1} {
-		if err := a.ExpectVersion(v); !errors.Is(err, activity.ErrVersionMismatch) {
-			t.Errorf("ExpectVersion(%d) = %v, want ErrVersionMismatch", v, err)
+	if err := a.ExpectVersion(3, 1); err != nil {
+		t.Fatalf("ExpectVersion(3, 1) = %v: a list matches when any version does", err)
+	}
+	for _, vs := range [][]int{{0}, {2}, {-1}, {2, 3}, nil} {
+		if err := a.ExpectVersion(vs...); !errors.Is(err, activity.ErrVersionMismatch) {
+			t.Errorf("ExpectVersion(%v) = %v, want ErrVersionMismatch", vs, err)
 		}
 	}
 }
@@ -247,5 +250,39 @@ func eq[T comparable](t *testing.T, got, want T) {
 	t.Helper()
 	if got != want {
 		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+// TestEveryInvalidFieldIsReported: New, Change and CheckFields name every
+// field that breaks a rule, not only the first (API.md).
+func TestEveryInvalidFieldIsReported(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("d", activity.MaxDescriptionLen+1)
+	_, errNew := activity.New(activity.Draft{ID: uuid.New(), OwnerID: uuid.New(), Title: " ", Description: &long, At: time.Now()})
+	a := rebuilt(activity.StatusPlanned)
+	errChange := a.Change(activity.Changes{Title: ptr("a\x00b"), DescriptionSet: true, Description: &long}, uuid.New(), time.Now())
+	errCheck := activity.CheckFields(ptr(""), &long)
+	for name, err := range map[string]error{"New": errNew, "Change": errChange, "CheckFields": errCheck} {
+		joined, ok := err.(interface{ Unwrap() []error })
+		if !ok {
+			t.Errorf("%s: %v names one field at most", name, err)
+			continue
+		}
+		var fields []string
+		for _, e := range joined.Unwrap() {
+			var ve *activity.ValidationError
+			if errors.As(e, &ve) {
+				fields = append(fields, ve.Field)
+			}
+		}
+		if !reflect.DeepEqual(fields, []string{"title", "description"}) {
+			t.Errorf("%s: %v names %v, want title and description", name, err, fields)
+		}
+	}
+	if a.Version() != 1 {
+		t.Fatalf("a rejected change bumped the version to %d", a.Version())
+	}
+	if err := activity.CheckFields(nil, nil); err != nil {
+		t.Fatalf("CheckFields(nil, nil) = %v", err)
 	}
 }

@@ -23,28 +23,28 @@ type Changes struct {
 // the current one) is accepted and neither bumps the version nor records
 // an event.
 //
-// Errors: *ValidationError, *InvalidTransitionError, ErrNotFound when the
-// activity is deleted.
+// Errors: *ValidationError (one per invalid field, joined),
+// *InvalidTransitionError, ErrNotFound when the activity is deleted.
 func (a *Activity) Change(c Changes, by uuid.UUID, at time.Time) error {
 	if a.Deleted() {
 		return ErrNotFound
 	}
+	var description *string
+	if c.DescriptionSet {
+		description = c.Description
+	}
+	if err := CheckFields(c.Title, description); err != nil {
+		return err
+	}
 	next := a.s
 	var fields []string
 	if c.Title != nil {
-		title, err := normalizeTitle(*c.Title)
-		if err != nil {
-			return err
-		}
-		if title != next.Title {
+		if title, _ := normalizeTitle(*c.Title); title != next.Title {
 			next.Title = title
 			fields = append(fields, "title")
 		}
 	}
 	if c.DescriptionSet {
-		if err := checkDescription(c.Description); err != nil {
-			return err
-		}
 		if !equal(c.Description, next.Description) {
 			next.Description = clone(c.Description)
 			fields = append(fields, "description")

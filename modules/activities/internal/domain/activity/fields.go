@@ -1,6 +1,7 @@
 package activity
 
 import (
+	"errors"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -11,6 +12,19 @@ const (
 	MaxTitleLen       = 200
 	MaxDescriptionLen = 5000
 )
+
+// CheckFields returns every rule that title and description break, joined
+// (each a *ValidationError), or nil. A nil title (absent from a change) or
+// description (none) is not checked. New and Change report the same; the
+// HTTP adapter asks before the command runs, so that one answer names
+// every invalid field together with the schema's errors (API.md).
+func CheckFields(title, description *string) error {
+	var titleErr error
+	if title != nil {
+		_, titleErr = normalizeTitle(*title)
+	}
+	return errors.Join(titleErr, checkDescription(description))
+}
 
 // normalizeTitle trims surrounding white space and checks the title rules:
 // 1..MaxTitleLen characters after trimming, no control characters.

@@ -16,6 +16,7 @@ import (
 	"github.com/zebralabs/zebra/modules/identity/internal/domain/user"
 	"github.com/zebralabs/zebra/modules/identity/internal/permission"
 	"github.com/zebralabs/zebra/platform/apperr"
+	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/auth"
 )
 
@@ -97,6 +98,38 @@ func TestSignUpValidation(t *testing.T) {
 	}
 }
 
+// TestLookAlikeEmails: sign-up refuses an address with invisible,
+// formatting or control characters, naming email; log-in and password
+// reset treat it as an unknown address (401, 202 doing nothing), so they
+// reveal nothing either. Internationalised addresses are welcome.
+func TestLookAlikeEmails(t *testing.T) {
+	t.Parallel()
+	f := newFixture()
+	f.signUp(t, "ada@example.com")
+	signUp := command.NewSignUpHandler(f.deps)
+	for _, email := range []string{"ada@exa\u200bmple.com", "a\u200dda@example.com", "\u202eada@example.com", "ada@exam\u00adple.com", "\ufeffada@example.com", "ada\u0007@example.com"} {
+		_, err := signUp.Handle(context.Background(), command.SignUp{Email: email, Password: pw})
+		e, ok := apperr.As(err)
+		if !ok || e.Code != apperr.CodeValidationFailed {
+			t.Fatalf("sign up %q: %v", email, err)
+		}
+		if fields := e.Details["fields"].([]apperr.FieldError); len(fields) != 1 || fields[0].Field != "email" {
+			t.Fatalf("sign up %q: fields %+v", email, fields)
+		}
+		if err := command.NewRequestPasswordResetHandler(f.deps).Handle(context.Background(), command.RequestPasswordReset{Email: email}); err != nil {
+			t.Fatalf("password reset %q: %v", email, err)
+		}
+	}
+	for _, email := range []string{"jörg@bücher.de", "用户@例子.广告"} {
+		if _, err := signUp.Handle(context.Background(), command.SignUp{Email: email, Password: pw}); err != nil {
+			t.Fatalf("sign up %q: %v", email, err)
+		}
+	}
+	if got := f.s.actions(); !slices.Equal(got, []string{"user.signed_up", "user.signed_up", "user.signed_up"}) {
+		t.Fatalf("audit %v", got)
+	}
+}
+
 func TestLoginSameAnswerForUnknownEmailAndWrongPassword(t *testing.T) {
 	t.Parallel()
 	f := newFixture()
@@ -118,6 +151,39 @@ func TestLoginSameAnswerForUnknownEmailAndWrongPassword(t *testing.T) {
 		if strings.Contains(string(b), "wrong password") {
 			t.Fatalf("password in audit: %s", b)
 		}
+	}
+}
+
+// TestLoginFailedLinksTheAccount: a failed login for an existing account
+// carries the account's id as entity id (the actor stays the system: the
+// caller proved nothing), so an auditor filtering by the user sees it; an
+// unknown email, or one that breaks the sign-up rules, carries none. The
+// answer is the same 401 in every case.
+func TestLoginFailedLinksTheAccount(t *testing.T) {
+	t.Parallel()
+	f := newFixture()
+	ada := f.signUp(t, "ada@example.com")
+	login := command.NewLoginHandler(f.deps)
+	tests := []struct {
+		email, entityID, reason string
+	}{
+		{"Ada@Example.com", ada.String(), "wrong_password"},
+		{"bob@example.com", "", "unknown_email"},
+		{"ada@exa\u200bmple.com", "", "invalid_email"},
+	}
+	for _, tt := range tests {
+		_, err := login.Handle(context.Background(), command.Login{Email: tt.email, Password: "wrong password!", IP: "192.0.2.1"})
+		if err == nil || err.Error() != "unauthorized: the email or password is incorrect" {
+			t.Fatalf("%s: %v", tt.email, err)
+		}
+		e := f.s.audit[len(f.s.audit)-1]
+		if e.Action != "user.login_failed" || e.EntityType != "user" || e.EntityID != tt.entityID ||
+			e.Actor != auditlog.SystemActor || e.Metadata["reason"] != tt.reason {
+			t.Errorf("%s: audit %+v, want entity %q, reason %s", tt.email, e, tt.entityID, tt.reason)
+		}
+	}
+	if f.h.burns != 2 {
+		t.Fatalf("an unknown or invalid email must burn a hash like a known one verifies it: %d burns", f.h.burns)
 	}
 }
 
@@ -162,7 +228,7 @@ func TestLoginDeactivatedUserRefused(t *testing.T) {
 	f := newFixture()
 	admin := f.signUp(t, "admin@example.com")
 	id := f.signUp(t, "ada@example.com")
-	if err := command.NewDeactivateUserHandler(f.deps).Handle(as(admin, auth.RoleAdmin), command.DeactivateUser{UserID: id, IfMatch: 1}); err != nil {
+	if err := command.NewDeactivateUserHandler(f.deps).Handle(as(admin, auth.RoleAdmin), command.DeactivateUser{UserID: id, IfMatch: `"1"`}); err != nil {
 		t.Fatal(err)
 	}
 	_, err := command.NewLoginHandler(f.deps).Handle(context.Background(), command.Login{Email: "ada@example.com", Password: pw})
@@ -311,19 +377,26 @@ func TestChangeRoles(t *testing.T) {
 		cmd  command.ChangeRoles
 		want apperr.Code
 	}{
-		{"anonymous", context.Background(), command.ChangeRoles{UserID: id, Roles: []string{"auditor"}, IfMatch: 1}, apperr.CodeUnauthorized},
-		{"member", as(id, auth.RoleMember), command.ChangeRoles{UserID: id, Roles: []string{"admin"}, IfMatch: 1}, apperr.CodeForbidden},
-		{"unknown user", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: uuid.New(), Roles: []string{"auditor"}, IfMatch: 1}, apperr.CodeNotFound},
-		{"stale", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{"auditor"}, IfMatch: 7}, apperr.CodePreconditionFailed},
-		{"bad role", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{"root"}, IfMatch: 1}, apperr.CodeValidationFailed},
-		{"no role", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{}, IfMatch: 1}, apperr.CodeValidationFailed},
+		{"anonymous", context.Background(), command.ChangeRoles{UserID: id, Roles: []string{"auditor"}, IfMatch: `"1"`}, apperr.CodeUnauthorized},
+		{"member", as(id, auth.RoleMember), command.ChangeRoles{UserID: id, Roles: []string{"admin"}, IfMatch: `"1"`}, apperr.CodeForbidden},
+		{"member without If-Match", as(id, auth.RoleMember), command.ChangeRoles{UserID: id, Roles: []string{"admin"}}, apperr.CodeForbidden},
+		{"anonymous without If-Match", context.Background(), command.ChangeRoles{UserID: id, Roles: []string{"admin"}}, apperr.CodeUnauthorized},
+		{"without If-Match", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{"auditor"}}, apperr.CodePreconditionRequired},
+		{"If-Match *", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{"auditor"}, IfMatch: "*"}, apperr.CodePreconditionRequired},
+		{"weak If-Match", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{"auditor"}, IfMatch: `W/"1"`}, apperr.CodePreconditionFailed},
+		{"stale list", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{"auditor"}, IfMatch: `"2", "3"`}, apperr.CodePreconditionFailed},
+		{"unknown user", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: uuid.New(), Roles: []string{"auditor"}, IfMatch: `"1"`}, apperr.CodeNotFound},
+		{"stale", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{"auditor"}, IfMatch: `"7"`}, apperr.CodePreconditionFailed},
+		{"bad role", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{"root"}, IfMatch: `"1"`}, apperr.CodeValidationFailed},
+		{"no role", as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{}, IfMatch: `"1"`}, apperr.CodeValidationFailed},
 	}
 	for _, tt := range tests {
 		if err := h.Handle(tt.ctx, tt.cmd); apperr.CodeOf(err) != tt.want {
 			t.Errorf("%s: %v, want %s", tt.name, err, tt.want)
 		}
 	}
-	if err := h.Handle(as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{"auditor", "member"}, IfMatch: 1}); err != nil {
+	// A list matches when any of its strong tags does (RFC 9110).
+	if err := h.Handle(as(admin, auth.RoleAdmin), command.ChangeRoles{UserID: id, Roles: []string{"auditor", "member"}, IfMatch: `W/"9", "9", "1"`}); err != nil {
 		t.Fatal(err)
 	}
 	u, _ := f.s.Get(context.Background(), id)
@@ -343,16 +416,22 @@ func TestDeactivateRevokesRefreshTokens(t *testing.T) {
 	id := f.signUp(t, "ada@example.com")
 	tok := f.login(t, "ada@example.com")
 	h := command.NewDeactivateUserHandler(f.deps)
-	if err := h.Handle(as(admin, auth.RoleAdmin), command.DeactivateUser{UserID: admin, IfMatch: 1}); apperr.CodeOf(err) != apperr.CodeConflict {
+	if err := h.Handle(as(id, auth.RoleMember), command.DeactivateUser{UserID: id}); apperr.CodeOf(err) != apperr.CodeForbidden {
+		t.Fatalf("a member without If-Match: %v, want forbidden before the precondition", err)
+	}
+	if err := h.Handle(as(admin, auth.RoleAdmin), command.DeactivateUser{UserID: id, IfMatch: `W/"1"`}); apperr.CodeOf(err) != apperr.CodePreconditionFailed {
+		t.Fatalf("weak If-Match: %v", err)
+	}
+	if err := h.Handle(as(admin, auth.RoleAdmin), command.DeactivateUser{UserID: admin, IfMatch: `"1"`}); apperr.CodeOf(err) != apperr.CodeConflict {
 		t.Fatalf("self deactivation: %v", err)
 	}
-	if err := h.Handle(as(admin, auth.RoleAdmin), command.DeactivateUser{UserID: id, IfMatch: 1}); err != nil {
+	if err := h.Handle(as(admin, auth.RoleAdmin), command.DeactivateUser{UserID: id, IfMatch: `"1"`}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := command.NewRefreshHandler(f.deps).Handle(context.Background(), command.Refresh{RefreshToken: tok.RefreshToken}); apperr.CodeOf(err) != apperr.CodeUnauthorized {
 		t.Fatalf("refresh after deactivation: %v", err)
 	}
-	if err := h.Handle(as(admin, auth.RoleAdmin), command.DeactivateUser{UserID: id, IfMatch: 1}); apperr.CodeOf(err) != apperr.CodePreconditionFailed {
+	if err := h.Handle(as(admin, auth.RoleAdmin), command.DeactivateUser{UserID: id, IfMatch: `"1"`}); apperr.CodeOf(err) != apperr.CodePreconditionFailed {
 		t.Fatalf("stale If-Match: %v", err)
 	}
 }

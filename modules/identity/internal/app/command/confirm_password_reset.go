@@ -42,7 +42,7 @@ func (h ConfirmPasswordResetHandler) Handle(ctx context.Context, cmd ConfirmPass
 			return err
 		}
 		now := h.d.now()
-		u, err := h.d.Users.Update(ctx, t.UserID, 0, func(u *user.User) error {
+		u, err := h.d.Users.Update(ctx, t.UserID, nil, func(u *user.User) error {
 			if err := u.SetPassword(hash, now, u.ID().String()); err != nil {
 				return token.ErrInvalid // a deactivated user's link is dead
 			}

@@ -10,12 +10,15 @@ import (
 	"github.com/zebralabs/zebra/modules/identity/internal/permission"
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/auth"
+	"github.com/zebralabs/zebra/platform/etag"
 )
 
 // DeactivateUser stops a user from signing in (admins only).
 type DeactivateUser struct {
-	UserID  uuid.UUID
-	IfMatch int
+	UserID uuid.UUID
+	// IfMatch is the If-Match header as the client sent it, parsed after
+	// the permission check (see ChangeRoles.IfMatch).
+	IfMatch string
 }
 
 // DeactivateUserHandler deactivates the user and revokes all its
@@ -28,9 +31,15 @@ type DeactivateUserHandler struct{ d Deps }
 // NewDeactivateUserHandler returns the handler.
 func NewDeactivateUserHandler(d Deps) DeactivateUserHandler { return DeactivateUserHandler{d: d} }
 
-// Handle deactivates; deactivating an inactive user changes nothing.
+// Handle deactivates; deactivating an inactive user changes nothing. The
+// permission is checked here, once per request; the HTTP operation checks
+// nothing itself.
 func (h DeactivateUserHandler) Handle(ctx context.Context, cmd DeactivateUser) error {
 	p, err := auth.Require(ctx, permission.ManageUsers)
+	if err != nil {
+		return err
+	}
+	match, err := etag.IfMatch(cmd.IfMatch)
 	if err != nil {
 		return err
 	}
@@ -38,7 +47,7 @@ func (h DeactivateUserHandler) Handle(ctx context.Context, cmd DeactivateUser) e
 		var before *Snapshot
 		changed := false
 		now := h.d.now()
-		u, err := h.d.Users.Update(ctx, cmd.UserID, cmd.IfMatch, func(u *user.User) error {
+		u, err := h.d.Users.Update(ctx, cmd.UserID, match, func(u *user.User) error {
 			before = snapshotOf(u)
 			var err error
 			changed, err = u.Deactivate(p.UserID, now)

@@ -29,7 +29,7 @@ func NewEnsureUserHandler(d Deps) EnsureUserHandler { return EnsureUserHandler{d
 
 // Handle returns the user's id.
 func (h EnsureUserHandler) Handle(ctx context.Context, cmd EnsureUser) (uuid.UUID, error) {
-	email, err := validateSignUp(SignUp{Email: cmd.Email, Password: cmd.Password, DisplayName: cmd.DisplayName})
+	email, err := SignUp{Email: cmd.Email, Password: cmd.Password, DisplayName: cmd.DisplayName}.validate()
 	if err != nil {
 		return uuid.Nil, err
 	}
@@ -60,7 +60,7 @@ func (h EnsureUserHandler) grant(ctx context.Context, email user.Email, roles []
 		id = existing.ID()
 		var before *Snapshot
 		changed := false
-		u, err := h.d.Users.Update(ctx, id, 0, func(u *user.User) error {
+		u, err := h.d.Users.Update(ctx, id, nil, func(u *user.User) error {
 			before = snapshotOf(u)
 			changed, err = u.GrantRoles(roles, h.d.now(), auditlog.SystemActor)
 			return err

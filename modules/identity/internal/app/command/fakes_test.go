@@ -2,6 +2,7 @@ package command_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -118,12 +119,12 @@ func (s *store) ByEmail(_ context.Context, e user.Email) (*user.User, error) {
 	return nil, user.ErrNotFound
 }
 
-func (s *store) Update(ctx context.Context, id uuid.UUID, expected int, fn func(*user.User) error) (*user.User, error) {
+func (s *store) Update(ctx context.Context, id uuid.UUID, accepted []int, fn func(*user.User) error) (*user.User, error) {
 	u, err := s.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if expected != 0 && u.Version() != expected {
+	if accepted != nil && !slices.Contains(accepted, u.Version()) {
 		return nil, user.ErrStaleVersion
 	}
 	if err := fn(u); err != nil {

@@ -41,59 +41,66 @@ func (h LoginHandler) Handle(ctx context.Context, cmd Login) (Tokens, error) {
 	if err != nil {
 		return Tokens{}, err
 	}
-	if u == nil {
-		return Tokens{}, h.fail(ctx, account, cmd.IP, reason)
+	if reason != "" {
+		return Tokens{}, h.fail(ctx, account, cmd.IP, reason, u)
 	}
 	return h.succeed(ctx, u, cmd.IP)
 }
 
-// authenticate returns the user when the password is right and the user
-// active, else the reason it is not (for the audit trail only).
+// authenticate returns the account the email names (nil when none) and,
+// unless the password is right and the user active, the reason the login
+// fails (for the audit trail only). An address that breaks the sign-up
+// rules (user.ParseEmail) names no account, like an unknown one.
 func (h LoginHandler) authenticate(ctx context.Context, account, password string) (*user.User, string, error) {
 	email, err := user.ParseEmail(account)
-	var u *user.User
-	if err == nil {
-		u, err = h.d.Users.ByEmail(ctx, email)
+	if err != nil {
+		h.d.Hasher.Burn(password)
+		return nil, "invalid_email", nil
 	}
+	u, err := h.d.Users.ByEmail(ctx, email)
 	switch {
-	case err != nil && !isNotFoundOrInvalid(err):
-		return nil, "", err
-	case u == nil:
+	case errors.Is(err, user.ErrNotFound):
 		h.d.Hasher.Burn(password)
 		return nil, "unknown_email", nil
+	case err != nil:
+		return nil, "", err
 	}
 	ok, err := h.d.Hasher.Verify(password, u.PasswordHash())
 	switch {
 	case err != nil:
 		return nil, "", err
 	case !ok:
-		return nil, "wrong_password", nil
+		return u, "wrong_password", nil
 	case !u.Active():
-		return nil, "deactivated", nil
+		return u, "deactivated", nil
 	}
 	return u, "", nil
 }
 
-func isNotFoundOrInvalid(err error) bool {
-	return errors.Is(err, user.ErrNotFound) || errors.Is(err, user.ErrInvalidEmail)
-}
-
 // fail counts the failure, audits it (and any lockout it started) and
-// answers the same 401 whatever the reason.
-func (h LoginHandler) fail(ctx context.Context, account, ip, reason string) error {
+// answers the same 401 whatever the reason. When the email names an
+// account, the events carry its id as entity id, so an auditor filtering
+// by the user sees the attempts against it; the actor stays the system,
+// since whoever failed did not prove to be that user. Linking changes
+// neither the answer nor its timing: the account was looked up either way.
+func (h LoginHandler) fail(ctx context.Context, account, ip, reason string, target *user.User) error {
 	lockouts, err := h.d.Throttle.Failed(ctx, account, ip)
 	if err != nil {
 		return apperr.Unavailable(err)
 	}
+	entityID := ""
+	if target != nil {
+		entityID = target.ID().String()
+	}
 	meta := map[string]any{"email": account, "ip": ip, "reason": reason}
 	if err := h.d.Audit.Record(ctx, auditlog.Event{
-		Actor: auditlog.SystemActor, Action: ActionLoginFailed, EntityType: entityUser, Metadata: meta,
+		Actor: auditlog.SystemActor, Action: ActionLoginFailed, EntityType: entityUser, EntityID: entityID, Metadata: meta,
 	}); err != nil {
 		return err
 	}
 	for _, l := range lockouts {
 		if err := h.d.Audit.Record(ctx, auditlog.Event{
-			Actor: auditlog.SystemActor, Action: ActionLockedOut, EntityType: entityUser,
+			Actor: auditlog.SystemActor, Action: ActionLockedOut, EntityType: entityUser, EntityID: entityID,
 			Metadata: map[string]any{"email": account, "ip": ip, "scope": l.Scope, "seconds": int(l.For.Seconds())},
 		}); err != nil {
 			return err

@@ -30,7 +30,7 @@ func NewSignUpHandler(d Deps) SignUpHandler { return SignUpHandler{d: d} }
 
 // Handle returns the new user's id.
 func (h SignUpHandler) Handle(ctx context.Context, cmd SignUp) (uuid.UUID, error) {
-	email, err := validateSignUp(cmd)
+	email, err := cmd.validate()
 	if err != nil {
 		return uuid.Nil, err
 	}
@@ -77,8 +77,15 @@ func (h SignUpHandler) Handle(ctx context.Context, cmd SignUp) (uuid.UUID, error
 	return id, nil
 }
 
-// validateSignUp reports every invalid field at once.
-func validateSignUp(cmd SignUp) (user.Email, error) {
+// Validate reports every invalid field at once, as a validation_failed
+// *apperr.Error; the HTTP adapter asks before the handler runs, so the
+// answer names these together with the schema's errors.
+func (cmd SignUp) Validate() error {
+	_, err := cmd.validate()
+	return err
+}
+
+func (cmd SignUp) validate() (user.Email, error) {
 	var fields []apperr.FieldError
 	email, err := user.ParseEmail(cmd.Email)
 	if err != nil {

@@ -29,7 +29,7 @@ func (h VerifyEmailHandler) Handle(ctx context.Context, cmd VerifyEmail) error {
 			return err
 		}
 		var before *Snapshot
-		u, err := h.d.Users.Update(ctx, t.UserID, 0, func(u *user.User) error {
+		u, err := h.d.Users.Update(ctx, t.UserID, nil, func(u *user.User) error {
 			before = snapshotOf(u)
 			if !u.Active() {
 				return token.ErrInvalid

@@ -135,7 +135,7 @@ type Snapshot struct {
 // FromSnapshot rebuilds a user from storage. It trusts the stored state
 // except for what would make the aggregate unusable.
 func FromSnapshot(s Snapshot) (*User, error) {
-	email, err := ParseEmail(s.Email)
+	email, err := parseAddress(s.Email)
 	if err != nil && s.Email != "" {
 		return nil, err
 	}

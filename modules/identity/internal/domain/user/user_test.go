@@ -50,11 +50,40 @@ func TestParseEmail(t *testing.T) {
 		{"ada@example.com, bob@example.com", "", false},
 		{"@example.com", "", false},
 		{strings.Repeat("a", 250) + "@x.io", "", false},
+		// Internationalised addresses are welcome.
+		{"Jörg@Bücher.de", "jörg@bücher.de", true},
+		{"用户@例子.广告", "用户@例子.广告", true},
+		{"θσεις@παράδειγμα.ελ", "θσεις@παράδειγμα.ελ", true},
+		{"ada@bücher.de", "ada@bücher.de", true},
+		// Characters that do not show make look-alikes of other accounts.
+		{"ada@exa\u200bmple.com", "", false},
+		{"ada@example.com\u200b", "", false},
+		{"a\u200dda@example.com", "", false},
+		{"\u202eada@example.com", "", false},
+		{"ada@exam\u00adple.com", "", false},
+		{"\ufeffada@example.com", "", false},
+		{"ada\u2060@example.com", "", false},
+		{"ada@example\u180e.com", "", false},
+		{"ad\ufe0fa@example.com", "", false},
+		{"ad\u3164a@example.com", "", false},
+		{"ada\u00a0x@example.com", "", false},
+		{"ada\u2028@example.com", "", false},
+		{"ad\ue000a@example.com", "", false},
+		{"ad\u0001a@example.com", "", false},
+		{"ad\u0000a@example.com", "", false},
+		{"ad\u0085a@example.com", "", false},
+		{"ad\U000e0041a@example.com", "", false},
+	}
+	if _, err := user.ParseEmail("ada @example.com"); err == nil || errors.Is(err, user.ErrHiddenCharacters) {
+		t.Errorf("an ASCII space is visible, just not part of an address: %v", err)
 	}
 	for _, tt := range tests {
 		got, err := user.ParseEmail(tt.in)
 		if (err == nil) != tt.ok || got.String() != tt.want {
 			t.Errorf("ParseEmail(%q) = %q, %v; want %q ok=%v", tt.in, got, err, tt.want, tt.ok)
+		}
+		if err != nil && !errors.Is(err, user.ErrInvalidEmail) {
+			t.Errorf("ParseEmail(%q) = %v, want an ErrInvalidEmail", tt.in, err)
 		}
 	}
 }
@@ -190,5 +219,18 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 	if back.Email() != u.Email() || back.Version() != u.Version() || !back.EmailVerified() || len(back.Roles()) != 2 {
 		t.Fatalf("round trip lost state: %+v vs %+v", back.Snapshot(), u.Snapshot())
+	}
+}
+
+// TestStoredLookAlikeStaysLoadable: an account created before the
+// character rule existed is rebuilt as stored, so reading users never
+// fails on it; only new addresses are held to the rule.
+func TestStoredLookAlikeStaysLoadable(t *testing.T) {
+	t.Parallel()
+	s := newUser(t, user.RoleMember).Snapshot()
+	s.Email = "ada@exa\u200bmple.com"
+	u, err := user.FromSnapshot(s)
+	if err != nil || u.Email().String() != s.Email {
+		t.Fatalf("FromSnapshot = %v, %v", u, err)
 	}
 }
