@@ -60,7 +60,7 @@ func TestNewAppliesSchemaAndDropsDatabase(t *testing.T) {
 		// Opened by database.Open, as the binary opens its pool: its
 		// session settings are there.
 		var app, timeout string
-		if err := db.Raw("SELECT current_setting('application_name'), current_setting('statement_timeout')").Row().Scan(&app, &timeout); err != nil || app != "dbtest" || timeout != "5s" {
+		if err := db.Raw("SELECT current_setting('application_name'), current_setting('statement_timeout')").Row().Scan(&app, &timeout); err != nil || app != "dbtest" || timeout != "1min" {
 			t.Fatalf("not opened by database.Open: application_name=%q statement_timeout=%q err=%v", app, timeout, err)
 		}
 	})

@@ -27,7 +27,7 @@ import (
 //     body that does not decode;
 //   - a NUL character (\u0000) is valid JSON: bodyShape answers 422
 //     naming the field, like the field rules that refuse other control
-//     characters (e.g. an activity's title).
+//     characters (e.g. a title that must be one line).
 
 // errNUL and errUTF8 are the causes of textGuard's 400s.
 var (

@@ -14,6 +14,7 @@ import (
 	"github.com/zebralabs/zebra/modules/activities/internal/app"
 	"github.com/zebralabs/zebra/modules/activities/internal/app/command"
 	"github.com/zebralabs/zebra/modules/activities/internal/httpapi"
+	"github.com/zebralabs/zebra/modules/activities/internal/permission"
 	"github.com/zebralabs/zebra/platform/apperr"
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/config"
@@ -93,5 +94,5 @@ func (memberVerifier) Verify(_ context.Context, token string) (auth.Principal, e
 	if token != "member" {
 		return auth.Principal{}, apperr.Unauthorized("unknown token")
 	}
-	return auth.Principal{UserID: uuid.Must(uuid.NewV7()), Roles: []auth.Role{auth.RoleMember}}, nil
+	return auth.NewPrincipal(uuid.Must(uuid.NewV7()), []auth.Role{auth.RoleMember}, permission.Grants), nil
 }
