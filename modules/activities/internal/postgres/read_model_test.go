@@ -21,12 +21,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-func TestModelsMatchSchema(t *testing.T) {
-	t.Parallel()
-	db := dbtest.New(t, postgres.SchemaSource())
-	dbtest.AssertModelsMatchSchema(t, db, postgres.Models()...)
-}
-
 // seedOwner stores n activities for one owner, alternately planned and
 // in progress, and returns their ids oldest first.
 func seedOwner(t *testing.T, repo *postgres.Repository, owner uuid.UUID, n int) []uuid.UUID {

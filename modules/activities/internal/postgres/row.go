@@ -41,10 +41,6 @@ type activityRow struct {
 // TableName tells gorm where the rows live.
 func (activityRow) TableName() string { return table }
 
-// Models lists the gorm models of this package, for the test that checks
-// them against the declarative schema.
-func Models() []any { return []any{&activityRow{}} }
-
 func rowOf(s activity.State) activityRow {
 	return activityRow{
 		ID: s.ID, OwnerID: s.OwnerID, Title: s.Title, Description: s.Description, Status: s.Status.String(),

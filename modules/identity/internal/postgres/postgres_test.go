@@ -48,11 +48,6 @@ func newUser(t *testing.T, email string, roles ...user.Role) *user.User {
 	return u
 }
 
-func TestModelsMatchSchema(t *testing.T) {
-	t.Parallel()
-	dbtest.AssertModelsMatchSchema(t, newDB(t), postgres.Models()...)
-}
-
 func TestUsersRoundTripAndUniqueEmail(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

@@ -151,12 +151,6 @@ type mailDeliveryRow struct {
 // TableName implements gorm's tabler.
 func (mailDeliveryRow) TableName() string { return "identity.mail_deliveries" }
 
-// Models lists every gorm model of the package, for the test that checks
-// them against the declarative schema.
-func Models() []any {
-	return []any{&userRow{}, &externalIdentityRow{}, &familyRow{}, &refreshRow{}, &oneTimeRow{}, &mailDeliveryRow{}}
-}
-
 // textArray maps a Postgres text[] of simple words (role names). It only
 // supports elements without commas, quotes, braces or spaces, which the
 // users_roles_valid check guarantees.
