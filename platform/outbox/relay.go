@@ -32,21 +32,9 @@ type Options struct {
 	// attempts of one row, and between rounds while Redis is unreachable.
 	RetryBase time.Duration
 	RetryMax  time.Duration
-	// PruneEvery is how often published rows are pruned.
-	PruneEvery time.Duration
-	// MaxStreamLen trims each stream to about this many entries (0: never).
-	MaxStreamLen int64
 	// ListenURL is the Postgres URL for LISTEN platform_outbox, which
 	// wakes this relay when another process commits events; empty: poll.
 	ListenURL string
-	// RoundTimeout bounds one claim-publish-mark round.
-	RoundTimeout time.Duration
-	// Linger is how long the relay lets events accumulate after a wake or
-	// a partial batch before the next round: some milliseconds of latency
-	// buy batches instead of one round (four statements, one commit) per
-	// event. The default, 25 ms, is docs/performance.md's. Negative: no
-	// lingering.
-	Linger time.Duration
 }
 
 // OptionsFrom returns the relay options of cfg.
@@ -79,20 +67,22 @@ func (o Options) withDefaults() Options {
 	if o.RetryMax <= 0 {
 		o.RetryMax = 5 * time.Minute
 	}
-	if o.PruneEvery <= 0 {
-		o.PruneEvery = time.Minute
-	}
-	if o.MaxStreamLen == 0 {
-		o.MaxStreamLen = 1_000_000
-	}
-	if o.RoundTimeout <= 0 {
-		o.RoundTimeout = 30 * time.Second
-	}
-	if o.Linger == 0 {
-		o.Linger = 25 * time.Millisecond
-	}
 	return o
 }
+
+const (
+	// pruneEvery is how often published rows are pruned.
+	pruneEvery = time.Minute
+	// maxStreamLen trims each stream to about this many entries.
+	maxStreamLen = 1_000_000
+	// roundTimeout bounds one claim-publish-mark round.
+	roundTimeout = 30 * time.Second
+	// linger is how long the relay lets events accumulate after a wake or
+	// a partial batch before the next round: some milliseconds of latency
+	// buy batches instead of one round (four statements, one commit) per
+	// event (docs/performance.md).
+	linger = 25 * time.Millisecond
+)
 
 // ErrRedisUnavailable is wrapped by RunOnce when Redis could not be
 // reached: the round is rolled back without counting an attempt against
@@ -129,7 +119,7 @@ func (r *Relay) Name() string { return "outbox-relay" }
 // rounds find work, else a wait for a commit in this process (Signal),
 // a NOTIFY from another, or the poll interval. While Redis is unreachable
 // it backs off exponentially with jitter. It prunes published rows every
-// PruneEvery. It returns nil when ctx ends.
+// minute. It returns nil when ctx ends.
 func (r *Relay) Run(ctx context.Context) error {
 	defer r.signal.attach()()
 	notified := make(chan struct{}, 1)
@@ -143,7 +133,7 @@ func (r *Relay) Run(ctx context.Context) error {
 			if _, err := r.Prune(ctx); err != nil && ctx.Err() == nil {
 				r.log.Warn("outbox: prune failed", zap.Error(err))
 			}
-			nextPrune = time.Now().Add(r.opts.PruneEvery)
+			nextPrune = time.Now().Add(pruneEvery)
 		}
 		n, err := r.RunOnce(ctx)
 		if err != nil {
@@ -160,20 +150,14 @@ func (r *Relay) Run(ctx context.Context) error {
 		case n >= r.opts.BatchSize:
 			continue // more is waiting
 		case n > 0:
-			r.linger(ctx) // a trickle: let it accumulate
+			wait(ctx, linger, nil, nil) // a trickle: let it accumulate
 			continue
 		}
 		if wait(ctx, r.opts.PollInterval, r.signal.C(), notified) {
-			r.linger(ctx)
+			wait(ctx, linger, nil, nil)
 		}
 	}
 	return nil
-}
-
-func (r *Relay) linger(ctx context.Context) {
-	if r.opts.Linger > 0 {
-		wait(ctx, r.opts.Linger, nil, nil)
-	}
 }
 
 // wait returns after d, or when one of the channels fires (then it
@@ -246,7 +230,7 @@ func (r *Relay) RunOnce(ctx context.Context) (int, error) {
 	if ctx.Err() != nil {
 		return 0, ctx.Err()
 	}
-	roundCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.RoundTimeout)
+	roundCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), roundTimeout)
 	defer cancel()
 	n := 0
 	err := r.uow.Do(roundCtx, func(txCtx context.Context) error {
@@ -286,11 +270,7 @@ func (r *Relay) publish(ctx context.Context, rows []row) (map[uuid.UUID]error, e
 			Payload: []byte(o.Payload), RequestID: o.RequestID, TraceParent: o.TraceParent, TraceState: o.TraceState,
 			OccurredAt: o.CreatedAt,
 		}
-		args := &redis.XAddArgs{Stream: stream.Name(r.ks, o.AggregateType), Values: m.Values()}
-		if r.opts.MaxStreamLen > 0 {
-			args.MaxLen, args.Approx = r.opts.MaxStreamLen, true
-		}
-		cmds[i] = pipe.XAdd(ctx, args)
+		cmds[i] = pipe.XAdd(ctx, &redis.XAddArgs{Stream: stream.Name(r.ks, o.AggregateType), Values: m.Values(), MaxLen: maxStreamLen, Approx: true})
 	}
 	_, err := pipe.Exec(ctx)
 	var redisErr redis.Error

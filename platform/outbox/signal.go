@@ -57,7 +57,7 @@ type notifier struct {
 }
 
 // notifyInterval spaces the NOTIFYs of one process. A woken relay lingers
-// (Options.Linger) before its round and keeps going while it finds rows,
+// (linger) before its round and keeps going while it finds rows,
 // so NOTIFYs closer together than that wake nobody, and each costs a
 // transaction with a commit record of its own (a WAL flush) and one of the
 // writer's pooled connections.
