@@ -37,40 +37,44 @@ const (
 	CodeTimeout               Code = "timeout"
 )
 
-// Status returns the HTTP status that API.md assigns to the code.
+// statuses are the HTTP statuses API.md assigns to the codes; the first
+// code of a status is the one CodeFor answers.
+var statuses = []struct {
+	code   Code
+	status int
+}{
+	{CodeBadRequest, 400}, {CodeInvalidCursor, 400}, {CodeInvalidIdempotencyKey, 400},
+	{CodeUnauthorized, 401}, {CodeForbidden, 403}, {CodeNotFound, 404}, {CodeMethodNotAllowed, 405},
+	{CodeConflict, 409}, {CodeIdempotencyKeyInUse, 409}, {CodePreconditionFailed, 412},
+	{CodePayloadTooLarge, 413}, {CodeUnsupportedMediaType, 415},
+	{CodeValidationFailed, 422}, {CodeIdempotencyKeyReused, 422}, {CodePreconditionRequired, 428},
+	{CodeRateLimited, 429}, {CodeInternal, 500}, {CodeUnavailable, 503}, {CodeTimeout, 504},
+}
+
+// Status returns the HTTP status that API.md assigns to the code (500 for
+// an unknown one).
 func (c Code) Status() int {
-	switch c {
-	case CodeBadRequest, CodeInvalidCursor, CodeInvalidIdempotencyKey:
-		return 400
-	case CodeUnauthorized:
-		return 401
-	case CodeForbidden:
-		return 403
-	case CodeNotFound:
-		return 404
-	case CodeMethodNotAllowed:
-		return 405
-	case CodeConflict, CodeIdempotencyKeyInUse:
-		return 409
-	case CodePreconditionFailed:
-		return 412
-	case CodePayloadTooLarge:
-		return 413
-	case CodeUnsupportedMediaType:
-		return 415
-	case CodeValidationFailed, CodeIdempotencyKeyReused:
-		return 422
-	case CodePreconditionRequired:
-		return 428
-	case CodeRateLimited:
-		return 429
-	case CodeUnavailable:
-		return 503
-	case CodeTimeout:
-		return 504
-	default:
-		return 500
+	for _, s := range statuses {
+		if s.code == c {
+			return s.status
+		}
 	}
+	return 500
+}
+
+// CodeFor is the envelope code of an HTTP status that a library (huma,
+// gin) or a handler chose: the status' general code, else internal for a
+// 5xx and bad_request for any other.
+func CodeFor(status int) Code {
+	for _, s := range statuses {
+		if s.status == status {
+			return s.code
+		}
+	}
+	if status >= 500 {
+		return CodeInternal
+	}
+	return CodeBadRequest
 }
 
 // FieldError names one invalid field by its camelCase JSON path.

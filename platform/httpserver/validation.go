@@ -36,7 +36,7 @@ func fromHuma(status int, msg string, errs []error) *Error {
 	if status >= 500 || status == 0 {
 		return serverError(status, msg, errs)
 	}
-	return (&Error{Code: codeFor(status), status: status, Message: msg}).normalized()
+	return (&Error{Code: apperr.CodeFor(status), status: status, Message: msg}).normalized()
 }
 
 // serverError keeps the cause for the log and shows a generic message: a
@@ -52,7 +52,7 @@ func serverError(status int, msg string, errs []error) *Error {
 		}
 		return internalError(nil)
 	}
-	env := &Error{Code: codeFor(status), status: status, cause: cause}
+	env := &Error{Code: apperr.CodeFor(status), status: status, cause: cause}
 	switch env.Code {
 	case apperr.CodeUnavailable:
 		env.Message = "a dependency is unavailable, retry later"
@@ -63,44 +63,6 @@ func serverError(status int, msg string, errs []error) *Error {
 		env.Message = internalError(nil).Message
 	}
 	return env.normalized()
-}
-
-// codeFor is the envelope code of an HTTP status huma or a handler chose.
-func codeFor(status int) apperr.Code {
-	switch status {
-	case http.StatusUnauthorized:
-		return apperr.CodeUnauthorized
-	case http.StatusForbidden:
-		return apperr.CodeForbidden
-	case http.StatusNotFound:
-		return apperr.CodeNotFound
-	case http.StatusMethodNotAllowed:
-		return apperr.CodeMethodNotAllowed
-	case http.StatusConflict:
-		return apperr.CodeConflict
-	case http.StatusPreconditionFailed:
-		return apperr.CodePreconditionFailed
-	case http.StatusRequestEntityTooLarge:
-		return apperr.CodePayloadTooLarge
-	case http.StatusUnsupportedMediaType:
-		return apperr.CodeUnsupportedMediaType
-	case http.StatusUnprocessableEntity:
-		return apperr.CodeValidationFailed
-	case http.StatusPreconditionRequired:
-		return apperr.CodePreconditionRequired
-	case http.StatusTooManyRequests:
-		return apperr.CodeRateLimited
-	case http.StatusServiceUnavailable:
-		return apperr.CodeUnavailable
-	case http.StatusGatewayTimeout:
-		return apperr.CodeTimeout
-	case http.StatusInternalServerError:
-		return apperr.CodeInternal
-	}
-	if status >= 500 {
-		return apperr.CodeInternal
-	}
-	return apperr.CodeBadRequest
 }
 
 // validationError builds validation_failed (422) or bad_request (400):
