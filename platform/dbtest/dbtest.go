@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 	"gorm.io/gorm"
 
@@ -63,7 +64,7 @@ func New(t testing.TB, sources ...migrate.Source) *gorm.DB {
 	c.Database.StatementTimeout, c.Database.AcquireTimeout = time.Minute, time.Minute
 	db, err := database.Open(context.Background(), c.Database, database.WithApplicationName("dbtest"))
 	if err != nil {
-		t.Fatalf("dbtest: open %s: %v", redact(dsn), err)
+		t.Fatalf("dbtest: open %s: %v", config.RedactURL(dsn), err)
 	}
 	// Registered after URL's cleanup, so it runs first: close the pool, then drop.
 	t.Cleanup(func() { _ = database.Close(db) })
@@ -80,7 +81,7 @@ func URL(t testing.TB, sources ...migrate.Source) string {
 
 	dsn := EmptyURL(t)
 	if err := apply(ctx, dsn, withPlatform(sources)); err != nil {
-		t.Fatalf("dbtest: apply schema to %s: %v", redact(dsn), err)
+		t.Fatalf("dbtest: apply schema to %s: %v", config.RedactURL(dsn), err)
 	}
 	return dsn
 }
@@ -97,8 +98,8 @@ func EmptyURL(t testing.TB) string {
 		t.Fatalf("dbtest: %v", err)
 	}
 	name := databaseName(t)
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+quoteIdent(name)); err != nil {
-		t.Fatalf("dbtest: create database %s on %s: %v (is PostgreSQL running? `make up`)", name, redact(ServerURL()), err)
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		t.Fatalf("dbtest: create database %s on %s: %v (is PostgreSQL running? `make up`)", name, config.RedactURL(ServerURL()), err)
 	}
 	t.Cleanup(func() { drop(t, admin, name) })
 	return databaseURL(name)
@@ -131,7 +132,7 @@ func drop(t testing.TB, admin *sql.DB, name string) {
 	defer cancel()
 	// FORCE terminates the sessions still connected (a binary under test,
 	// a pool a test forgot to close) before dropping.
-	if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+quoteIdent(name)+" WITH (FORCE)"); err != nil {
+	if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
 		t.Errorf("dbtest: drop database %s: %v", name, err)
 	}
 }
@@ -206,17 +207,4 @@ func clean(s string, n int) string {
 		return "x"
 	}
 	return s
-}
-
-func quoteIdent(s string) string {
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-}
-
-// redact hides the password of a URL for error messages.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
 }
