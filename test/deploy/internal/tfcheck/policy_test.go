@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/open-policy-agent/opa/v1/format"
 )
 
 // load writes files (path => content) under a temporary root and loads it.
@@ -27,15 +29,23 @@ func load(t *testing.T, files map[string]string) *Config {
 	return cfg
 }
 
+// policyDir holds the policies the deployment is checked with.
+const policyDir = "../../../../deployments/aws/policy"
+
+// run returns the findings of one rule of the policies over cfg.
 func run(t *testing.T, rule string, cfg *Config) []Finding {
 	t.Helper()
-	for _, r := range Rules {
-		if r.Name == rule {
-			return r.Check(cfg)
+	all, err := Check(cfg, policyDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []Finding
+	for _, f := range all {
+		if f.Rule == rule {
+			out = append(out, f)
 		}
 	}
-	t.Fatalf("no rule %q", rule)
-	return nil
+	return out
 }
 
 func expectFinding(t *testing.T, findings []Finding, substr string) {
@@ -63,6 +73,24 @@ terraform {
   }
 }
 `
+
+// TestPoliciesFormatted stands in for `opa fmt --fail`, which needs the
+// OPA binary.
+func TestPoliciesFormatted(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(policyDir, "*.rego"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no policies in %s: %v", policyDir, err)
+	}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := format.Source(f, src); err != nil || string(out) != string(src) {
+			t.Errorf("%s is not formatted as opa fmt does (%v)", f, err)
+		}
+	}
+}
 
 func TestLoadReportsSyntaxErrors(t *testing.T) {
 	root := t.TempDir()
