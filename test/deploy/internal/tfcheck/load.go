@@ -157,16 +157,6 @@ func (m *Module) checkTopLevel() hcl.Diagnostics {
 	return diags
 }
 
-// SortedModules returns the module directories in order.
-func (c *Config) SortedModules() []string {
-	dirs := make([]string, 0, len(c.Modules))
-	for d := range c.Modules {
-		dirs = append(dirs, d)
-	}
-	sort.Strings(dirs)
-	return dirs
-}
-
 // Find returns the top-level blocks of a type whose labels start with labels.
 func (m *Module) Find(typ string, labels ...string) []*Block {
 	var out []*Block
@@ -186,9 +176,6 @@ func (m *Module) Find(typ string, labels ...string) []*Block {
 	}
 	return out
 }
-
-// Resources returns the resource blocks of a type.
-func (m *Module) Resources(typ string) []*Block { return m.Find("resource", typ) }
 
 // Variables returns the declared variables by name.
 func (m *Module) Variables() map[string]*Block {
