@@ -24,7 +24,7 @@ require (
 	github.com/moby/buildkit v0.31.2
 	github.com/moby/patternmatcher v0.6.1
 	github.com/oapi-codegen/runtime v1.6.0
-	github.com/open-policy-agent/opa v1.20.2
+	github.com/open-policy-agent/opa v1.20.2 // v1.21+ needs gobwas/glob v1, whose API breaks golangci-lint's depguard (a tool here)
 	github.com/pelletier/go-toml/v2 v2.4.3
 	github.com/prometheus/prometheus v0.316.0
 	github.com/redis/go-redis/v9 v9.23.0
