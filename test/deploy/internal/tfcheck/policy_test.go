@@ -202,6 +202,42 @@ resource "aws_elasticache_replication_group" "this" {
 	expectFinding(t, e, "kms_key_id")
 }
 
+// TestMissingAttributesFail: a rule that wants an attribute true, false,
+// at least a number or equal to a value fails when the attribute is not
+// there at all (the Rego negation pitfall lib.rego describes).
+func TestMissingAttributesFail(t *testing.T) {
+	cfg := load(t, map[string]string{"m/main.tf": `
+resource "aws_db_instance" "bare" {}
+resource "aws_elasticache_replication_group" "bare" {}
+resource "aws_kms_key" "bare" {}
+resource "aws_ecr_repository" "bare" {}
+resource "aws_subnet" "bare" {}
+resource "aws_ecs_service" "bare" {}
+resource "aws_s3_bucket_acl" "bare" {}
+resource "aws_lb_listener" "bare" {
+  port            = 443
+  certificate_arn = "arn"
+}
+`})
+	rds := run(t, "rds", cfg)
+	for _, want := range []string{"storage_encrypted must be true", "publicly_accessible must be set to false", "at least 7 days", "skip_final_snapshot must be false"} {
+		expectFinding(t, rds, want)
+	}
+	ec := run(t, "elasticache", cfg)
+	expectFinding(t, ec, "at_rest_encryption_enabled must be true")
+	expectFinding(t, ec, "transit_encryption_enabled must be true")
+	enc := run(t, "encryption", cfg)
+	expectFinding(t, enc, "enable_key_rotation must be true")
+	expectFinding(t, enc, "encryption_type must be KMS")
+	net := run(t, "network", cfg)
+	expectFinding(t, net, "map_public_ip_on_launch must be false")
+	expectFinding(t, net, "assign_public_ip must be false")
+	expectFinding(t, run(t, "s3", cfg), "bucket ACLs other than private are forbidden")
+	l := run(t, "alb-listeners", cfg)
+	expectFinding(t, l, "443 must be HTTPS")
+	expectFinding(t, l, "TLS 1.3 policy")
+}
+
 func TestS3Rules(t *testing.T) {
 	cfg := load(t, map[string]string{"m/main.tf": `
 resource "aws_s3_bucket" "naked" { bucket = "a" }
