@@ -5,7 +5,7 @@
 #   docker-compose (Debian's, v1)   docker-compose.yml
 #   promtool (Debian's prometheus)  prometheus.yml, alert rules + their unit tests, dashboard PromQL
 #   actionlint (pinned Go tool)     .github/workflows/ci.yml
-#   HCL parser + rules (Go)         deployments/aws/terraform/**.tf
+#   HCL parser + OPA (Go library)   deployments/aws/terraform/**.tf against deployments/aws/policy/*.rego
 #   BuildKit parser, go-toml (Go)   Dockerfile, fly.toml (test/deploy)
 #
 # The tools come from Debian: apt-get install -y docker-compose prometheus.
@@ -42,7 +42,7 @@ lint-actions:
 	cd test/deploy/tools && GOWORK=off go tool actionlint -no-color ../../../.github/workflows/ci.yml
 
 lint-terraform:
-	cd test && go run ./deploy/cmd/deploycheck terraform ../deployments/aws/terraform
+	cd test && go run ./deploy/cmd/deploycheck terraform ../deployments/aws/terraform ../deployments/aws/policy
 
 # The static checks of test/deploy (everything but the live binary).
 lint-deploy-static:

@@ -3,6 +3,7 @@ package deploy
 import (
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -10,10 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
 
 	"github.com/zebralabs/zebra/test/deploy/internal/grafana"
-	"github.com/zebralabs/zebra/test/deploy/internal/promql"
 )
 
 // contractMetrics are the metric names every engineer was given; METRICS.md
@@ -90,7 +92,7 @@ func usedSelectors(t *testing.T) map[string][]usage {
 	t.Helper()
 	used := map[string][]usage{}
 	add := func(where, expr string) {
-		sels, err := promql.Selectors(expr)
+		sels, err := selectors(expr)
 		if err != nil {
 			t.Fatalf("%s: %v", where, err)
 		}
@@ -98,7 +100,7 @@ func usedSelectors(t *testing.T) map[string][]usage {
 			t.Errorf("%s reads no metric: %s", where, expr)
 		}
 		for _, s := range sels {
-			used[s.Metric] = append(used[s.Metric], usage{where, s.Labels})
+			used[s.metric] = append(used[s.metric], usage{where, s.labels})
 		}
 	}
 	for _, d := range loadDashboards(t) {
@@ -115,6 +117,49 @@ func usedSelectors(t *testing.T) map[string][]usage {
 type usage struct {
 	where  string
 	labels []string
+}
+
+// selector is one vector selector of a query: the metric it reads and the
+// label names its matchers use (sorted, __name__ excluded).
+type selector struct {
+	metric string
+	labels []string
+}
+
+// promQL is Prometheus' own parser; Grafana's variables are expanded first.
+var promQL = parser.NewParser(parser.Options{})
+
+// selectors parses expr and returns its vector selectors in order of
+// appearance. A selector without a metric name is an error: the checks
+// below could not tell which metric it reads.
+func selectors(expr string) ([]selector, error) {
+	ast, err := promQL.ParseExpr(grafana.Expand(expr))
+	if err != nil {
+		return nil, err
+	}
+	var out []selector
+	parser.Inspect(ast, func(n parser.Node, _ []parser.Node) error {
+		vs, ok := n.(*parser.VectorSelector)
+		if !ok {
+			return nil
+		}
+		s := selector{metric: vs.Name}
+		for _, m := range vs.LabelMatchers {
+			switch {
+			case m.Name != labels.MetricName:
+				s.labels = append(s.labels, m.Name)
+			case m.Type == labels.MatchEqual:
+				s.metric = m.Value
+			}
+		}
+		if s.metric == "" {
+			err = fmt.Errorf("selector %s names no metric", vs)
+		}
+		sort.Strings(s.labels)
+		out = append(out, s)
+		return nil
+	})
+	return out, err
 }
 
 // documentedMetrics are the names METRICS.md lists in backticks, histograms
@@ -408,4 +453,35 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// TestSelectors pins what usedSelectors takes from a query: Grafana's
+// variables parse, __name__ matchers name the metric, and a query that
+// names no metric or does not parse is refused.
+func TestSelectors(t *testing.T) {
+	cases := []struct {
+		expr string
+		want []selector
+	}{
+		{`histogram_quantile(0.95, sum by (le, route) (rate(http_request_duration_seconds_bucket{job=~"$job"}[$__rate_interval])))`,
+			[]selector{{"http_request_duration_seconds_bucket", []string{"job"}}}},
+		{`sum(rate(http_requests_total{status=~"5..",job="zebra"}[5m])) / on (job) group_left sum(rate(http_requests_total[${__range}] offset 1h))`,
+			[]selector{{"http_requests_total", []string{"job", "status"}}, {"http_requests_total", nil}}},
+		{`{__name__="cache_requests_total", result="hit"}`, []selector{{"cache_requests_total", []string{"result"}}}},
+	}
+	for _, c := range cases {
+		got, err := selectors(c.expr)
+		if err != nil {
+			t.Errorf("selectors(%q): %v", c.expr, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("selectors(%q)\n got %#v\nwant %#v", c.expr, got, c.want)
+		}
+	}
+	for _, expr := range []string{`sum(rate(x[5m])`, `x{job=}`, `{job="a"}`, `{__name__=~"a.*"}`, `x{__name__="y"}`} {
+		if got, err := selectors(expr); err == nil {
+			t.Errorf("selectors(%q) = %v, want an error", expr, got)
+		}
+	}
 }

@@ -31,16 +31,21 @@ func loadTerraform(t *testing.T) *tfcheck.Config {
 }
 
 // TestTerraformSecurityRules parses every .tf file with HashiCorp's HCL
-// parser and applies the rules of internal/tfcheck: no data store open to
-// the internet, only the ALB public and only on 80/443, encryption at rest
-// and in transit, least-privilege IAM, remote state with locking, prod data
-// protection, module calls that match their modules.
+// parser and evaluates the Rego policies of deployments/aws/policy over it
+// (internal/tfcheck): no data store open to the internet, only the ALB
+// public and only on 80/443, encryption at rest and in transit,
+// least-privilege IAM, remote state with locking, prod data protection,
+// module calls that match their modules.
 func TestTerraformSecurityRules(t *testing.T) {
 	cfg := loadTerraform(t)
 	if cfg.Files < 40 {
 		t.Fatalf("only %d .tf files found: is the tree complete?", cfg.Files)
 	}
-	for _, f := range tfcheck.Check(cfg) {
+	findings, err := tfcheck.Check(cfg, repoPath(t, "deployments", "aws", "policy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range findings {
 		t.Error(f)
 	}
 }

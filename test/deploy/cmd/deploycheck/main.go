@@ -1,7 +1,8 @@
 // Command deploycheck checks deployment assets with the same code as the
 // tests in test/deploy, for `make lint`:
 //
-//	deploycheck terraform DIR          parse every .tf file with the HCL parser and apply the security rules
+//	deploycheck terraform DIR POLICIES parse every .tf file under DIR with the HCL parser and
+//	                                   evaluate the Rego policies of POLICIES over it
 //	deploycheck dashboard-rules OUT F  write the PromQL of Grafana dashboards F... as a Prometheus rules
 //	                                   file OUT, so `promtool check rules OUT` validates their syntax
 package main
@@ -21,7 +22,10 @@ func main() {
 	var err error
 	switch os.Args[1] {
 	case "terraform":
-		err = terraform(os.Args[2])
+		if len(os.Args) != 4 {
+			usage()
+		}
+		err = terraform(os.Args[2], os.Args[3])
 	case "dashboard-rules":
 		if len(os.Args) < 4 {
 			usage()
@@ -37,11 +41,11 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: deploycheck terraform DIR | deploycheck dashboard-rules OUT DASHBOARD.json...")
+	fmt.Fprintln(os.Stderr, "usage: deploycheck terraform DIR POLICIES | deploycheck dashboard-rules OUT DASHBOARD.json...")
 	os.Exit(2)
 }
 
-func terraform(dir string) error {
+func terraform(dir, policies string) error {
 	cfg, diags := tfcheck.Load(dir)
 	for _, d := range diags {
 		fmt.Fprintln(os.Stderr, d.Error())
@@ -49,14 +53,17 @@ func terraform(dir string) error {
 	if diags.HasErrors() {
 		return fmt.Errorf("%s: %d HCL errors", dir, len(diags.Errs()))
 	}
-	findings := tfcheck.Check(cfg)
+	findings, err := tfcheck.Check(cfg, policies)
+	if err != nil {
+		return err
+	}
 	for _, f := range findings {
 		fmt.Fprintln(os.Stderr, f)
 	}
 	if len(findings) > 0 {
 		return fmt.Errorf("%s: %d security/validity findings", dir, len(findings))
 	}
-	fmt.Printf("terraform: %d files in %d modules parse; %d rules pass\n", cfg.Files, len(cfg.Modules), len(tfcheck.Rules))
+	fmt.Printf("terraform: %d files in %d modules parse; the policies of %s pass\n", cfg.Files, len(cfg.Modules), policies)
 	return nil
 }
 

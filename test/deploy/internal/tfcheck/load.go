@@ -1,8 +1,11 @@
-// Package tfcheck parses Terraform configurations with HashiCorp's HCL
-// parser and checks them without Terraform: that they parse, that module
-// calls match the modules they call (a subset of `terraform validate`), and
-// the security rules the deployment must keep (private data stores,
-// encryption everywhere, least-privilege IAM, remote state with locking).
+// Package tfcheck checks Terraform configurations without Terraform: it
+// parses them with HashiCorp's HCL parser, evaluates what can be known
+// statically (variables from their defaults, terraform.tfvars or the module
+// call, locals, module inputs down an environment's stack) and evaluates the
+// Rego policies of deployments/aws/policy over the result with OPA, as
+// conftest does. The loading stays here because conftest's HCL conversion
+// does not evaluate variables, and the policies need the values an
+// environment passes down (docs: deployments/aws/terraform/README.md).
 package tfcheck
 
 import (
@@ -154,16 +157,6 @@ func (m *Module) checkTopLevel() hcl.Diagnostics {
 	return diags
 }
 
-// SortedModules returns the module directories in order.
-func (c *Config) SortedModules() []string {
-	dirs := make([]string, 0, len(c.Modules))
-	for d := range c.Modules {
-		dirs = append(dirs, d)
-	}
-	sort.Strings(dirs)
-	return dirs
-}
-
 // Find returns the top-level blocks of a type whose labels start with labels.
 func (m *Module) Find(typ string, labels ...string) []*Block {
 	var out []*Block
@@ -183,9 +176,6 @@ func (m *Module) Find(typ string, labels ...string) []*Block {
 	}
 	return out
 }
-
-// Resources returns the resource blocks of a type.
-func (m *Module) Resources(typ string) []*Block { return m.Find("resource", typ) }
 
 // Variables returns the declared variables by name.
 func (m *Module) Variables() map[string]*Block {
@@ -314,17 +304,6 @@ func Refs(expr hcl.Expression) []string {
 	return out
 }
 
-// refersTo reports whether expr references prefix (a dotted path), exactly
-// or as a prefix of a longer path.
-func refersTo(expr hcl.Expression, prefix string) bool {
-	for _, r := range Refs(expr) {
-		if r == prefix || strings.HasPrefix(r, prefix+".") {
-			return true
-		}
-	}
-	return false
-}
-
 // Call is one module call as Terraform evaluates it from a root module.
 type Call struct {
 	Block *Block
@@ -348,11 +327,7 @@ func (c *Config) Calls(root *Module) []Call {
 
 func (c *Config) appendCalls(out *[]Call, m *Module, active map[string]bool) {
 	for _, b := range m.Find("module") {
-		call := Call{Block: b, Caller: m}
-		src, _ := m.evalString(b.Body.Attributes["source"])
-		if strings.HasPrefix(src, "./") || strings.HasPrefix(src, "../") {
-			call.Target = c.Modules[path.Clean(path.Join(m.Dir, src))]
-		}
+		call := Call{Block: b, Caller: m, Target: c.target(m, b)}
 		*out = append(*out, call)
 		if call.Target == nil || active[call.Target.Dir] {
 			continue // not ours, or a cycle
@@ -361,6 +336,24 @@ func (c *Config) appendCalls(out *[]Call, m *Module, active map[string]bool) {
 		c.appendCalls(out, call.Target.calledBy(m, b), active)
 		delete(active, call.Target.Dir)
 	}
+}
+
+// target returns the module that module block b of m calls, nil when its
+// source is not a literal local path of the configuration.
+func (c *Config) target(m *Module, b *Block) *Module {
+	a := b.Body.Attributes["source"]
+	if a == nil {
+		return nil
+	}
+	v, ok := m.Eval(a.Expr)
+	if !ok || !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
+		return nil
+	}
+	src := v.AsString()
+	if !strings.HasPrefix(src, "./") && !strings.HasPrefix(src, "../") {
+		return nil
+	}
+	return c.Modules[path.Clean(path.Join(m.Dir, src))]
 }
 
 // calledBy returns an instance of m whose variables take what block b of

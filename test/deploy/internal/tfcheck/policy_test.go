@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/open-policy-agent/opa/v1/format"
 )
 
 // load writes files (path => content) under a temporary root and loads it.
@@ -27,15 +29,23 @@ func load(t *testing.T, files map[string]string) *Config {
 	return cfg
 }
 
+// policyDir holds the policies the deployment is checked with.
+const policyDir = "../../../../deployments/aws/policy"
+
+// run returns the findings of one rule of the policies over cfg.
 func run(t *testing.T, rule string, cfg *Config) []Finding {
 	t.Helper()
-	for _, r := range Rules {
-		if r.Name == rule {
-			return r.Check(cfg)
+	all, err := Check(cfg, policyDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []Finding
+	for _, f := range all {
+		if f.Rule == rule {
+			out = append(out, f)
 		}
 	}
-	t.Fatalf("no rule %q", rule)
-	return nil
+	return out
 }
 
 func expectFinding(t *testing.T, findings []Finding, substr string) {
@@ -63,6 +73,24 @@ terraform {
   }
 }
 `
+
+// TestPoliciesFormatted stands in for `opa fmt --fail`, which needs the
+// OPA binary.
+func TestPoliciesFormatted(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(policyDir, "*.rego"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no policies in %s: %v", policyDir, err)
+	}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := format.Source(f, src); err != nil || string(out) != string(src) {
+			t.Errorf("%s is not formatted as opa fmt does (%v)", f, err)
+		}
+	}
+}
 
 func TestLoadReportsSyntaxErrors(t *testing.T) {
 	root := t.TempDir()
@@ -172,6 +200,42 @@ resource "aws_elasticache_replication_group" "this" {
 	e := run(t, "elasticache", cfg)
 	expectFinding(t, e, "transit_encryption_enabled must be true")
 	expectFinding(t, e, "kms_key_id")
+}
+
+// TestMissingAttributesFail: a rule that wants an attribute true, false,
+// at least a number or equal to a value fails when the attribute is not
+// there at all (the Rego negation pitfall lib.rego describes).
+func TestMissingAttributesFail(t *testing.T) {
+	cfg := load(t, map[string]string{"m/main.tf": `
+resource "aws_db_instance" "bare" {}
+resource "aws_elasticache_replication_group" "bare" {}
+resource "aws_kms_key" "bare" {}
+resource "aws_ecr_repository" "bare" {}
+resource "aws_subnet" "bare" {}
+resource "aws_ecs_service" "bare" {}
+resource "aws_s3_bucket_acl" "bare" {}
+resource "aws_lb_listener" "bare" {
+  port            = 443
+  certificate_arn = "arn"
+}
+`})
+	rds := run(t, "rds", cfg)
+	for _, want := range []string{"storage_encrypted must be true", "publicly_accessible must be set to false", "at least 7 days", "skip_final_snapshot must be false"} {
+		expectFinding(t, rds, want)
+	}
+	ec := run(t, "elasticache", cfg)
+	expectFinding(t, ec, "at_rest_encryption_enabled must be true")
+	expectFinding(t, ec, "transit_encryption_enabled must be true")
+	enc := run(t, "encryption", cfg)
+	expectFinding(t, enc, "enable_key_rotation must be true")
+	expectFinding(t, enc, "encryption_type must be KMS")
+	net := run(t, "network", cfg)
+	expectFinding(t, net, "map_public_ip_on_launch must be false")
+	expectFinding(t, net, "assign_public_ip must be false")
+	expectFinding(t, run(t, "s3", cfg), "bucket ACLs other than private are forbidden")
+	l := run(t, "alb-listeners", cfg)
+	expectFinding(t, l, "443 must be HTTPS")
+	expectFinding(t, l, "TLS 1.3 policy")
 }
 
 func TestS3Rules(t *testing.T) {
