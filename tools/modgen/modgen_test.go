@@ -89,8 +89,8 @@ func TestTemplatesRenderForOtherNames(t *testing.T) {
 // nothing, then runs `make module name=<free name>` and checks it changed
 // only go.work, app/go.mod, app/main.go and the new files; builds the
 // binary, refreshes docs/openapi.json as `make openapi` does and runs the
-// drift check, the new module's tests (end to end on the built binary), go
-// vet and the architecture test. The Go build cache is shared with the
+// drift check, golangci-lint on the new module, its tests (end to end on
+// the built binary) and the architecture test. The Go build cache is shared with the
 // developer's builds through -trimpath, which keeps the copy's paths out
 // of the cache keys.
 func TestGenerateInACopy(t *testing.T) {
@@ -129,7 +129,7 @@ func TestGenerateInACopy(t *testing.T) {
 		{"go", "build", "-o", "bin/zebra", "./app"},
 		{"bin/zebra", "openapi", "-o", "docs/openapi.json"}, // what `make openapi` runs, on the built binary
 		{"go", "test", "-count=1", "-run", "TestOpenAPIDocumentIsCommitted", "./app"},
-		{"go", "vet", "./modules/" + name + "/..."},
+		{"go", "tool", "golangci-lint", "run", "./modules/" + name + "/..."}, // `make lint`'s linters, vet included
 		{"go", "test", "-count=1", "./modules/" + name + "/...", "./test/arch/"},
 	}
 	for _, step := range steps {
