@@ -21,10 +21,15 @@ module: ## Create a bounded context: make module name=NAME [singular=WORD] (docs
 test-modgen: ## The generator's test: make module in a throwaway copy of the repository, then build and test it there
 	$(MODGEN) go test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
+# golangci-lint is a tool of the workspace: run it over a temporary go.work
+# that also uses tools/modgen (absolute paths, as the file lives elsewhere).
 lint-modgen:
 	@files="$$(gofmt -l tools/modgen)"; if [ -n "$$files" ]; then echo "gofmt needed:"; echo "$$files"; exit 1; fi
 	$(MODGEN) go vet ./...
 	$(MODGEN) go mod tidy -diff
+	@work=$$(mktemp --suffix=.work); trap 'rm -f "$$work"' EXIT; \
+	go work edit -use=./tools/modgen -print | sed 's#^\(\s*\)\./#\1$(CURDIR)/#' > "$$work"; \
+	GOWORK="$$work" $(GOLANGCI) run ./tools/modgen/...
 
 TEST_TARGETS += test-modgen
 LINT_TARGETS += lint-modgen
