@@ -76,7 +76,7 @@ func requireInApp(src []byte, s spec) ([]byte, error) {
 }
 
 // addToContexts adds "<name>.Module," at the end of the list in `var
-// contexts = fx.Options(...)` and the module's import beside the other
+// contexts = []fx.Option{...}` and the module's import beside the other
 // contexts' imports. Anything else in the file stays as it is.
 func addToContexts(src []byte, s spec) ([]byte, error) {
 	fset := token.NewFileSet()
@@ -86,14 +86,14 @@ func addToContexts(src []byte, s spec) ([]byte, error) {
 	}
 	list := contextsList(f)
 	if list == nil {
-		return nil, fmt.Errorf("no `var contexts = fx.Options(...)` to add %s.Module to", s.Name)
+		return nil, fmt.Errorf("no `var contexts = []fx.Option{...}` to add %s.Module to", s.Name)
 	}
 	lastImport := lastContextImport(f)
 	if lastImport == nil {
 		return nil, fmt.Errorf("no import of %s... beside which to import %s", modulePrefix, s.Name)
 	}
 	// Insert from the end of the file backwards, so offsets stay valid.
-	closing := fset.Position(list.Rparen).Offset
+	closing := fset.Position(list.Rbrace).Offset
 	lineStart := bytes.LastIndexByte(src[:closing], '\n') + 1
 	var out []byte
 	if strings.TrimSpace(string(src[lineStart:closing])) == "" {
@@ -106,9 +106,9 @@ func addToContexts(src []byte, s spec) ([]byte, error) {
 	return format.Source(out)
 }
 
-// contextsList is the call `fx.Options(...)` assigned to the package-level
+// contextsList is the composite literal assigned to the package-level
 // variable contexts, or nil.
-func contextsList(f *ast.File) *ast.CallExpr {
+func contextsList(f *ast.File) *ast.CompositeLit {
 	for _, d := range f.Decls {
 		g, ok := d.(*ast.GenDecl)
 		if !ok || g.Tok != token.VAR {
@@ -120,8 +120,8 @@ func contextsList(f *ast.File) *ast.CallExpr {
 				if n.Name != "contexts" || i >= len(v.Values) {
 					continue
 				}
-				if call, ok := v.Values[i].(*ast.CallExpr); ok {
-					return call
+				if list, ok := v.Values[i].(*ast.CompositeLit); ok {
+					return list
 				}
 			}
 		}
