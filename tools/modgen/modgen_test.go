@@ -88,18 +88,20 @@ func TestTemplatesRenderForOtherNames(t *testing.T) {
 // it refuses bad names through Generate and `make module` and changes
 // nothing, then runs `make module name=<free name>` and checks it changed
 // only go.work, app/go.mod, app/main.go and the new files; builds the
-// binary, refreshes docs/openapi.json as `make openapi` does and runs the
-// drift check, golangci-lint on the new module, its tests (end to end on
-// the built binary) and the architecture test. The Go build cache is shared with the
-// developer's builds through -trimpath, which keeps the copy's paths out
-// of the cache keys.
+// binary, refreshes docs/openapi.json and test/client as `make openapi
+// client` do and runs the drift check, golangci-lint on the new module,
+// its tests (end to end on the built binary), the architecture test and
+// the contract suite on its operations.
+// The Go build cache is shared with the developer's builds through
+// -trimpath, which keeps the copy's paths out of the cache keys.
 func TestGenerateInACopy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and tests a generated module (about a minute)")
 	}
 	start := time.Now()
 	root := copyRepo(t)
-	name := freeName(t, root)
+	free := freeName(t, root)
+	name := free.Name
 	before := snapshot(t, root)
 
 	for _, bad := range []string{"Notes", "9x", "platform"} {
@@ -130,8 +132,13 @@ func TestGenerateInACopy(t *testing.T) {
 		{"go", "build", "-o", "bin/zebra", "./app"},
 		{"bin/zebra", "openapi", "-o", "docs/openapi.json"}, // what `make openapi` runs, on the built binary
 		{"go", "test", "-count=1", "-run", "TestOpenAPIDocumentIsCommitted", "./app"},
+		{"go", "-C", "test", "generate", "./client"},                         // what `make client` runs
+		{"go", "-C", "test", "vet", "./client"},                              // the regenerated client builds
 		{"go", "tool", "golangci-lint", "run", "./modules/" + name + "/..."}, // `make lint`'s linters, vet included
 		{"go", "test", "-count=1", "./modules/" + name + "/...", "./test/arch/"},
+		// The contract suite on the new operations only, 1.3 s each.
+		{"env", "CONTRACT_DURATION=60s", "go", "-C", "test", "test", "-count=1", "./contract/",
+			"-run", "TestContract$/((create|get|update|delete)-" + free.Singular + "|list-" + name + ")$"},
 	}
 	for _, step := range steps {
 		at := time.Now()
@@ -177,16 +184,17 @@ func copyRepo(t *testing.T) string {
 	return root
 }
 
-// freeName is the first of a few names no module of root uses yet.
-func freeName(t *testing.T, root string) string {
+// freeName is the spec of the first of a few names no module of root uses
+// yet.
+func freeName(t *testing.T, root string) spec {
 	t.Helper()
 	for _, n := range []string{"notes", "memos", "jottings"} {
-		if _, err := check(root, n, ""); err == nil {
-			return n
+		if s, err := check(root, n, ""); err == nil {
+			return s
 		}
 	}
 	t.Fatal("no free module name")
-	return ""
+	return spec{}
 }
 
 // command runs name args in dir with the workspace on (whatever GOWORK the
