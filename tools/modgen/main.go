@@ -41,7 +41,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for _, p := range changed {
 		fmt.Fprintln(stdout, "  "+p)
 	}
-	fmt.Fprintf(stdout, "next: make build && make openapi, then `cd modules/%s && go test ./...`; see modules/%s/README.md\n", name, name)
+	fmt.Fprintf(stdout, "next: make build && make openapi client, then `cd modules/%s && go test ./...`; see modules/%s/README.md\n", name, name)
 	return 0
 }
 
