@@ -37,10 +37,10 @@ func (w *world) aim(t *rapid.T, r *Request, breaking bool) {
 		r.Token, r.Principal = p.token, p.name
 	}
 	switch {
-	case strings.HasPrefix(op.Path, "/v1/activities/{id}"):
-		w.aimActivity(t, r, breaking)
 	case strings.HasPrefix(op.Path, "/v1/users/{id}"):
 		w.aimUser(t, r, breaking)
+	case strings.Contains(op.Path, "/{id}"):
+		w.aimResource(t, r, op.Path[:strings.Index(op.Path, "/{id}")], breaking)
 	}
 	if p := op.Param("query", "ownerId"); p != nil && r.Query.Has("ownerId") && rapid.IntRange(0, 9).Draw(t, "real owner?") < 7 {
 		r.Query.Set("ownerId", rapid.SampledFrom(w.users).Draw(t, "ownerId"))
@@ -112,21 +112,26 @@ func normalizeKey(key string) string {
 	return key
 }
 
-func (w *world) aimActivity(t *rapid.T, r *Request, real bool) {
-	if !real && rapid.IntRange(0, 9).Draw(t, "real activity?") >= 8 {
+// aimResource points the request at a resource the suite created in
+// collection, mostly the caller's own.
+func (w *world) aimResource(t *rapid.T, r *Request, collection string, real bool) {
+	if w.recipes[collection] != nil {
+		w.aimed[collection] = true
+	}
+	if !real && rapid.IntRange(0, 9).Draw(t, "real resource?") >= 8 {
 		return
 	}
 	owner := r.Principal
-	if len(w.activities[owner]) == 0 || rapid.IntRange(0, 4).Draw(t, "someone else's?") == 0 {
+	if len(w.created[collection][owner]) == 0 || rapid.IntRange(0, 4).Draw(t, "someone else's?") == 0 {
 		owner = rapid.SampledFrom([]string{"member", "other", "admin"}).Draw(t, "owner")
 	}
-	ids := w.activities[owner]
+	ids := w.created[collection][owner]
 	if len(ids) == 0 {
 		return
 	}
-	id := rapid.SampledFrom(ids).Draw(t, "activity")
+	id := rapid.SampledFrom(ids).Draw(t, "id")
 	r.Path["id"] = id
-	w.aimETag(t, r, "/v1/activities/"+id, real)
+	w.aimETag(t, r, collection+"/"+id, real)
 }
 
 func (w *world) aimUser(t *rapid.T, r *Request, real bool) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,9 +38,15 @@ type world struct {
 	// victims are the users role changes and deactivations are aimed at.
 	victims []*principal
 	users   []string
-	// activities by owner name.
-	activities map[string][]string
-	cursors    map[string][]string
+	// created are the ids of the resources the suite created, by
+	// collection path ("/v1/activities") and owner name: learned from
+	// every module's create operation, so a new module needs no code here.
+	created map[string]map[string][]string
+	// recipes are request bodies that created a resource, by collection;
+	// replenish sends them again for the collections aimed at.
+	recipes map[string]any
+	aimed   map[string]bool
+	cursors map[string][]string
 	// keys are the Idempotency-Keys sent so far, by scope (see keyScope).
 	keys     map[string][]string
 	used     map[string]bool
@@ -55,13 +62,15 @@ const password = "contract-suite-password"
 func newWorld(t *testing.T, srv *zebratest.Server, sink *smtpSink) *world {
 	t.Helper()
 	w := &world{
-		mail:       sink,
-		base:       srv.URL(""),
-		client:     &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-		activities: map[string][]string{},
-		cursors:    map[string][]string{},
-		keys:       map[string][]string{},
-		used:       map[string]bool{},
+		mail:    sink,
+		base:    srv.URL(""),
+		client:  &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		created: map[string]map[string][]string{},
+		recipes: map[string]any{"/v1/activities": map[string]any{"title": "replenished"}},
+		aimed:   map[string]bool{},
+		cursors: map[string][]string{},
+		keys:    map[string][]string{},
+		used:    map[string]bool{},
 	}
 	suffix := fmt.Sprint(time.Now().UnixNano())
 	account := func(name string) *principal {
@@ -139,7 +148,7 @@ func (w *world) createActivities(t *testing.T, p *principal, n int) {
 					func(b []byte) {
 						mu.Lock()
 						defer mu.Unlock()
-						w.activities[p.name] = append(w.activities[p.name], field(t, b, "id"))
+						w.add("/v1/activities", p.name, field(t, b, "id"))
 					})
 			}
 		})
@@ -228,8 +237,8 @@ func field(t *testing.T, body []byte, name string) string {
 	return v
 }
 
-// learn remembers what a response teaches: new activities, cursors,
-// deleted activities, idempotency keys used.
+// learn remembers what a response teaches: created resources, cursors,
+// deleted resources, idempotency keys used.
 func (w *world) learn(r *Request, resp *Response) {
 	if body, ok := r.Body.(map[string]any); ok && resp.Status/100 == 2 &&
 		(r.Op.ID == "verify-email" || r.Op.ID == "confirm-password-reset") {
@@ -259,13 +268,15 @@ func (w *world) learn(r *Request, resp *Response) {
 	}
 	_ = json.Unmarshal(resp.Body, &body)
 	switch {
-	case r.Op.ID == "create-activity" && body.ID != "":
-		if !contains(w.activities[r.Principal], body.ID) {
-			w.activities[r.Principal] = append(w.activities[r.Principal], body.ID)
+	case r.Op.Method == http.MethodPost && body.ID != "" && !strings.Contains(r.Op.Path, "{"):
+		w.add(r.Op.Path, r.Principal, body.ID)
+		if r.Body != nil {
+			w.recipes[r.Op.Path] = r.Body
 		}
-	case r.Op.ID == "delete-activity":
-		for owner, ids := range w.activities {
-			w.activities[owner] = remove(ids, r.Path["id"])
+	case r.Op.Method == http.MethodDelete && strings.HasSuffix(r.Op.Path, "/{id}"):
+		collection := w.created[strings.TrimSuffix(r.Op.Path, "/{id}")]
+		for owner, ids := range collection {
+			collection[owner] = remove(ids, r.Path["id"])
 		}
 	case body.NextCursor != nil:
 		seen := append(w.cursors[r.Op.ID], *body.NextCursor)
@@ -273,6 +284,16 @@ func (w *world) learn(r *Request, resp *Response) {
 			seen = seen[1:]
 		}
 		w.cursors[r.Op.ID] = seen
+	}
+}
+
+// add remembers a resource created in collection by owner.
+func (w *world) add(collection, owner, id string) {
+	if w.created[collection] == nil {
+		w.created[collection] = map[string][]string{}
+	}
+	if !contains(w.created[collection][owner], id) {
+		w.created[collection][owner] = append(w.created[collection][owner], id)
 	}
 }
 
@@ -295,21 +316,23 @@ func remove(list []string, v string) []string {
 	return out
 }
 
-// replenish gives an owner new activities when deletions ran its pool low.
+// replenish gives an owner new resources when deletions ran its pool low.
 func (w *world) replenish() {
 	// A successful reset spends its token: ask for the next mail so that
 	// later draws can succeed too (it arrives through the outbox shortly).
 	if w.mail.newest("/reset-password") == "" {
 		_, _, _, _ = w.do(http.MethodPost, "/v1/auth/password-reset", "", nil, map[string]any{"email": w.reset.email})
 	}
-	for _, p := range []*principal{w.member, w.other, w.admin} {
-		for i := 0; len(w.activities[p.name]) < 3 && i < 3; i++ {
-			status, _, b, err := w.do(http.MethodPost, "/v1/activities", p.token, nil, map[string]any{"title": "replenished"})
-			var created struct{ ID string }
-			if err != nil || status != http.StatusCreated || json.Unmarshal(b, &created) != nil {
-				return
+	for collection := range w.aimed {
+		for _, p := range []*principal{w.member, w.other, w.admin} {
+			for i := 0; len(w.created[collection][p.name]) < 3 && i < 3; i++ {
+				status, _, b, err := w.do(http.MethodPost, collection, p.token, nil, w.recipes[collection])
+				var created struct{ ID string }
+				if err != nil || status != http.StatusCreated || json.Unmarshal(b, &created) != nil {
+					break
+				}
+				w.add(collection, p.name, created.ID)
 			}
-			w.activities[p.name] = append(w.activities[p.name], created.ID)
 		}
 	}
 }

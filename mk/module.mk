@@ -1,0 +1,35 @@
+# Modules (owner: foundation): the generator of new bounded contexts,
+# tools/modgen, and its test. docs/modules.md explains what a module is,
+# owns and provides.
+#
+#   make module name=notes                 modules/notes, schema/notes.hcl, and the wiring
+#                                          (go.work, app/go.mod, one line in app/main.go)
+#   make module name=billing singular=invoice   when the entity's name is not NAME minus its plural ending
+#
+# The generator lives outside go.work (GOWORK=off): it edits go.work, and it
+# is not part of what the Dockerfile builds.
+MODGEN := cd tools/modgen && GOWORK=off
+
+.PHONY: module test-modgen lint-modgen
+
+# Built, not `go run`: go run would add its own "exit status 1" line to the
+# generator's one-line error.
+module: ## Create a bounded context: make module name=NAME [singular=WORD] (docs/modules.md)
+	@$(MODGEN) go build -o ../../bin/modgen .
+	@bin/modgen $(if $(singular),-singular '$(singular)') '$(name)'
+
+test-modgen: ## The generator's test: make module in a throwaway copy of the repository, then build and test it there
+	$(MODGEN) go test -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+# golangci-lint is a tool of the workspace: run it over a temporary go.work
+# that also uses tools/modgen (absolute paths, as the file lives elsewhere).
+lint-modgen:
+	@files="$$(gofmt -l tools/modgen)"; if [ -n "$$files" ]; then echo "gofmt needed:"; echo "$$files"; exit 1; fi
+	$(MODGEN) go vet ./...
+	$(MODGEN) go mod tidy -diff
+	@work=$$(mktemp --suffix=.work); trap 'rm -f "$$work"' EXIT; \
+	go work edit -use=./tools/modgen -print | sed 's#^\(\s*\)\./#\1$(CURDIR)/#' > "$$work"; \
+	GOWORK="$$work" $(GOLANGCI) run ./tools/modgen/...
+
+TEST_TARGETS += test-modgen
+LINT_TARGETS += lint-modgen
