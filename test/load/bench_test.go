@@ -179,10 +179,10 @@ func TestBench(t *testing.T) {
 // settle has the kernel write out what seeding and the warm-ups left dirty
 // (sync(2)) before anything is measured. Otherwise it writes it back during
 // the first measured round, every time the same one (zebra's first create:
-// docs/performance.md item 27), stalling the disk, and every commit with
+// docs/performance.md, "How a run goes"), stalling the disk, and every commit with
 // it, for a few hundred milliseconds. Not a CHECKPOINT: after one, the
 // first change to every page writes the whole page to the WAL again, which
-// costs the measured rounds more than the stall (item 27).
+// costs the measured rounds more than the stall.
 func settle() { syscall.Sync() }
 
 func envDurationOr(t *testing.T, key string, def time.Duration) time.Duration {

@@ -42,7 +42,7 @@ func (r report) print(w io.Writer) (misses []string) {
 			b.rps, ms(b.p50), ms(b.p99), b.errors, us(b.cpuPerRequest()), us(b.storeCPUPerRequest()), mb(b.peakRSS),
 			100*z.rps/b.rps, float64(z.p99)/float64(b.p99), float64(z.windowP99)/float64(b.windowP99))
 	}
-	fmt.Fprintf(w, "\nwindow p99 ratio (informative): the median over %s windows of each window's p99, zebra's over the baseline's: the steady tail, which a storage stall of the machine landing on one side does not move (docs/performance.md item 27). The targets use the p99 of the whole run.\n", windowLen)
+	fmt.Fprintf(w, "\nwindow p99 ratio (informative): the median over %s windows of each window's p99, zebra's over the baseline's: the steady tail, which a storage stall of the machine landing on one side does not move (docs/performance.md, How a run goes). The targets use the p99 of the whole run.\n", windowLen)
 	fmt.Fprintf(w, "\nzebra start to ready: %s; RSS now %s, peak since start %s\n\n", r.ready.Round(time.Millisecond), mb(r.zebraRSSNow), mb(r.zebraPeakEver))
 
 	check := func(ok bool, format string, args ...any) {

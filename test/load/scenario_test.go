@@ -200,7 +200,7 @@ type outcome struct {
 	// windows holds the latencies by the 250 ms window their request
 	// started in, and windowP99 is the median of the windows' p99s: the
 	// steady tail, which one storage stall of the machine (a few hundred
-	// milliseconds, docs/performance.md item 27) does not move the way it
+	// milliseconds, docs/performance.md, "How a run goes") does not move the way it
 	// moves the p99 of a whole run. Informative; the targets use p99.
 	windows   map[int64][]time.Duration
 	windowP99 time.Duration

@@ -265,7 +265,7 @@ func startZebra(t *testing.T, dbURL, redisURL, redisPrefix string) *proc {
 	// `zebra worker` beside it on the same database and Redis; its CPU
 	// counts as zebra's. On one box both topologies put the jobs on the
 	// same cores, and the pair costs more (a second runtime, a NOTIFY to
-	// wake the relay across processes): docs/performance.md item 30.
+	// wake the relay across processes): docs/performance.md, "What runs".
 	extra := strings.Fields(os.Getenv("BENCH_ZEBRA_ENV"))
 	var worker *exec.Cmd
 	var workerAddr string
