@@ -14,7 +14,7 @@ import (
 // Code is the stable, machine-readable error code of the API envelope.
 type Code string
 
-// The codes of API.md. Clients switch on these, so they never change.
+// The codes of docs/api.md. Clients switch on these, so they never change.
 const (
 	CodeBadRequest            Code = "bad_request"
 	CodeInvalidCursor         Code = "invalid_cursor"
@@ -37,7 +37,7 @@ const (
 	CodeTimeout               Code = "timeout"
 )
 
-// Status returns the HTTP status that API.md assigns to the code.
+// Status returns the HTTP status that docs/api.md assigns to the code.
 func (c Code) Status() int {
 	switch c {
 	case CodeBadRequest, CodeInvalidCursor, CodeInvalidIdempotencyKey:

@@ -1,4 +1,4 @@
-// Package etag implements API.md's optimistic concurrency headers for
+// Package etag implements docs/api.md's optimistic concurrency headers for
 // versioned resources: ETag is the quoted version, PATCH/PUT/DELETE must
 // send If-Match (428 when missing or "*"), and a stale one is 412.
 package etag

@@ -1,4 +1,4 @@
-// Package arch checks the dependency rules of ARCHITECTURE.md over the
+// Package arch checks the dependency rules of docs/architecture.md over the
 // repository's source, from the import declarations of every Go file:
 //
 //   - a domain package (modules/<m>/internal/domain/...) imports only the

@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// Limits of API.md, in characters (Unicode code points).
+// Limits of docs/api.md, in characters (Unicode code points).
 const (
 	MaxTitleLen       = 200
 	MaxDescriptionLen = 5000
