@@ -121,7 +121,7 @@ func withDatabase(ctx context.Context, cfg config.Config, out io.Writer, fn func
 	pingCtx, cancel := context.WithTimeout(ctx, cfg.Database.ConnectTimeout+time.Second)
 	defer cancel()
 	if err := db.PingContext(pingCtx); err != nil {
-		return fmt.Errorf("cannot reach PostgreSQL at %s (is it running? try: make up): %w", where, err)
+		return fmt.Errorf("cannot reach PostgreSQL at %s (is it running? make doctor checks it; make up starts one with Docker): %w", where, err)
 	}
 	return fn(db)
 }
