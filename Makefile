@@ -1,5 +1,5 @@
 # Developer tasks. `make run` and `make test` are the two that matter; the
-# rest are listed by `make help`.
+# rest are listed by `make help`, and `make doctor` checks what they need.
 #
 # Areas add their own targets in mk/<area>.mk and append them to
 # LINT_TARGETS / TEST_TARGETS, so `make lint` and `make test` run
@@ -14,7 +14,10 @@ MODULES := $(patsubst ./%,%,$(shell go work edit -json | sed -n 's/.*"DiskPath":
 LINT_TARGETS :=
 TEST_TARGETS :=
 
--include mk/*.mk
+# mk/dev.mk first: it names the tools (Mailpit, golangci-lint) that other
+# files' rules depend on, and prerequisites are expanded as they are read.
+-include mk/dev.mk
+-include $(filter-out mk/dev.mk,$(wildcard mk/*.mk))
 
 # Prerequisites are expanded when a rule is read, so the areas' targets are
 # attached here, after every mk/*.mk has appended to the lists.
@@ -23,4 +26,6 @@ lint: $(LINT_TARGETS)
 
 .PHONY: help
 help: ## List the targets
+	@echo "Start with make doctor (what this machine lacks), make run (serve on :8080), make test, make lint;"
+	@echo "README.md says what each target needs and how long it takes."
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'

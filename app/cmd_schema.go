@@ -25,11 +25,11 @@ import (
 // concurrent apply, and running the DDL.
 const schemaTimeout = 5 * time.Minute
 
-const schemaUsage = `usage: zebra schema plan                        print the SQL that would bring DATABASE_URL to schema/
-       zebra schema apply [--allow-destructive]  apply it in one transaction and print what ran`
+const schemaUsage = `usage: zebra schema plan                             print the SQL that would bring DATABASE_URL to schema/
+       zebra schema apply [--allow-destructive] [-v]  apply it in one transaction and summarize what ran (-v: the SQL)`
 
 // schemaCommand runs `zebra schema plan` and `zebra schema apply
-// [--allow-destructive]`; args are the arguments after "schema". The
+// [--allow-destructive] [-v]`; args are the arguments after "schema". The
 // desired state is the platform's source plus every plugged-in module's
 // (the "schema" value group), so it always matches what the binary serves.
 func schemaCommand(args []string) error {
@@ -78,6 +78,7 @@ func runSchema(ctx context.Context, cfg config.Config, sources []migrate.Source,
 	fs := flag.NewFlagSet("zebra schema "+args[0], flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	allowDestructive := fs.Bool("allow-destructive", false, "allow dropping schemas, tables and columns")
+	verbose := fs.Bool("v", false, "print the SQL that apply ran")
 	if err := fs.Parse(args[1:]); err != nil {
 		return &usageError{fmt.Sprintf("zebra schema %s: %v\n%s", args[0], err, schemaUsage)}
 	}
@@ -86,13 +87,13 @@ func runSchema(ctx context.Context, cfg config.Config, sources []migrate.Source,
 	}
 	switch args[0] {
 	case "plan":
-		if *allowDestructive {
-			return &usageError{"zebra schema plan: --allow-destructive is an apply flag\n" + schemaUsage}
+		if *allowDestructive || *verbose {
+			return &usageError{"zebra schema plan: --allow-destructive and -v are apply flags\n" + schemaUsage}
 		}
 		return withDatabase(ctx, cfg, out, func(db *sql.DB) error { return printPlan(ctx, db, sources, out) })
 	case "apply":
 		return withDatabase(ctx, cfg, out, func(db *sql.DB) error {
-			return printApply(ctx, db, sources, migrate.Options{AllowDestructive: *allowDestructive}, out)
+			return printApply(ctx, db, sources, migrate.Options{AllowDestructive: *allowDestructive}, *verbose, out)
 		})
 	}
 	return &usageError{fmt.Sprintf("zebra schema: unknown command %q\n%s", args[0], schemaUsage)}
@@ -120,7 +121,7 @@ func withDatabase(ctx context.Context, cfg config.Config, out io.Writer, fn func
 	pingCtx, cancel := context.WithTimeout(ctx, cfg.Database.ConnectTimeout+time.Second)
 	defer cancel()
 	if err := db.PingContext(pingCtx); err != nil {
-		return fmt.Errorf("cannot reach PostgreSQL at %s (is it running? try: make up): %w", where, err)
+		return fmt.Errorf("cannot reach PostgreSQL at %s (is it running? make doctor checks it; make up starts one with Docker): %w", where, err)
 	}
 	return fn(db)
 }
@@ -155,7 +156,9 @@ func printPlan(ctx context.Context, db *sql.DB, sources []migrate.Source, out io
 	return err
 }
 
-func printApply(ctx context.Context, db *sql.DB, sources []migrate.Source, opts migrate.Options, out io.Writer) error {
+// printApply applies the schema and prints one line saying what changed,
+// or, verbose, every statement that ran.
+func printApply(ctx context.Context, db *sql.DB, sources []migrate.Source, opts migrate.Options, verbose bool, out io.Writer) error {
 	res, err := migrate.Apply(ctx, db, sources, opts)
 	if err != nil {
 		return err
@@ -164,17 +167,55 @@ func printApply(ctx context.Context, db *sql.DB, sources []migrate.Source, opts 
 	if len(res.Statements) == 0 {
 		b.WriteString("-- schema is up to date\n")
 	}
-	for _, s := range res.Statements {
-		fmt.Fprintf(&b, "%s;\n", s)
-	}
-	if len(res.PostSQL) > 0 {
-		fmt.Fprintf(&b, "-- ran idempotent %s\n", strings.Join(res.PostSQL, ", "))
+	if verbose {
+		for _, s := range res.Statements {
+			fmt.Fprintf(&b, "%s;\n", s)
+		}
+		if len(res.PostSQL) > 0 {
+			fmt.Fprintf(&b, "-- ran idempotent %s\n", strings.Join(res.PostSQL, ", "))
+		}
 	}
 	if len(res.Statements) > 0 {
-		fmt.Fprintf(&b, "-- applied %d statement(s)\n", len(res.Statements))
+		fmt.Fprintf(&b, "-- applied %d statement(s): %s", len(res.Statements), statementKinds(res.Statements))
+		if len(res.PostSQL) > 0 {
+			fmt.Fprintf(&b, "; ran idempotent %s", strings.Join(res.PostSQL, ", "))
+		}
+		if !verbose {
+			b.WriteString(" (-v prints the SQL)")
+		}
+		b.WriteString("\n")
 	}
 	_, err = io.WriteString(out, b.String())
 	return err
+}
+
+// statementKinds counts statements by their leading keywords, in order of
+// first appearance: "4 CREATE SCHEMA, 13 CREATE TABLE, 25 CREATE INDEX, ...".
+func statementKinds(statements []string) string {
+	var kinds []string
+	count := map[string]int{}
+	for _, s := range statements {
+		var words []string
+		for _, w := range strings.Fields(s) {
+			if w == "UNIQUE" {
+				continue
+			}
+			if w != strings.ToUpper(w) || strings.ContainsAny(w, `"(`) || w == "IF" || len(words) == 2 {
+				break
+			}
+			words = append(words, w)
+		}
+		kind := strings.Join(words, " ")
+		if count[kind] == 0 {
+			kinds = append(kinds, kind)
+		}
+		count[kind]++
+	}
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		parts[i] = fmt.Sprintf("%d %s", count[k], k)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // postSQLFiles names the sources' PostSQL files, for the plan's reader.

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -96,8 +97,9 @@ func TestSchemaPlanApplyPlanApply(t *testing.T) {
 	if err != nil {
 		t.Fatalf("apply: %v", err)
 	}
-	if !strings.Contains(applied, `CREATE SCHEMA "platform"`) || !strings.Contains(applied, "-- applied") {
-		t.Errorf("apply does not print what it ran:\n%s", applied)
+	// One line for a person: counts by kind, no SQL (that is -v).
+	if !regexp.MustCompile(`^-- applied \d+ statement\(s\): \d+ CREATE SCHEMA, .*\d+ CREATE TABLE.*; ran idempotent .*\(-v prints the SQL\)\n$`).MatchString(applied) {
+		t.Errorf("apply does not summarize what it ran in one line:\n%s", applied)
 	}
 
 	for _, cmd := range []string{"plan", "apply"} {
@@ -121,7 +123,7 @@ func TestSchemaApplyCreatesTheDatabaseWhenAllowed(t *testing.T) {
 		t.Fatalf("apply without DATABASE_CREATE on a missing database: err = %v, want it to say the database does not exist", err)
 	}
 
-	out, err := runSchemaOut(t, schemaConfig(t, dsn, true), mustSources(t), "apply")
+	out, err := runSchemaOut(t, schemaConfig(t, dsn, true), mustSources(t), "apply", "-v")
 	if err != nil {
 		t.Fatalf("apply with DATABASE_CREATE: %v", err)
 	}
@@ -163,7 +165,7 @@ table "t" {
 	if !errors.As(err, &destructive) || !strings.Contains(err.Error(), "--allow-destructive") {
 		t.Fatalf("apply without --allow-destructive: err = %v, want a DestructiveError naming the flag", err)
 	}
-	out, err := runSchemaOut(t, cfg, after, "apply", "--allow-destructive")
+	out, err := runSchemaOut(t, cfg, after, "apply", "--allow-destructive", "-v")
 	if err != nil || !strings.Contains(out, `DROP COLUMN "legacy"`) {
 		t.Fatalf("apply --allow-destructive: err=%v\n%s", err, out)
 	}
@@ -181,7 +183,8 @@ func TestSchemaCommandRejectsBadArguments(t *testing.T) {
 		{"unknown subcommand", []string{"drop"}, `unknown command "drop"`},
 		{"unknown flag", []string{"apply", "--force"}, "flag provided but not defined"},
 		{"extra argument", []string{"plan", "now"}, `unexpected argument "now"`},
-		{"apply flag on plan", []string{"plan", "--allow-destructive"}, "is an apply flag"},
+		{"apply flag on plan", []string{"plan", "--allow-destructive"}, "are apply flags"},
+		{"verbose plan", []string{"plan", "-v"}, "are apply flags"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

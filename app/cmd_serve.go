@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"time"
 
 	"go.uber.org/fx"
+	"go.uber.org/zap"
 
 	"github.com/zebralabs/zebra/platform"
 	"github.com/zebralabs/zebra/platform/config"
@@ -26,7 +29,29 @@ func serveCommand(args []string) error {
 	if len(args) > 0 {
 		return &usageError{fmt.Sprintf("zebra serve: unexpected argument %q", args[0])}
 	}
-	return runUntilSignal(platform.ServeJobs)
+	return runUntilSignal(platform.ServeJobs, fx.Invoke(announceDocs))
+}
+
+// announceDocs tells the person at the terminal where the API reference
+// is, once the server listens: taking the *http.Server makes fx build it,
+// and so append its listening hook, before this one.
+func announceDocs(lc fx.Lifecycle, _ *http.Server, cfg config.Config, build platform.BuildInfo, log *zap.Logger) {
+	lc.Append(fx.StartHook(func() {
+		log.Info("ready: API reference at "+docsURL(cfg.HTTP.Addr), zap.String("version", build.Version))
+	}))
+}
+
+// docsURL is where a browser on this machine finds GET /docs when the
+// server listens on addr (HTTP_ADDR).
+func docsURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "/docs"
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/docs"
 }
 
 // runUntilSignal builds the app from the command's options, starts it and

@@ -47,7 +47,7 @@ func firstDifferentLine(a, b []byte) int {
 	return min(len(la), len(lb)) + 1
 }
 
-// TestOpenAPIDocumentDescribesTheContract checks the parts of API.md the
+// TestOpenAPIDocumentDescribesTheContract checks the parts of docs/api.md the
 // document must carry whatever the modules register.
 func TestOpenAPIDocumentDescribesTheContract(t *testing.T) {
 	offlineEnv(t)

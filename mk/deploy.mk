@@ -14,11 +14,21 @@ DEPLOY_TMP := $(or $(TMPDIR),/tmp)
 
 .PHONY: up down lint-deploy lint-compose lint-prometheus lint-actions lint-terraform lint-deploy-static test-deploy
 
-up: ## Start the local stack (Postgres, Redis, Mailpit, migrate, API) with docker compose
-	docker compose up -d --build
+# compose prints the Docker Compose command here, v2 (`docker compose`) or
+# v1 (`docker-compose`), or says in one line what to do instead and fails.
+define compose
+if docker compose version >/dev/null 2>&1; then c="docker compose"; \
+elif command -v docker-compose >/dev/null 2>&1; then c=docker-compose; \
+else echo "$@: Docker Compose is not installed (neither docker compose nor docker-compose); use make run with the machine's PostgreSQL and Redis (make doctor checks them)" >&2; exit 1; fi; \
+if ! docker info >/dev/null 2>&1; then \
+	echo "$@: no Docker daemon answers (docker info failed); start it, or use make run with the machine's PostgreSQL and Redis (make doctor checks them)" >&2; exit 1; fi
+endef
+
+up: ## Start the local stack (Postgres, Redis, Mailpit, migrate, API) with Docker Compose v2 or v1
+	@$(compose); set -x; $$c up -d --build
 
 down: ## Stop the local stack
-	docker compose --profile observability down
+	@$(compose); set -x; $$c --profile observability down
 
 lint-deploy: lint-compose lint-prometheus lint-actions lint-terraform lint-deploy-static ## Check every deployment asset
 

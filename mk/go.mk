@@ -1,6 +1,7 @@
 # Go targets shared by every area (owner: foundation). Areas append their
 # own checks to LINT_TARGETS and TEST_TARGETS in mk/<area>.mk. `up` and
-# `down` (docker compose) live in mk/deploy.mk beside the compose file.
+# `down` (docker compose) live in mk/deploy.mk beside the compose file; the
+# tools cache, Mailpit and `make doctor` in mk/dev.mk.
 
 BIN         := bin/zebra
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -10,26 +11,34 @@ PACKAGES    := $(foreach m,$(MODULES),./$(m)/...)
 # under ten minutes on a two-core machine.
 TEST_TIMEOUT ?= 8m
 GO_TEST_FLAGS ?=
-GOLANGCI    := go tool golangci-lint
+# The binary the black-box suites run (test/internal/zebratest), built once
+# for all of them, stamped with the version they expect (zebratest.Version).
+TEST_BIN    := bin/zebra-test
 
-.PHONY: build run test test-go test-race lint lint-fmt lint-vet lint-golangci lint-tidy fmt tidy clean
+.PHONY: build run test test-go test-bin test-race lint lint-fmt lint-vet lint-golangci lint-tidy fmt tidy clean
 
-build: ## Build bin/zebra (static, trimmed, version-stamped)
+build: ## Build bin/zebra (static, trimmed, version-stamped). Needs Go
 	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./app
 
-run: build ## Create the dev database if needed, apply the schema, serve on HTTP_ADDR (default :8080)
-	$(BIN) schema apply
-	exec $(BIN) serve
+# zebra gets the local catcher's SMTP_URL unless yours is set.
+run: build ## Mailpit if needed, the dev database and schema, then serve on :8080 (docs: /docs). Needs Go, PostgreSQL, Redis
+	@$(MAKE) --no-print-directory mailpit-start
+	@$(BIN) schema apply
+	@SMTP_URL="$${SMTP_URL:-$(LOCAL_SMTP_URL)}" exec $(BIN) serve
 
-test: test-go $(TEST_TARGETS) ## Run every test of every module (needs Postgres and Redis: `make up`, or the machine's own)
+test: test-go $(TEST_TARGETS) ## Every test of every module. Needs what run needs, Node/npm, Chromium, curl, jq (make doctor)
 
-test-go: ## go test across the workspace: unit, integration, architecture and end-to-end
-	go test -timeout $(TEST_TIMEOUT) $(GO_TEST_FLAGS) $(PACKAGES)
+test-go: test-bin $(MAILPIT) ## go test across the workspace: unit, integration, architecture and end-to-end
+	ZEBRA_BIN="$${ZEBRA_BIN:-$(abspath $(TEST_BIN))}" MAILPIT_BIN="$${MAILPIT_BIN:-$(MAILPIT)}" \
+		go test -timeout $(TEST_TIMEOUT) $(GO_TEST_FLAGS) $(PACKAGES)
+
+test-bin:
+	CGO_ENABLED=0 go build -trimpath -ldflags "-X main.version=v0.0.0-test" -o $(TEST_BIN) ./app
 
 test-race: ## go test with the race detector (slower)
 	go test -race -timeout 15m $(GO_TEST_FLAGS) $(PACKAGES)
 
-lint: lint-fmt lint-vet lint-tidy lint-golangci $(LINT_TARGETS) ## gofmt, go vet, go mod tidy check, golangci-lint, and every area's checks
+lint: lint-fmt lint-vet lint-tidy lint-golangci $(LINT_TARGETS) ## gofmt, vet, tidy check, golangci-lint, every area's checks. Needs Go, Node/npm, promtool, docker-compose
 
 lint-fmt:
 	@files="$$(gofmt -l $(MODULES))"; if [ -n "$$files" ]; then echo "gofmt needed (make fmt):"; echo "$$files"; exit 1; fi
@@ -44,10 +53,10 @@ lint-tidy:
 		if ! out="$$(cd $$m && go mod tidy -diff 2>&1)"; then echo "$$m: go.mod/go.sum not tidy (run make tidy):"; echo "$$out"; status=1; fi; \
 	done; exit $$status
 
-lint-golangci:
+lint-golangci: $(GOLANGCI)
 	$(GOLANGCI) run $(PACKAGES)
 
-fmt: ## Format every Go file (gofmt, goimports order via golangci-lint)
+fmt: $(GOLANGCI) ## Format every Go file (gofmt, goimports order via golangci-lint)
 	gofmt -w $(MODULES)
 	$(GOLANGCI) fmt $(PACKAGES)
 

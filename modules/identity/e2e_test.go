@@ -63,7 +63,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}
 
-	// Sign up: 201 with exactly the user fields of API.md.
+	// Sign up: 201 with exactly the user fields of docs/api.md.
 	r := s.do("POST", "/v1/auth/signup", "", map[string]any{"email": "  Ada@Example.COM ", "password": adaPassword, "displayName": "Ada"}).expect(t, 201, "sign up")
 	keys := make([]string, 0, len(r.body))
 	for k := range r.body {

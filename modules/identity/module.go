@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/fx"
@@ -67,6 +68,7 @@ var Module = fx.Module("identity",
 		fx.Annotate(newVerifier, fx.As(new(auth.Verifier))),
 		fx.Annotate(newAccounts, fx.As(new(Accounts))),
 		httpserver.AsRoutes(newRoutes),
+		httpserver.AsRoutes(newDevPages),
 		background.AsJob(newMailerJob),
 		background.AsJob(func(db *gorm.DB, log *zap.Logger) *postgres.CleanupJob {
 			return postgres.NewCleanupJob(db, time.Hour, log.Named("identity"))
@@ -75,15 +77,29 @@ var Module = fx.Module("identity",
 	),
 )
 
-// newKeyset loads the configured keys, or in development generates one
-// that dies with the process. Production without keys never gets here:
-// settings.Config.RefuseInsecure stops the start first.
+// newKeyset loads the configured keys. Without them, development signs
+// with a key kept in the user's cache directory (a restart keeps every
+// session) and tests with one that dies with the process. Production
+// without keys never gets here: settings.Config.RefuseInsecure stops the
+// start first.
 func newKeyset(cfg settings.Config, platform config.Config, log *zap.Logger) (*accesstoken.Keyset, error) {
 	if keys := cfg.Keys(); len(keys) > 0 {
 		return accesstoken.NewKeyset(cfg.Algorithm, keys)
 	}
 	if platform.IsProd() {
 		return nil, fmt.Errorf("config: JWT_SIGNING_KEYS: no signing key configured; APP_ENV=prod refuses to start without one")
+	}
+	if platform.Env == config.EnvDev {
+		file, err := accesstoken.DevKeyFile(cfg.Algorithm)
+		if err == nil {
+			var set *accesstoken.Keyset
+			if set, err = accesstoken.DevKeyset(cfg.Algorithm, file); err == nil {
+				log.Info("JWT_SIGNING_KEYS is not set: signing access tokens with the development key kept in "+file+" (never do this in production)",
+					zap.String("kid", set.Signer().ID), zap.String("alg", cfg.Algorithm))
+				return set, nil
+			}
+		}
+		log.Warn("cannot keep a development signing key; falling back to an ephemeral one", zap.Error(err))
 	}
 	set, err := accesstoken.Ephemeral(cfg.Algorithm)
 	if err != nil {
@@ -165,6 +181,15 @@ type routesParams struct {
 }
 
 func newRoutes(p routesParams) *httpapi.Routes { return httpapi.NewRoutes(p.App, p.Keys, p.Idem) }
+
+// newDevPages serves the pages the mailed links open, in development only
+// (see httpapi.RegisterDevPages): elsewhere APP_BASE_URL is the web app.
+func newDevPages(platform config.Config) httpserver.Routes {
+	if platform.Env != config.EnvDev {
+		return httpserver.RoutesFunc(func(huma.API) {})
+	}
+	return httpserver.RoutesFunc(httpapi.RegisterDevPages)
+}
 
 func newMailer(cfg settings.Config, a app.Application, d *postgres.Deliveries, log *zap.Logger) (*mailer.Mailer, error) {
 	smtp, err := settings.ParseSMTP(cfg.SMTPURL)

@@ -14,7 +14,7 @@ import (
 // Code is the stable, machine-readable error code of the API envelope.
 type Code string
 
-// The codes of API.md. Clients switch on these, so they never change.
+// The codes of docs/api.md. Clients switch on these, so they never change.
 const (
 	CodeBadRequest            Code = "bad_request"
 	CodeInvalidCursor         Code = "invalid_cursor"
@@ -37,7 +37,7 @@ const (
 	CodeTimeout               Code = "timeout"
 )
 
-// statuses are the HTTP statuses API.md assigns to the codes; the first
+// statuses are the HTTP statuses docs/api.md assigns to the codes; the first
 // code of a status is the one CodeFor answers.
 var statuses = []struct {
 	code   Code
@@ -51,7 +51,7 @@ var statuses = []struct {
 	{CodeRateLimited, 429}, {CodeInternal, 500}, {CodeUnavailable, 503}, {CodeTimeout, 504},
 }
 
-// Status returns the HTTP status that API.md assigns to the code (500 for
+// Status returns the HTTP status that docs/api.md assigns to the code (500 for
 // an unknown one).
 func (c Code) Status() int {
 	for _, s := range statuses {

@@ -15,7 +15,7 @@ import (
 	"github.com/zebralabs/zebra/platform/apperr"
 )
 
-// Role is one of the roles of API.md: the user model's roles, which every
+// Role is one of the roles of docs/api.md: the user model's roles, which every
 // module grants its permissions to.
 type Role string
 

@@ -21,6 +21,8 @@ type Config struct {
 	Env         string `env:"APP_ENV" envDefault:"dev" validate:"oneof=dev test prod"`
 	ServiceName string `env:"SERVICE_NAME" envDefault:"zebra"`
 	LogLevel    string `env:"LOG_LEVEL" envDefault:"info" validate:"oneof=debug info warn error"`
+	// LogFormat is json or console; empty is console in dev, json elsewhere.
+	LogFormat string `env:"LOG_FORMAT" validate:"omitempty,oneof=json console"`
 
 	HTTP      HTTP
 	Database  Database

@@ -1,4 +1,4 @@
-// Package etag implements API.md's optimistic concurrency headers for
+// Package etag implements docs/api.md's optimistic concurrency headers for
 // versioned resources: ETag is the quoted version, PATCH/PUT/DELETE must
 // send If-Match (428 when missing or "*"), and one that matches no current
 // version is 412.
@@ -30,7 +30,7 @@ func (m Match) Allows(version int) bool { return slices.Contains(m, version) }
 // IfMatch parses an If-Match header into the versions the client accepts.
 //
 // Missing or "*" is precondition_required: "*" would defeat the check
-// (API.md). A header that is not a list of entity tags, or whose tags are
+// (docs/api.md). A header that is not a list of entity tags, or whose tags are
 // all weak or not ETags this service issues, cannot match any version:
 // precondition_failed, before anything is read.
 func IfMatch(header string) (Match, error) {

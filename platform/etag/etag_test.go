@@ -9,7 +9,7 @@ import (
 )
 
 // TestIfMatchIsRFC9110StrongComparison: a weak tag never matches, a list
-// matches when any strong tag does, "*" counts as missing (API.md), and a
+// matches when any strong tag does, "*" counts as missing (docs/api.md), and a
 // header that is not a list of entity tags is precondition_failed.
 func TestIfMatchIsRFC9110StrongComparison(t *testing.T) {
 	t.Parallel()

@@ -1,6 +1,6 @@
 // Package health answers the platform's probes: GET /healthz (the process
 // can serve) and GET /readyz (its dependencies answer, and it is not
-// shutting down), in the shapes of API.md. Readiness turns 503 the moment
+// shutting down), in the shapes of docs/api.md. Readiness turns 503 the moment
 // shutdown begins, before the HTTP server stops accepting and drains, so a
 // load balancer takes the replica out first.
 package health

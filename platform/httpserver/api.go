@@ -18,7 +18,7 @@ import (
 )
 
 // The OpenAPI document's title and version. A change to the contract of
-// API.md needs a new version prefix, not an edit of this version.
+// docs/api.md needs a new version prefix, not an edit of this version.
 const (
 	Title   = "Zebra API"
 	Version = "1.0.0"
@@ -87,7 +87,7 @@ func NewAPI(engine *gin.Engine, cfg APIConfig, routes ...Routes) huma.API {
 		Formats:       jsonFormats(),
 		DefaultFormat: "application/json",
 		Transformers:  []huma.Transformer{transformErrors},
-		// API.md: a query parameter the operation does not define is 422
+		// docs/api.md: a query parameter the operation does not define is 422
 		// naming it, like an unknown body field (a misspelt filter must
 		// not silently return the unfiltered list).
 		RejectUnknownQueryParameters: true,
@@ -356,7 +356,7 @@ var (
 )
 
 // documentHeaders adds X-Request-Id to every response and the headers of
-// API.md to the errors that send them.
+// docs/api.md to the errors that send them.
 func documentHeaders(op *huma.Operation) {
 	replayable := hasHeader("Idempotency-Key")(op)
 	for status, r := range op.Responses {

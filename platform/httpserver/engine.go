@@ -29,7 +29,7 @@ type EngineOptions struct {
 	Limiter Limiter
 }
 
-// NewEngine returns the gin engine with API.md's cross-cutting behaviour,
+// NewEngine returns the gin engine with docs/api.md's cross-cutting behaviour,
 // outermost first: panic recovery, request id, tracing, metrics and access
 // log, security headers, header size limit, NUL/UTF-8 guard of the URL,
 // concurrency limit, CORS, body limit, content type, request deadline,

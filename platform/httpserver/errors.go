@@ -16,7 +16,7 @@ import (
 	"github.com/zebralabs/zebra/platform/requestid"
 )
 
-// Error is the error envelope of API.md: the only body any non-2xx/3xx
+// Error is the error envelope of docs/api.md: the only body any non-2xx/3xx
 // response of this service has, whichever layer produced it (routing,
 // validation, authentication, rate limiting, a handler, panic recovery).
 // Its cause is kept out of the JSON and goes to the access log instead.

@@ -50,7 +50,7 @@ func requestID() gin.HandlerFunc {
 	}
 }
 
-// securityHeaders sets the headers API.md requires on every response, and,
+// securityHeaders sets the headers docs/api.md requires on every response, and,
 // just before the status line goes out (when the status and the caller are
 // known): Cache-Control: no-store on authenticated and error responses,
 // charset=utf-8 on JSON, and WWW-Authenticate on a 401.
@@ -152,7 +152,7 @@ func inFlightLimit(maxInFlight int) gin.HandlerFunc {
 	}
 }
 
-// cors implements API.md's allow-list with github.com/rs/cors: a listed
+// cors implements docs/api.md's allow-list with github.com/rs/cors: a listed
 // origin gets the matching Access-Control-Allow-Origin with credentials (a
 // wildcard configuration, refused in prod, gets "*" without them) and
 // Vary: Origin, and its preflights are answered 204 here. Any other origin

@@ -66,7 +66,7 @@ type schemaRefusesKey struct{}
 // err, the rules its operation checks beyond the schema (a
 // validation_failed *apperr.Error, e.g. the domain's verdict): err when
 // the schema refuses the body too, so that huma's one 422 names every
-// invalid field (API.md); nothing otherwise, and the command reports err
+// invalid field (docs/api.md); nothing otherwise, and the command reports err
 // itself, after its permission check, like any rule of the domain. So a
 // caller without the permission hears 401 or 403 about a body the
 // document accepts, never the domain's rules.

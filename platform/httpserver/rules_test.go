@@ -156,7 +156,7 @@ func TestEveryInvalidFieldInOne422(t *testing.T) {
 	}
 }
 
-// TestUnknownQueryParameterIsNamed: API.md treats an undefined query
+// TestUnknownQueryParameterIsNamed: docs/api.md treats an undefined query
 // parameter like an undefined body field, on every operation.
 func TestUnknownQueryParameterIsNamed(t *testing.T) {
 	t.Parallel()

@@ -20,7 +20,7 @@ import (
 // Go's decoders pass both through; encoding/json even replaces invalid
 // bytes and lone surrogate escapes (\ud800) with U+FFFD silently, storing
 // something the client never sent. So the platform refuses them at the
-// edge, for every route (API.md, "text"):
+// edge, for every route (docs/api.md, "text"):
 //   - in the path and query, textGuard answers 400;
 //   - in a JSON body, invalid UTF-8 and lone surrogate escapes are not
 //     Unicode text at all: jsonFormats answers 400 bad_request, like any

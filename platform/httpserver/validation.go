@@ -70,7 +70,7 @@ func serverError(status int, msg string, errs []error) *Error {
 // of the wrong JSON type, a parameter that does not parse) are 400,
 // everything else 422.
 //
-// A 422 reports every invalid field once (API.md): huma's schema errors
+// A 422 reports every invalid field once (docs/api.md): huma's schema errors
 // first, then what the operation's resolvers report (an *apperr.Error of
 // validation_failed, e.g. a domain rule checked before the handler runs);
 // a field named twice keeps its first message. A 400 leaves the
@@ -239,7 +239,7 @@ func requiredProperty(message string) (string, bool) {
 }
 
 // humanRules rewrite huma's terse validator messages into the sentences of
-// API.md ("must be at most 200 characters"); anything else passes through.
+// docs/api.md ("must be at most 200 characters"); anything else passes through.
 var humanRules = []struct {
 	rx  *regexp.Regexp
 	fmt string

@@ -11,7 +11,7 @@ import (
 
 // FuzzParseKey feeds arbitrary Idempotency-Key headers: ParseKey never
 // panics, refuses only with invalid_idempotency_key, and accepts only what
-// API.md allows (1..255 characters of printable UTF-8), the same key
+// docs/api.md allows (1..255 characters of printable UTF-8), the same key
 // whether sent bare or as a quoted structured-field string.
 func FuzzParseKey(f *testing.F) {
 	for _, s := range []string{"", "abc", `"abc"`, `""`, `"`, " k ", strings.Repeat("k", 256), "a\x00b", "a\r\nb", "\xff"} {

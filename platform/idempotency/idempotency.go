@@ -1,4 +1,4 @@
-// Package idempotency implements API.md's Idempotency-Key for unsafe
+// Package idempotency implements docs/api.md's Idempotency-Key for unsafe
 // operations, following brandur's "Stripe-like idempotency keys in
 // Postgres": the first request with a key inserts a "started" record (in a
 // statement committed at once, so concurrent duplicates see it), runs the
@@ -24,7 +24,7 @@ import (
 	"github.com/zebralabs/zebra/platform/auth"
 )
 
-// The headers of API.md.
+// The headers of docs/api.md.
 const (
 	// Header carries the client's key.
 	Header = "Idempotency-Key"
@@ -34,7 +34,7 @@ const (
 
 // Config configures the keys (IDEMPOTENCY_* variables).
 type Config struct {
-	// Retention is how long an outcome is replayed (API.md: 24 h).
+	// Retention is how long an outcome is replayed (docs/api.md: 24 h).
 	Retention time.Duration `env:"IDEMPOTENCY_RETENTION" envDefault:"24h"`
 	// Lease is how long a started request may run before a retry may take
 	// its key over (its replica presumably died). Keep it above the
@@ -156,7 +156,7 @@ func (k *Keys) run(api huma.API, ctx huma.Context, next func(huma.Context), scop
 }
 
 // storable reports whether an outcome with status is recorded: everything
-// but 5xx and 429 (PITFALLS.md).
+// but 5xx and 429 (docs/api.md, Decided questions).
 func storable(status int) bool {
 	return status < 500 && status != http.StatusTooManyRequests
 }

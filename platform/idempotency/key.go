@@ -9,7 +9,7 @@ import (
 	"github.com/zebralabs/zebra/platform/apperr"
 )
 
-// MaxKeyLen is the longest key API.md accepts, in characters.
+// MaxKeyLen is the longest key docs/api.md accepts, in characters.
 const MaxKeyLen = 255
 
 // ParseKey returns the key of an Idempotency-Key header value. One pair of

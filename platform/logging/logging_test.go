@@ -59,6 +59,33 @@ func TestNew_JSONAtConfiguredLevel(t *testing.T) {
 	assert.NotContains(t, got[0], "stacktrace")
 }
 
+func TestNew_ConsoleInDevJSONElsewhere(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		env, format string
+		wantJSON    bool
+	}{
+		{"dev defaults to console", config.EnvDev, "", false},
+		{"test defaults to JSON", config.EnvTest, "", true},
+		{"prod defaults to JSON", config.EnvProd, "", true},
+		{"dev asking for JSON", config.EnvDev, "json", true},
+		{"prod asking for console", config.EnvProd, "console", false},
+	}
+	for _, tt := range tests {
+		var buf bytes.Buffer
+		log, err := logging.NewTo(config.Config{LogLevel: "info", Env: tt.env, LogFormat: tt.format, ServiceName: "zebra"}, zapcore.AddSync(&buf), zap.String("version", "v1"))
+		require.NoError(t, err)
+		log.Info("http server listening", zap.String("addr", "[::]:8080"), zap.String("password", "hunter2"))
+		line := buf.String()
+		assert.Equal(t, tt.wantJSON, json.Valid([]byte(line)), "%s: %s", tt.name, line)
+		assert.NotContains(t, line, "hunter2", tt.name)
+		if !tt.wantJSON {
+			assert.Regexp(t, `^\d\d:\d\d:\d\d\.\d{3}\tINFO\thttp server listening\t\{"addr": "\[::\]:8080", "password": "\[REDACTED\]"\}\n$`, line, tt.name)
+		}
+	}
+}
+
 func TestNew_RejectsUnknownLevel(t *testing.T) {
 	t.Parallel()
 	_, err := logging.New(config.Config{LogLevel: "loud"})

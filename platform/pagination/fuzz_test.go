@@ -90,7 +90,7 @@ func FuzzRoundTrip(f *testing.F) {
 	})
 }
 
-// FuzzLimit checks the limit rule of API.md: 0 means the default, 1..100
+// FuzzLimit checks the limit rule of docs/api.md: 0 means the default, 1..100
 // is kept, anything else is validation_failed.
 func FuzzLimit(f *testing.F) {
 	for _, n := range []int{0, 1, 20, 100, 101, -1, 1 << 40} {

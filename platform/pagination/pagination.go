@@ -1,4 +1,4 @@
-// Package pagination implements API.md's keyset pagination: opaque cursors
+// Package pagination implements docs/api.md's keyset pagination: opaque cursors
 // signed with a server secret and bound to the list they came from, the
 // limit rules, and the page envelope. Lists order by a time-ordered key
 // (UUIDv7 ids, newest first), so the cost of a page never grows with depth
@@ -15,7 +15,7 @@ import (
 	"github.com/zebralabs/zebra/platform/apperr"
 )
 
-// Limits of API.md.
+// Limits of docs/api.md.
 const (
 	DefaultLimit = 20
 	MaxLimit     = 100

@@ -1,4 +1,4 @@
-// Package ratelimit implements API.md's rate limiting: token buckets kept
+// Package ratelimit implements docs/api.md's rate limiting: token buckets kept
 // in Redis by github.com/go-redis/redis_rate (GCRA, one atomic script per
 // decision, with Redis' clock), so that every replica shares the same
 // budget; per user for authenticated requests and per client IP for

@@ -10,7 +10,7 @@ import (
 var contract = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
 
 // FuzzOrNew feeds arbitrary inbound X-Request-Id values: the id kept is
-// always one API.md allows (so nothing a client sends can inject a header,
+// always one docs/api.md allows (so nothing a client sends can inject a header,
 // a log field or a quote into an error body), a valid one is kept as is,
 // and an invalid one is replaced.
 func FuzzOrNew(f *testing.F) {

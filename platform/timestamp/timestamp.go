@@ -1,4 +1,4 @@
-// Package timestamp is API.md's time: RFC 3339, UTC, to the millisecond.
+// Package timestamp is docs/api.md's time: RFC 3339, UTC, to the millisecond.
 // Now gives the time a module stamps on what it writes, already at that
 // precision, so what is stored, read back and sent to a client are equal;
 // Format writes a time on the wire.
@@ -19,5 +19,5 @@ func Now(now func() time.Time) time.Time {
 	return now().UTC().Truncate(time.Millisecond)
 }
 
-// Format writes t as API.md's timestamps: RFC 3339, UTC, milliseconds.
+// Format writes t as docs/api.md's timestamps: RFC 3339, UTC, milliseconds.
 func Format(t time.Time) string { return t.UTC().Format(Layout) }

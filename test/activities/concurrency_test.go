@@ -111,7 +111,7 @@ func testEveryCommandWritesAuditAndOutboxEvents(t *testing.T) {
 }
 
 // testIdempotentCreate: the same key and body replay the first response;
-// 50 concurrent POSTs with one key (API.md says 50, the issue 30) make one
+// 50 concurrent POSTs with one key (docs/api.md says 50, the issue 30) make one
 // activity, one audit event and one outbox event.
 func testIdempotentCreate(t *testing.T) {
 	alice := newMember(t)

@@ -1,5 +1,5 @@
 // Package activities_test drives the real zebra binary over HTTP against
-// the Activities section of API.md and its Pagination, Idempotency and
+// the Activities section of docs/api.md and its Pagination, Idempotency and
 // Optimistic concurrency rules. One server (the shared zebratest harness:
 // binary built once, fresh database and Redis prefix) serves every
 // scenario of TestActivities; tokens come from identity's own routes

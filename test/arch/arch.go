@@ -1,4 +1,4 @@
-// Package arch checks the rules of ARCHITECTURE.md over the repository's
+// Package arch checks the rules of docs/architecture.md over the repository's
 // source: the first four from the import declarations of every Go file,
 // the last from the platform's code and comments.
 //

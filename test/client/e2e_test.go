@@ -41,7 +41,7 @@ func want(t *testing.T, what string, got int, status int, body []byte) {
 	}
 }
 
-// TestEndToEndThroughTheGeneratedClient runs API.md's main flow through
+// TestEndToEndThroughTheGeneratedClient runs docs/api.md's main flow through
 // the client generated from docs/openapi.json, against the real binary:
 // a member signs up, logs in, creates an activity (with an
 // Idempotency-Key), lists it, updates it and deletes it (with If-Match);

@@ -4,7 +4,7 @@
 // by hand; after `make openapi`, run `go generate ./client` in test/ and
 // commit the result. TestGeneratedClientIsCurrent fails until you do.
 //
-// e2e_test.go runs the end-to-end flow of API.md (sign up, log in, create,
+// e2e_test.go runs the end-to-end flow of docs/api.md (sign up, log in, create,
 // list, update, delete, read the audit log) through this client against
 // the real binary.
 package client

@@ -104,7 +104,7 @@ func (w *world) keyScope(r *Request) string {
 }
 
 // normalizeKey strips one pair of surrounding double quotes, as the service
-// does (PITFALLS.md).
+// does (docs/api.md, Decided questions).
 func normalizeKey(key string) string {
 	if len(key) >= 2 && key[0] == '"' && key[len(key)-1] == '"' {
 		return key[1 : len(key)-1]

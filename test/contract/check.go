@@ -48,7 +48,7 @@ var genericHeaders = map[string]bool{
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
 
-// envelope is API.md's error body.
+// envelope is docs/api.md's error body.
 type envelope struct {
 	Code      string `json:"code"`
 	Message   string `json:"message"`
@@ -81,7 +81,7 @@ func (s *Spec) ValidateRequest(r *Request) error {
 }
 
 // Check holds resp, the answer to r, to the document and to the
-// conventions API.md sets for every route, and returns each discrepancy.
+// conventions docs/api.md sets for every route, and returns each discrepancy.
 func (s *Spec) Check(r *Request, resp *Response) []string {
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
@@ -116,7 +116,7 @@ func (s *Spec) Check(r *Request, resp *Response) []string {
 	return problems
 }
 
-// pageSize holds a list's page to its limit (API.md, Pagination): never
+// pageSize holds a list's page to its limit (docs/api.md, Pagination): never
 // more items than ?limit= (or the parameter's default) asks for.
 func pageSize(r *Request, resp *Response) []string {
 	p := r.Op.Param("query", "limit")
@@ -177,7 +177,7 @@ func (s *Spec) validateResponse(r *Request, resp *Response) error {
 	return nil
 }
 
-// conventions are API.md's rules for every response.
+// conventions are docs/api.md's rules for every response.
 func conventions(resp *Response) []string {
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
@@ -210,7 +210,7 @@ func conventions(resp *Response) []string {
 			add("error body is not the JSON envelope: %v", err)
 		} else if env.RequestID != rid && resp.Header.Get("Idempotent-Replayed") != "true" {
 			// A replay repeats the first response's body, request id
-			// included (API.md, Idempotency), under a new X-Request-Id.
+			// included (docs/api.md, Idempotency), under a new X-Request-Id.
 			add("envelope requestId %q differs from X-Request-Id %q", env.RequestID, rid)
 		}
 	}
@@ -235,7 +235,7 @@ func conventions(resp *Response) []string {
 	return problems
 }
 
-// Expect holds resp to what API.md says about the breakage m.
+// Expect holds resp to what docs/api.md says about the breakage m.
 func Expect(m *Mutation, resp *Response) []string {
 	var problems []string
 	if !slices.Contains(m.Statuses, resp.Status) {

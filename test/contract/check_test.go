@@ -8,7 +8,7 @@ import (
 )
 
 // TestCheckFindsDiscrepancies feeds Check and Expect responses that break
-// the document or API.md in one way each, with no server: every one must
+// the document or docs/api.md in one way each, with no server: every one must
 // be reported, and a conforming response must not be.
 func TestCheckFindsDiscrepancies(t *testing.T) {
 	spec := committedDoc(t)

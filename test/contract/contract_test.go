@@ -31,7 +31,7 @@ const defaultDuration = 30 * time.Second
 // TestContract draws requests for every operation of the document the
 // binary serves and holds every answer to that document (see Check). A
 // drawn request is valid (50%), on the schemas' boundaries (20%) or broken
-// in one way (30%, see Mutate); a broken one must get the status API.md
+// in one way (30%, see Mutate); a broken one must get the status docs/api.md
 // gives for that breakage. Each operation gets an equal share of
 // CONTRACT_DURATION.
 func TestContract(t *testing.T) {

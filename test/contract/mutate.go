@@ -9,7 +9,7 @@ import (
 	"pgregory.net/rapid"
 )
 
-// Mutation is how Mutate broke a request, and what API.md says the
+// Mutation is how Mutate broke a request, and what docs/api.md says the
 // service must answer.
 type Mutation struct {
 	// Kind names the breakage, e.g. "body: unknown field".
@@ -227,7 +227,7 @@ func mutateParam(t *rapid.T, r *Request, params []*openapi3.Parameter) *Mutation
 			m.Statuses, m.Code = []int{http.StatusBadRequest}, "invalid_idempotency_key"
 		}
 		if p.In == openapi3.ParameterInQuery && strings.HasPrefix(what, "number ") {
-			// API.md: an out-of-range limit is 422 validation_failed.
+			// docs/api.md: an out-of-range limit is 422 validation_failed.
 			m.Statuses, m.Code, m.Field = []int{http.StatusUnprocessableEntity}, "validation_failed", p.Name
 		}
 		return m

@@ -30,16 +30,16 @@ type Operation struct {
 	Params []*openapi3.Parameter
 }
 
-// uuidPattern is RFC 9562's UUID (any version), the ids of API.md.
+// uuidPattern is RFC 9562's UUID (any version), the ids of docs/api.md.
 const uuidPattern = `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`
 
-// strictDateTime is API.md's timestamp: RFC 3339 in UTC with milliseconds.
+// strictDateTime is docs/api.md's timestamp: RFC 3339 in UTC with milliseconds.
 const strictDateTime = `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$`
 
 func init() {
 	// kin-openapi checks only the formats it is told about. "uuid" and
 	// "email" are JSON Schema formats the document uses; "date-time" is
-	// held to API.md's stricter form (UTC, milliseconds).
+	// held to docs/api.md's stricter form (UTC, milliseconds).
 	openapi3.DefineStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(uuidPattern))
 	openapi3.DefineStringFormatValidator("email", openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForEmail))
 	openapi3.DefineStringFormatValidator("date-time", openapi3.NewRegexpFormatValidator(strictDateTime))

@@ -72,6 +72,7 @@ func startLive(t *testing.T) *liveStack {
 	s.base = fmt.Sprintf("http://127.0.0.1:%d", port)
 	s.env = append(os.Environ(),
 		"APP_ENV=dev",
+		"XDG_CACHE_HOME="+t.TempDir(), // the development signing key, kept out of the user's cache
 		"LOG_LEVEL=warn",
 		"DATABASE_URL="+s.dbURL,
 		"DATABASE_CREATE=false",

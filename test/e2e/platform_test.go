@@ -102,7 +102,7 @@ func assertRequestID(t *testing.T, r response) string {
 	return id
 }
 
-// assertEnvelope checks API.md's error envelope: exactly code, message,
+// assertEnvelope checks docs/api.md's error envelope: exactly code, message,
 // details (an object) and requestId, the same id as the header.
 func assertEnvelope(t *testing.T, r response, code string) {
 	t.Helper()

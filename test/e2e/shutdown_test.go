@@ -14,8 +14,8 @@ import (
 )
 
 // TestSIGTERM_DrainsARequestInFlight sends SIGTERM while a request's body
-// is still being trickled in, and checks the order API.md and PITFALLS.md
-// ask for: readiness answers 503 at once, the request in flight still
+// is still being trickled in, and checks the order docs/api.md and
+// docs/architecture.md ask for: readiness answers 503 at once, the request in flight still
 // completes (after the listener has closed), and the process exits 0.
 func TestSIGTERM_DrainsARequestInFlight(t *testing.T) {
 	t.Parallel()

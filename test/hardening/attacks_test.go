@@ -28,7 +28,7 @@ type attack struct {
 // opaqueLookups are the fields that routes look up without revealing
 // whether anything matched: logout answers 204 for any refresh token
 // (RFC 7009: an invalid token is not an error), and a password reset 202
-// whether or not the account exists (API.md). Attack text there is just
+// whether or not the account exists (docs/api.md). Attack text there is just
 // a value that matches nothing; NUL and invalid UTF-8 are still refused.
 var opaqueLookups = map[string]int{
 	"POST /v1/auth/logout refreshToken":  204,
@@ -280,7 +280,7 @@ func fieldAttacks(field string, s *schema, required bool, base map[string]any, r
 		limit = *s.MaxLength + 1
 	}
 	if field == "title" {
-		limit = 201 // API.md: 1..200 characters
+		limit = 201 // docs/api.md: 1..200 characters
 	}
 	set("too long", quote(strings.Repeat("é", limit)))
 	if !freeText[field] {

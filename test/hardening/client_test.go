@@ -88,7 +88,7 @@ func sendRaw(t *testing.T, addr, raw string) reply {
 	return reply{status: res.StatusCode, header: res.Header, body: b}
 }
 
-// envelope is API.md's error body.
+// envelope is docs/api.md's error body.
 type envelope struct {
 	Code      string         `json:"code"`
 	Message   string         `json:"message"`
@@ -98,7 +98,7 @@ type envelope struct {
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
 
-// statusOf maps each envelope code to the statuses API.md gives it.
+// statusOf maps each envelope code to the statuses docs/api.md gives it.
 var statusOf = map[string][]int{
 	"bad_request": {400, 431}, "invalid_cursor": {400}, "invalid_idempotency_key": {400}, "unauthorized": {401},
 	"forbidden": {403}, "not_found": {404}, "method_not_allowed": {405}, "conflict": {409},

@@ -140,7 +140,7 @@ func jsonBody(v any) []byte {
 }
 
 // snapshot is a digest of every row of every table the service owns.
-// The audit events of failed logins are left out: API.md asks for them,
+// The audit events of failed logins are left out: docs/api.md asks for them,
 // and a bad login is still a login attempt. The hash-chain bookkeeping
 // moves with any event, so it is left out too (see derived).
 type snapshot map[string]string

@@ -123,7 +123,7 @@ func badInputIsRefused(t *testing.T, f *fixture) {
 	}
 }
 
-// hostileRequestIDIsReplaced: an X-Request-Id outside API.md's pattern
+// hostileRequestIDIsReplaced: an X-Request-Id outside docs/api.md's pattern
 // never reaches a response header or body as is.
 func hostileRequestIDIsReplaced(t *testing.T, f *fixture) {
 	for _, id := range append([]string{strings.Repeat("a", 129), "a b", "\xff\xfe", `"quoted"`, "a;b"}, injections...) {

@@ -1,7 +1,7 @@
 // Package breaking decides whether a revision of the OpenAPI document
 // breaks the clients of the one it replaces. oasdiff (the Go tool pinned in
 // test/go.mod) finds the breaking changes; this package applies the rule of
-// API.md: a change to a version's contract needs a new version prefix, not
+// docs/api.md: a change to a version's contract needs a new version prefix, not
 // an edit. So every /vN present in both documents is compared, and so are
 // the routes outside any /vN (health, JWKS); a /vN the revision drops is
 // accepted only when the revision brings a newer /vM in its place.

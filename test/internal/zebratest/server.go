@@ -27,6 +27,7 @@ const readyTimeout = 90 * time.Second
 type Option func(*options)
 
 type options struct {
+	addr      string
 	env       []string
 	args      []string
 	dbVia     string
@@ -37,6 +38,11 @@ type options struct {
 // WithEnv adds KEY=VALUE pairs to the server's environment; they win over
 // Start's own.
 func WithEnv(kv ...string) Option { return func(o *options) { o.env = append(o.env, kv...) } }
+
+// WithAddr makes the server listen on addr (host:port) instead of a free
+// port of its own choosing, for settings that must name it in advance
+// (e.g. APP_BASE_URL).
+func WithAddr(addr string) Option { return func(o *options) { o.addr = addr } }
 
 // WithArgs runs `zebra args...` instead of `zebra serve`.
 func WithArgs(args ...string) Option { return func(o *options) { o.args = args } }
@@ -85,6 +91,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 		RedisPrefix: rcfg.Prefix,
 		logs:        &syncBuffer{},
 		done:        make(chan struct{}),
+	}
+	if o.addr != "" {
+		s.Addr = o.addr
 	}
 	if code, out, errOut := Run(t, []string{"APP_ENV=test", "DATABASE_CREATE=false", "DATABASE_URL=" + s.DatabaseURL}, "schema", "apply"); code != 0 {
 		t.Fatalf("zebratest: zebra schema apply exited %d:\n%s%s", code, out, errOut)

@@ -9,7 +9,7 @@ import (
 )
 
 // problem maps the domain's errors to the typed errors the platform
-// renders as API.md's envelope. Anything else (already an *apperr.Error,
+// renders as docs/api.md's envelope. Anything else (already an *apperr.Error,
 // or unexpected) passes through: the platform answers it as is, or as a
 // 500 that reveals nothing.
 func problem(err error) error {

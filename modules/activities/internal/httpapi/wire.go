@@ -10,7 +10,7 @@ import (
 	"github.com/zebralabs/zebra/platform/timestamp"
 )
 
-// Activity is an activity on the wire (API.md).
+// Activity is an activity on the wire (docs/api.md).
 type Activity struct {
 	ID          string  `json:"id" format:"uuid" doc:"UUIDv7, time-ordered."`
 	Title       string  `json:"title" doc:"1..200 characters, trimmed, no control characters."`

@@ -54,7 +54,7 @@ func (r *Routes) Register(api huma.API) {
 	}, r.verify)
 }
 
-// Event is an audit event on the wire (API.md).
+// Event is an audit event on the wire (docs/api.md).
 type Event struct {
 	ID         string          `json:"id" format:"uuid" doc:"UUIDv7, time-ordered."`
 	OccurredAt string          `json:"occurredAt" format:"date-time" doc:"RFC 3339, UTC, milliseconds."`

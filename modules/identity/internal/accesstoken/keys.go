@@ -77,28 +77,35 @@ func NewKeyset(alg string, keys []Key) (*Keyset, error) {
 	return s, nil
 }
 
-// Ephemeral returns a keyset with one fresh key, for development only:
-// tokens die with the process.
+// Ephemeral returns a keyset with one fresh key, for tests: tokens die
+// with the process.
 func Ephemeral(alg string) (*Keyset, error) {
-	var k Key
+	k, err := generate(alg)
+	if err != nil {
+		return nil, err
+	}
+	k.ID = "ephemeral-" + Thumbprint(k.Public)[:16]
+	return NewKeyset(alg, []Key{k})
+}
+
+// generate returns a fresh private key for alg.
+func generate(alg string) (Key, error) {
 	switch alg {
 	case AlgEdDSA:
 		pub, priv, err := ed25519.GenerateKey(rand.Reader)
 		if err != nil {
-			return nil, err
+			return Key{}, err
 		}
-		k = Key{Alg: alg, Public: pub, Private: priv}
+		return Key{Alg: alg, Public: pub, Private: priv}, nil
 	case AlgES256:
 		priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		if err != nil {
-			return nil, err
+			return Key{}, err
 		}
-		k = Key{Alg: alg, Public: &priv.PublicKey, Private: priv}
+		return Key{Alg: alg, Public: &priv.PublicKey, Private: priv}, nil
 	default:
-		return nil, fmt.Errorf("algorithm %q is not supported (EdDSA or ES256)", alg)
+		return Key{}, fmt.Errorf("algorithm %q is not supported (EdDSA or ES256)", alg)
 	}
-	k.ID = "ephemeral-" + Thumbprint(k.Public)[:16]
-	return NewKeyset(alg, []Key{k})
 }
 
 // ParseKeys reads JWT_SIGNING_KEYS: either PEM blocks (PKCS#8 or SEC 1

@@ -13,7 +13,7 @@ import (
 	"github.com/zebralabs/zebra/platform/timestamp"
 )
 
-// User is a user on the wire (API.md): never a password hash or a token.
+// User is a user on the wire (docs/api.md): never a password hash or a token.
 type User struct {
 	ID            string   `json:"id" format:"uuid" doc:"UUIDv7, time-ordered."`
 	Email         *string  `json:"email" nullable:"true" format:"email" doc:"Normalized (trimmed, lower-cased). Null only for users provisioned from an external OpenID Connect provider without a usable email."`

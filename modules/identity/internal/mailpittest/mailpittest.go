@@ -39,8 +39,13 @@ var (
 	errBin  error
 )
 
-// binary builds (once per test binary) and returns Mailpit's path.
+// binary returns Mailpit's path: $MAILPIT_BIN when set (`make test` sets
+// it to the copy it keeps in its tools cache), else the pinned tool, built
+// once per test binary.
 func binary() (string, error) {
+	if bin := os.Getenv("MAILPIT_BIN"); bin != "" {
+		return bin, nil
+	}
 	binOnce.Do(func() {
 		_, file, _, _ := runtime.Caller(0)
 		cmd := exec.Command("go", "tool", "-n", "mailpit")

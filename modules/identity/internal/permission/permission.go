@@ -1,5 +1,5 @@
 // Package permission declares the identity context's permissions and what
-// each role is granted of them (API.md's permission table). The module
+// each role is granted of them (docs/api.md's permission table). The module
 // contributes Grants to the platform's policy; the application handlers
 // check the permissions with auth.Require.
 package permission

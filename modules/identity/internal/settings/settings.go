@@ -45,7 +45,7 @@ type Config struct {
 	// tagged secret: `zebra config` and errors mask only its password.
 	SMTPURL    string `env:"SMTP_URL" envDefault:"smtp://127.0.0.1:1025"`
 	MailFrom   string `env:"MAIL_FROM" envDefault:"Zebra <no-reply@zebra.localhost>"`
-	AppBaseURL string `env:"APP_BASE_URL" envDefault:"http://localhost:3000"`
+	AppBaseURL string `env:"APP_BASE_URL" envDefault:"http://localhost:8080"`
 
 	// MailRetryAfter is how long a mail event whose delivery failed (SMTP
 	// down) waits on the stream before it is tried again.

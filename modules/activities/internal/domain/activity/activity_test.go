@@ -254,7 +254,7 @@ func eq[T comparable](t *testing.T, got, want T) {
 }
 
 // TestEveryInvalidFieldIsReported: New, Change and CheckFields name every
-// field that breaks a rule, not only the first (API.md).
+// field that breaks a rule, not only the first (docs/api.md).
 func TestEveryInvalidFieldIsReported(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("d", activity.MaxDescriptionLen+1)

@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 )
 
-// Limits of API.md, in characters (Unicode code points).
+// Limits of docs/api.md, in characters (Unicode code points).
 const (
 	MaxTitleLen       = 200
 	MaxDescriptionLen = 5000
@@ -17,7 +17,7 @@ const (
 // (each a *ValidationError), or nil. A nil title (absent from a change) or
 // description (none) is not checked. New and Change report the same; the
 // HTTP adapter asks before the command runs, so that one answer names
-// every invalid field together with the schema's errors (API.md).
+// every invalid field together with the schema's errors (docs/api.md).
 func CheckFields(title, description *string) error {
 	var titleErr error
 	if title != nil {

@@ -5,7 +5,7 @@ package activity
 // cancelled are final.
 type Status string
 
-// The statuses of API.md.
+// The statuses of docs/api.md.
 const (
 	StatusPlanned    Status = "planned"
 	StatusInProgress Status = "in_progress"

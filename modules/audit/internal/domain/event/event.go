@@ -20,7 +20,7 @@ import (
 // Limits of the text fields, so one event cannot bloat the log or an index.
 const (
 	MaxTextLen = 200
-	// MaxRequestIDLen matches the request id rule of API.md.
+	// MaxRequestIDLen matches the request id rule of docs/api.md.
 	MaxRequestIDLen = 128
 )
 

@@ -10,7 +10,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// User is the read view of a user: what API.md's user object shows, and
+// User is the read view of a user: what docs/api.md's user object shows, and
 // never a password hash or a token.
 type User struct {
 	ID            uuid.UUID

@@ -5,7 +5,7 @@ import (
 	"unicode/utf8"
 )
 
-// Password length limits of API.md, in characters. The upper bound keeps
+// Password length limits of docs/api.md, in characters. The upper bound keeps
 // an attacker from making us hash megabytes.
 const (
 	MinPasswordLength = 12
