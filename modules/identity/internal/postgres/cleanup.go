@@ -51,6 +51,8 @@ const cleanupBatch = 1000
 
 // Sweep deletes everything expired as of now and returns how many rows.
 func (j *CleanupJob) Sweep(ctx context.Context, now time.Time) (int64, error) {
+	// Raw SQL: batched deletes (PostgreSQL has no DELETE ... LIMIT), read
+	// as one statement each rather than as nested gorm sub-builders.
 	statements := []struct {
 		sql string
 		at  time.Time
