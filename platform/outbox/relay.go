@@ -355,10 +355,10 @@ func (r *Relay) Prune(ctx context.Context) (int64, error) {
 	db := r.db.WithContext(ctx)
 	var total int64
 	for {
-		old := db.Model(&record{}).Select("id").
+		old := db.Model(&record{}).Select("seq").
 			Where("published_at IS NOT NULL AND published_at < now() - make_interval(secs => ?)", r.opts.Retention.Seconds()).
 			Limit(pruneChunk)
-		res := db.Where("id IN (?)", old).Delete(&record{})
+		res := db.Where("seq IN (?)", old).Delete(&record{})
 		if res.Error != nil {
 			return total, fmt.Errorf("prune outbox: %w", res.Error)
 		}
