@@ -134,7 +134,7 @@ func TestGenerateInACopy(t *testing.T) {
 		{"go", "test", "-count=1", "-run", "TestOpenAPIDocumentIsCommitted", "./app"},
 		{"go", "-C", "test", "generate", "./client"},                         // what `make client` runs
 		{"go", "-C", "test", "vet", "./client"},                              // the regenerated client builds
-		{"go", "tool", "golangci-lint", "run", "./modules/" + name + "/..."}, // `make lint`'s linters, vet included
+		{"go", "tool", "golangci-lint", "run", "--allow-parallel-runners", "./modules/" + name + "/..."}, // `make lint`'s linters, vet included
 		{"go", "test", "-count=1", "./modules/" + name + "/...", "./test/arch/"},
 		// The contract suite on the new operations only, 1.3 s each.
 		{"env", "CONTRACT_DURATION=60s", "go", "-C", "test", "test", "-count=1", "./contract/",
