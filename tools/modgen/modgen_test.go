@@ -132,8 +132,8 @@ func TestGenerateInACopy(t *testing.T) {
 		{"go", "build", "-o", "bin/zebra", "./app"},
 		{"bin/zebra", "openapi", "-o", "docs/openapi.json"}, // what `make openapi` runs, on the built binary
 		{"go", "test", "-count=1", "-run", "TestOpenAPIDocumentIsCommitted", "./app"},
-		{"go", "-C", "test", "generate", "./client"},                         // what `make client` runs
-		{"go", "-C", "test", "vet", "./client"},                              // the regenerated client builds
+		{"go", "-C", "test", "generate", "./client"},                                                     // what `make client` runs
+		{"go", "-C", "test", "vet", "./client"},                                                          // the regenerated client builds
 		{"go", "tool", "golangci-lint", "run", "--allow-parallel-runners", "./modules/" + name + "/..."}, // `make lint`'s linters, vet included
 		{"go", "test", "-count=1", "./modules/" + name + "/...", "./test/arch/"},
 		// The contract suite on the new operations only, 1.3 s each.
