@@ -14,6 +14,7 @@ import (
 	"github.com/zebralabs/zebra/platform/apperr"
 	"github.com/zebralabs/zebra/platform/config"
 	"github.com/zebralabs/zebra/platform/httpserver"
+	"github.com/zebralabs/zebra/platform/httpserver/httpservertest"
 )
 
 // ruleBody has schema rules (maxLength, enum) and a rule the operation
@@ -136,19 +137,7 @@ func TestEveryInvalidFieldInOne422(t *testing.T) {
 			if tt.status == 200 || tt.status == 403 {
 				return
 			}
-			var env struct {
-				Details struct {
-					Fields []struct{ Field string } `json:"fields"`
-				} `json:"details"`
-			}
-			if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, f := range env.Details.Fields {
-				got = append(got, f.Field)
-			}
-			slices.Sort(got)
+			_, got := httpservertest.Problem(t, rec.Body.Bytes())
 			if !slices.Equal(got, tt.fields) {
 				t.Fatalf("fields %v, want %v: %s", got, tt.fields, rec.Body)
 			}

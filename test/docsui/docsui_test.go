@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zebralabs/zebra/test/internal/browser"
 	"github.com/zebralabs/zebra/test/internal/zebratest"
 )
 
@@ -52,32 +53,9 @@ type report struct {
 	} `json:"operations"`
 }
 
-// chromium is the browser: $CHROMIUM, else Debian's /usr/bin/chromium.
-func chromium() string {
-	if c := os.Getenv("CHROMIUM"); c != "" {
-		return c
-	}
-	return "/usr/bin/chromium"
-}
-
-// requireTools fails (never skips) with the command that installs what is
-// missing; `make test` installs both (mk/contract.mk).
-func requireTools(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatal("node is not installed: apt-get install -y nodejs npm")
-	}
-	if _, err := os.Stat("../node_modules/playwright-core/package.json"); err != nil {
-		t.Fatal("playwright-core is not installed: run `npm ci` in test/ (make contract-deps)")
-	}
-	if _, err := os.Stat(chromium()); err != nil {
-		t.Fatalf("Chromium is not installed at %s: apt-get install -y chromium (or set CHROMIUM)", chromium())
-	}
-}
-
 // TestDocsPageRendersOffline opens /docs in headless Chromium.
 func TestDocsPageRendersOffline(t *testing.T) {
-	requireTools(t)
+	browser.Require(t)
 	srv := zebratest.Start(t, zebratest.WithEnv("LOG_LEVEL=warn"))
 	want := documentOperations(t, srv.URL("/openapi.json"))
 	if err := os.MkdirAll(filepath.Dir(screenshotPath), 0o755); err != nil {
@@ -88,7 +66,7 @@ func TestDocsPageRendersOffline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", "docs.mjs", srv.URL(""), screenshotPath)
-	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium())
+	cmd.Env = append(os.Environ(), "CHROMIUM="+browser.Chromium())
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

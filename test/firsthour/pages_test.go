@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zebralabs/zebra/test/internal/browser"
 	"github.com/zebralabs/zebra/test/internal/zebratest"
 )
 
@@ -30,7 +31,7 @@ type pageReport struct {
 // APP_BASE_URL is zebra itself, whose pages call the API.
 func TestMailedLinksOpenWorkingPages(t *testing.T) {
 	t.Parallel()
-	requireBrowser(t)
+	browser.Require(t)
 	mp := startMailpit(t)
 	srv := startDev(t, mp.smtpURL, t.TempDir())
 	const email, password = "pages@example.com", "correct-horse-battery-staple"
@@ -100,7 +101,7 @@ func openPage(t *testing.T, link, password string) pageReport {
 		args = append(args, password)
 	}
 	cmd := exec.CommandContext(ctx, "node", args...)
-	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium())
+	cmd.Env = append(os.Environ(), "CHROMIUM="+browser.Chromium())
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -114,27 +115,4 @@ func openPage(t *testing.T, link, password string) pageReport {
 		t.Fatalf("opening %s: %+v\n%s", link, r, stderr.String())
 	}
 	return r
-}
-
-// chromium is the browser: $CHROMIUM, else Debian's /usr/bin/chromium.
-func chromium() string {
-	if c := os.Getenv("CHROMIUM"); c != "" {
-		return c
-	}
-	return "/usr/bin/chromium"
-}
-
-// requireBrowser fails (never skips) with the command that installs what
-// is missing; `make test` installs both (mk/contract.mk).
-func requireBrowser(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatal("node is not installed: apt-get install -y nodejs npm")
-	}
-	if _, err := os.Stat("../node_modules/playwright-core/package.json"); err != nil {
-		t.Fatal("playwright-core is not installed: run `npm ci` in test/ (make contract-deps)")
-	}
-	if _, err := os.Stat(chromium()); err != nil {
-		t.Fatalf("Chromium is not installed at %s: apt-get install -y chromium (or set CHROMIUM)", chromium())
-	}
 }

@@ -95,9 +95,6 @@ func TestTemplatesRenderForOtherNames(t *testing.T) {
 // The Go build cache is shared with the developer's builds through
 // -trimpath, which keeps the copy's paths out of the cache keys.
 func TestGenerateInACopy(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and tests a generated module (about a minute)")
-	}
 	start := time.Now()
 	root := copyRepo(t)
 	free := freeName(t, root)

@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -19,6 +18,7 @@ import (
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/config"
 	"github.com/zebralabs/zebra/platform/httpserver"
+	"github.com/zebralabs/zebra/platform/httpserver/httpservertest"
 	"github.com/zebralabs/zebra/platform/idempotency"
 )
 
@@ -67,20 +67,7 @@ func TestOne422NamesEveryInvalidField(t *testing.T) {
 		}
 		rec := httptest.NewRecorder()
 		engine.ServeHTTP(rec, req)
-		var env struct {
-			Code    string `json:"code"`
-			Details struct {
-				Fields []struct{ Field string } `json:"fields"`
-			} `json:"details"`
-		}
-		if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, f := range env.Details.Fields {
-			got = append(got, f.Field)
-		}
-		slices.Sort(got)
+		_, got := httpservertest.Problem(t, rec.Body.Bytes())
 		if rec.Code != tt.status || !slices.Equal(got, tt.fields) {
 			t.Errorf("%s %.60s: %d %s, want %d naming %v", tt.method, tt.body, rec.Code, rec.Body.String()[:min(rec.Body.Len(), 300)], tt.status, tt.fields)
 		}

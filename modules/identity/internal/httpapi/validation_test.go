@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"github.com/zebralabs/zebra/modules/identity/internal/httpapi"
 	"github.com/zebralabs/zebra/platform/config"
 	"github.com/zebralabs/zebra/platform/httpserver"
+	"github.com/zebralabs/zebra/platform/httpserver/httpservertest"
 )
 
 // TestSignUpNamesEveryInvalidField: through the platform's engine, the
@@ -49,21 +49,8 @@ func TestSignUpNamesEveryInvalidField(t *testing.T) {
 		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
 		engine.ServeHTTP(rec, req)
-		var env struct {
-			Code    string `json:"code"`
-			Details struct {
-				Fields []struct{ Field string } `json:"fields"`
-			} `json:"details"`
-		}
-		if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, f := range env.Details.Fields {
-			got = append(got, f.Field)
-		}
-		slices.Sort(got)
-		if rec.Code != http.StatusUnprocessableEntity || env.Code != "validation_failed" || !slices.Equal(got, tt.fields) {
+		code, got := httpservertest.Problem(t, rec.Body.Bytes())
+		if rec.Code != http.StatusUnprocessableEntity || code != "validation_failed" || !slices.Equal(got, tt.fields) {
 			t.Errorf("%s: %d %s, want 422 naming %v", tt.body, rec.Code, rec.Body, tt.fields)
 		}
 	}
