@@ -20,6 +20,9 @@ OPENAPI_BASE ?= $(shell git rev-parse -q --verify origin/main >/dev/null 2>&1 &&
 CONTRACT_TMP := bin/contract
 SPECTRAL := test/node_modules/.bin/spectral
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# apt-get waits (up to 10 min) for another apt run to release its locks
+# instead of failing at once.
+APT := $(SUDO) apt-get -o DPkg::Lock::Timeout=600
 
 .PHONY: contract-deps contract-chromium lint-openapi lint-openapi-spectral lint-openapi-breaking lint-client contract client openapi-generated
 
@@ -28,13 +31,13 @@ contract-deps: test/node_modules/.package-lock.json contract-chromium ## Install
 # npm ci writes node_modules/.package-lock.json: reinstall when the lock changes.
 test/node_modules/.package-lock.json: test/package-lock.json test/package.json
 	@command -v npm >/dev/null || { echo "contract-deps: installing nodejs and npm (apt)"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
+		$(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq nodejs npm; }
 	cd test && npm ci --no-audit --no-fund
 	@touch $@
 
 contract-chromium:
 	@command -v chromium >/dev/null || { echo "contract-deps: installing chromium (apt)"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+		$(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq chromium; }
 
 # The suites of ./test/... run in test-go: install their tools first.
 test-go: contract-deps

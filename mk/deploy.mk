@@ -34,7 +34,7 @@ lint-deploy: lint-compose lint-prometheus lint-actions lint-terraform lint-deplo
 
 lint-compose:
 	@command -v docker-compose >/dev/null || { echo "lint-compose: installing docker-compose (apt)"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq docker-compose; }
+		$(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq docker-compose; }
 	docker-compose -f docker-compose.yml config -q
 	docker-compose -f docker-compose.yml --profile observability config -q
 

@@ -20,5 +20,7 @@
 //
 // The limits (header size, in-flight requests, body size, content type)
 // are ours so that they answer in the envelope; the docs page's
-// pre-compressed assets are served by github.com/vearutop/statigz.
+// pre-compressed assets are served by github.com/vearutop/statigz, and a
+// JSON body's lone surrogate escapes are found by
+// github.com/go-json-experiment/json's jsontext validation.
 package httpserver

@@ -12,6 +12,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/gin-gonic/gin"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/zebralabs/zebra/platform/apperr"
 )
@@ -100,72 +101,15 @@ func strictUnmarshal(data []byte, v any) error {
 	if err := json.Unmarshal(data, v); err != nil {
 		return err
 	}
-	if hasLoneSurrogate(data) {
+	// The body is UTF-8 and decodes: jsontext (RFC 7493 rules, duplicate
+	// names allowed as encoding/json allows them) only refuses it now for
+	// an escape of a UTF-16 surrogate without its pair, which
+	// encoding/json turned into U+FFFD. Bodies with no \u escape at all
+	// skip the second pass.
+	if bytes.Contains(data, []byte(`\u`)) && !jsontext.Value(data).IsValid(jsontext.AllowDuplicateNames(true)) {
 		return errLoneSurrogate
 	}
 	return nil
-}
-
-// hasLoneSurrogate reports whether the JSON text data, which decoded, has
-// a \uXXXX escape of a UTF-16 surrogate that is not half of a pair (a high
-// one followed by a low one). In valid JSON a backslash only ever starts
-// an escape inside a string, so no tokenizer is needed.
-func hasLoneSurrogate(data []byte) bool {
-	for i := bytes.IndexByte(data, '\\'); i >= 0 && i+1 < len(data); {
-		if data[i+1] != 'u' {
-			i = next(data, i+2)
-			continue
-		}
-		r := hex4(data, i+2)
-		switch {
-		case r >= 0xDC00 && r <= 0xDFFF:
-			return true
-		case r >= 0xD800 && r <= 0xDBFF:
-			if i+7 >= len(data) || data[i+6] != '\\' || data[i+7] != 'u' {
-				return true
-			}
-			if low := hex4(data, i+8); low < 0xDC00 || low > 0xDFFF {
-				return true
-			}
-			i = next(data, i+12)
-		default:
-			i = next(data, i+6)
-		}
-	}
-	return false
-}
-
-// next is the index of the next backslash at or after from, or -1.
-func next(data []byte, from int) int {
-	if from >= len(data) {
-		return -1
-	}
-	j := bytes.IndexByte(data[from:], '\\')
-	if j < 0 {
-		return -1
-	}
-	return from + j
-}
-
-// hex4 decodes the four hex digits at data[at:], or returns -1.
-func hex4(data []byte, at int) rune {
-	if at+4 > len(data) {
-		return -1
-	}
-	var r rune
-	for _, c := range data[at : at+4] {
-		switch {
-		case c >= '0' && c <= '9':
-			r = r<<4 | rune(c-'0')
-		case c >= 'a' && c <= 'f':
-			r = r<<4 | rune(c-'a'+10)
-		case c >= 'A' && c <= 'F':
-			r = r<<4 | rune(c-'A'+10)
-		default:
-			return -1
-		}
-	}
-	return r
 }
 
 // validationPanics answers 422 instead of 500 when huma's validator
