@@ -76,7 +76,7 @@ else
 	miss "curl and jq (the README's first five minutes, run by test/firsthour): apt-get install -y curl jq"
 fi
 
-echo "make lint"
+echo "make lint (and Node and npm, above: the OpenAPI lint)"
 if has promtool; then
 	ok "promtool ($(promtool --version 2>&1 | head -n1 | awk '{print $3}'))"
 else
