@@ -16,7 +16,9 @@
 # chromium: contract-deps installs what is missing, before test-go.
 export CONTRACT_DURATION ?= 30s
 export CONTRACT_SEED ?=
-OPENAPI_BASE ?= $(shell git rev-parse -q --verify origin/main >/dev/null 2>&1 && echo origin/main || echo HEAD)
+# OPENAPI_BASE is the first of origin/main, main (a clone or worktree with
+# no remote) and HEAD that exists; outside git nothing is compared.
+OPENAPI_BASE ?= $(shell for r in origin/main main; do git rev-parse -q --verify "$$r^{commit}" >/dev/null 2>&1 && { echo $$r; exit; }; done; echo HEAD)
 CONTRACT_TMP := bin/contract
 SPECTRAL := test/node_modules/.bin/spectral
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

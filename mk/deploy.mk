@@ -8,7 +8,9 @@
 #   HCL parser + OPA (Go library)   deployments/aws/terraform/**.tf against deployments/aws/policy/*.rego
 #   BuildKit parser, go-toml (Go)   Dockerfile, fly.toml (test/deploy)
 #
-# The tools come from Debian: apt-get install -y docker-compose prometheus.
+# The tools come from Debian: apt-get install -y --no-install-recommends
+# docker-compose prometheus (without the recommended Docker engine and
+# Prometheus exporters, which no check here needs).
 OBS := deployments/observability
 DEPLOY_TMP := $(or $(TMPDIR),/tmp)
 
@@ -34,12 +36,12 @@ lint-deploy: lint-compose lint-prometheus lint-actions lint-terraform lint-deplo
 
 lint-compose:
 	@command -v docker-compose >/dev/null || { echo "lint-compose: installing docker-compose (apt)"; \
-		$(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq docker-compose; }
+		$(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq --no-install-recommends docker-compose; }
 	docker-compose -f docker-compose.yml config -q
 	docker-compose -f docker-compose.yml --profile observability config -q
 
 lint-prometheus:
-	@command -v promtool >/dev/null || { echo "lint-prometheus: promtool not found; install it with: apt-get install -y prometheus" >&2; exit 1; }
+	@command -v promtool >/dev/null || { echo "lint-prometheus: promtool not found; install it with: apt-get install -y --no-install-recommends prometheus" >&2; exit 1; }
 	promtool check config $(OBS)/prometheus/prometheus.yml
 	promtool check rules $(OBS)/prometheus/rules/*.yml
 	promtool test rules $(OBS)/prometheus/tests/*.yml

@@ -76,16 +76,16 @@ else
 	miss "curl and jq (the README's first five minutes, run by test/firsthour): apt-get install -y curl jq"
 fi
 
-echo "make lint"
+echo "make lint (and Node and npm, above: the OpenAPI lint)"
 if has promtool; then
 	ok "promtool ($(promtool --version 2>&1 | head -n1 | awk '{print $3}'))"
 else
-	miss "promtool (the Prometheus rules and their tests): apt-get install -y prometheus"
+	miss "promtool (the Prometheus rules and their tests): apt-get install -y --no-install-recommends prometheus"
 fi
 if has docker-compose; then
 	ok "docker-compose $(docker-compose version --short 2>/dev/null) (validates docker-compose.yml; no daemon needed)"
 else
-	miss "docker-compose (validates docker-compose.yml; no daemon needed): apt-get install -y docker-compose"
+	miss "docker-compose (validates docker-compose.yml; no daemon needed): apt-get install -y --no-install-recommends docker-compose"
 fi
 if [ -x "$GOLANGCI" ]; then
 	ok "golangci-lint built in $TOOLS_DIR"

@@ -27,7 +27,7 @@ lint-modgen:
 	@files="$$(gofmt -l tools/modgen)"; if [ -n "$$files" ]; then echo "gofmt needed:"; echo "$$files"; exit 1; fi
 	$(MODGEN) go vet ./...
 	$(MODGEN) go mod tidy -diff
-	@work=$$(mktemp --suffix=.work); trap 'rm -f "$$work"' EXIT; \
+	@work=$$(mktemp --suffix=.work); trap 'rm -f "$$work" "$$work.sum"' EXIT; \
 	go work edit -use=./tools/modgen -print | sed 's#^\(\s*\)\./#\1$(CURDIR)/#' > "$$work"; \
 	GOWORK="$$work" $(GOLANGCI) run ./tools/modgen/...
 

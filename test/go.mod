@@ -26,6 +26,7 @@ require (
 	github.com/oapi-codegen/runtime v1.6.0
 	github.com/open-policy-agent/opa v1.20.2 // v1.21+ needs gobwas/glob v1, whose API breaks golangci-lint's depguard (a tool here)
 	github.com/pelletier/go-toml/v2 v2.4.3
+	github.com/prometheus/common v0.72.1
 	github.com/prometheus/prometheus v0.316.0
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/rs/zerolog v1.28.0
@@ -227,7 +228,6 @@ require (
 	github.com/planetscale/vtprotobuf v0.6.1-0.20240319094008-0393e58bdf10 // indirect
 	github.com/prometheus/client_golang v1.25.0 // indirect
 	github.com/prometheus/client_model v0.6.3 // indirect
-	github.com/prometheus/common v0.72.1 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
 	github.com/quasilyte/go-ruleguard v0.4.5 // indirect
 	github.com/quasilyte/go-ruleguard/dsl v0.3.23 // indirect

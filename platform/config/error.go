@@ -5,11 +5,11 @@ import (
 	"strings"
 )
 
-// Error reports bad configuration: one Problem per variable, printed one
-// per line, so an operator sees every mistake at once and each line names
-// the variable to fix.
+// Error reports bad configuration: one ProblemError per variable, printed
+// one per line, so an operator sees every mistake at once and each line
+// names the variable to fix.
 type Error struct {
-	Problems []Problem
+	Problems []ProblemError
 }
 
 // Error prints one line per problem.
@@ -21,8 +21,10 @@ func (e *Error) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// Problem is one bad variable.
-type Problem struct {
+// ProblemError is one bad variable. It is an error of its own so that a
+// value parser can return it for the one value it rejects; Error gathers
+// them all.
+type ProblemError struct {
 	// Var is the environment variable, e.g. HTTP_REQUEST_TIMEOUT.
 	Var string
 	// Value is what it was set to; not printed when Secret.
@@ -33,7 +35,7 @@ type Problem struct {
 }
 
 // Error renders the problem as `config: VAR="value": reason`.
-func (p Problem) Error() string {
+func (p ProblemError) Error() string {
 	switch {
 	case p.Var == "":
 		return "config: " + p.Reason
@@ -44,8 +46,8 @@ func (p Problem) Error() string {
 	}
 }
 
-// problems collects the Problems of one section.
-type problems []Problem
+// problems collects the ProblemErrors of one section.
+type problems []ProblemError
 
 func (ps problems) err() error {
 	if len(ps) == 0 {

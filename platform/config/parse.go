@@ -60,7 +60,7 @@ func problemsOf(err error) problems {
 	}
 	var ps problems
 	for _, line := range strings.Split(err.Error(), "\n") {
-		ps = append(ps, Problem{Reason: line})
+		ps = append(ps, ProblemError{Reason: line})
 	}
 	return ps
 }
@@ -73,7 +73,7 @@ func parsers(key *string) map[reflect.Type]env.ParserFunc {
 		return func(s string) (any, error) {
 			v, err := parse(s)
 			if err != nil {
-				return nil, Problem{Var: *key, Value: s, Reason: reason}
+				return nil, ProblemError{Var: *key, Value: s, Reason: reason}
 			}
 			return v, nil
 		}
@@ -95,7 +95,7 @@ func parsers(key *string) map[reflect.Type]env.ParserFunc {
 	}
 }
 
-// parseProblems turns env's aggregate error into one Problem per variable.
+// parseProblems turns env's aggregate error into one ProblemError per variable.
 func parseProblems(err error, fs []field) problems {
 	var agg env.AggregateError
 	if !errors.As(err, &agg) {
@@ -105,18 +105,18 @@ func parseProblems(err error, fs []field) problems {
 	for _, e := range agg.Errors {
 		var (
 			pe    env.ParseError
-			p     Problem
+			p     ProblemError
 			unset env.VarIsNotSetError
 			empty env.EmptyVarError
 		)
 		switch {
 		case errors.As(e, &pe) && errors.As(pe.Err, &p):
 		case errors.As(e, &unset):
-			p = Problem{Var: unset.Key, Reason: "must be set"}
+			p = ProblemError{Var: unset.Key, Reason: "must be set"}
 		case errors.As(e, &empty):
-			p = Problem{Var: empty.Key, Reason: "must not be empty"}
+			p = ProblemError{Var: empty.Key, Reason: "must not be empty"}
 		default:
-			p = Problem{Reason: e.Error()}
+			p = ProblemError{Reason: e.Error()}
 		}
 		for _, f := range fs {
 			p.Secret = p.Secret || f.key == p.Var && f.secret()

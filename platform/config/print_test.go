@@ -30,14 +30,14 @@ type moduleConfig struct {
 
 func (m moduleConfig) Validate() error {
 	if m.TTL > time.Hour {
-		return &config.Error{Problems: []config.Problem{{Var: "TEST_MODULE_TTL", Value: m.TTL.String(), Reason: "must be at most 1h"}}}
+		return &config.Error{Problems: []config.ProblemError{{Var: "TEST_MODULE_TTL", Value: m.TTL.String(), Reason: "must be at most 1h"}}}
 	}
 	return nil
 }
 
 func (m moduleConfig) RefuseInsecure() error {
 	if m.SigningKey == "dev-key" {
-		return &config.Error{Problems: []config.Problem{{Var: "TEST_MODULE_SIGNING_KEY", Secret: true, Reason: "refused when APP_ENV=prod"}}}
+		return &config.Error{Problems: []config.ProblemError{{Var: "TEST_MODULE_SIGNING_KEY", Secret: true, Reason: "refused when APP_ENV=prod"}}}
 	}
 	return nil
 }

@@ -48,7 +48,7 @@ var validate = sync.OnceValue(func() *validator.Validate {
 	return v
 })
 
-// tagProblems checks v's `validate` tags, one Problem per bad variable.
+// tagProblems checks v's `validate` tags, one ProblemError per bad variable.
 func tagProblems(v any, fs []field) problems {
 	err := validate().Struct(v)
 	var fes validator.ValidationErrors
@@ -70,7 +70,7 @@ func tagProblems(v any, fs []field) problems {
 		if element {
 			reason = fmt.Sprintf("%q: %s", fe.Value(), reason)
 		}
-		ps = append(ps, Problem{Var: f.key, Value: f.shown(), Secret: f.secret(), Reason: reason})
+		ps = append(ps, ProblemError{Var: f.key, Value: f.shown(), Secret: f.secret(), Reason: reason})
 	}
 	return ps
 }
@@ -120,13 +120,13 @@ func (c Config) Validate() error {
 	}
 	var ps problems
 	if s := c.Security.CursorSecret; s == DefaultCursorSecret || len(s) < minSecretLen {
-		ps = append(ps, Problem{Var: "CURSOR_SECRET", Secret: true, Reason: fmt.Sprintf("the development default, or anything shorter than %d characters, is refused when APP_ENV=prod", minSecretLen)})
+		ps = append(ps, ProblemError{Var: "CURSOR_SECRET", Secret: true, Reason: fmt.Sprintf("the development default, or anything shorter than %d characters, is refused when APP_ENV=prod", minSecretLen)})
 	}
 	if slices.Contains(c.HTTP.CORSOrigins, "*") {
-		ps = append(ps, Problem{Var: "CORS_ALLOWED_ORIGINS", Value: strings.Join(c.HTTP.CORSOrigins, ","), Reason: "a wildcard origin is refused when APP_ENV=prod"})
+		ps = append(ps, ProblemError{Var: "CORS_ALLOWED_ORIGINS", Value: strings.Join(c.HTTP.CORSOrigins, ","), Reason: "a wildcard origin is refused when APP_ENV=prod"})
 	}
 	if c.LogLevel == "debug" {
-		ps = append(ps, Problem{Var: "LOG_LEVEL", Value: c.LogLevel, Reason: "debug logging is refused when APP_ENV=prod"})
+		ps = append(ps, ProblemError{Var: "LOG_LEVEL", Value: c.LogLevel, Reason: "debug logging is refused when APP_ENV=prod"})
 	}
 	return ps.err()
 }

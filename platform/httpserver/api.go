@@ -165,8 +165,6 @@ func always(*huma.Operation) bool { return true }
 
 func hasBody(op *huma.Operation) bool { return op.RequestBody != nil }
 
-func hasInput(op *huma.Operation) bool { return op.RequestBody != nil || len(op.Parameters) > 0 }
-
 func hasPathParams(op *huma.Operation) bool {
 	for _, p := range op.Parameters {
 		if p.In == "path" {

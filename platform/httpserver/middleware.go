@@ -215,7 +215,8 @@ func contentType() gin.HandlerFunc {
 		}
 		mt, params, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
 		patch := c.Request.Method == http.MethodPatch
-		if err != nil || mt != "application/json" && !(patch && mt == mergePatchJSON) {
+		isJSON := mt == "application/json" || patch && mt == mergePatchJSON
+		if err != nil || !isJSON {
 			message := "send the request body as application/json"
 			if patch {
 				message += " or " + mergePatchJSON

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
@@ -146,7 +147,7 @@ func selectors(expr string) ([]selector, error) {
 		s := selector{metric: vs.Name}
 		for _, m := range vs.LabelMatchers {
 			switch {
-			case m.Name != labels.MetricName:
+			case m.Name != model.MetricNameLabel:
 				s.labels = append(s.labels, m.Name)
 			case m.Type == labels.MatchEqual:
 				s.metric = m.Value

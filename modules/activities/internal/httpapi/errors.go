@@ -34,17 +34,21 @@ func problem(err error) error {
 }
 
 // fieldErrors appends every *activity.ValidationError in err's tree: the
-// domain joins one per invalid field.
+// domain joins one per invalid field. errors.As would stop at the first, so
+// the tree is walked here, joins and wraps alike, down to its leaves.
 func fieldErrors(err error, out []apperr.FieldError) []apperr.FieldError {
-	switch e := err.(type) {
-	case *activity.ValidationError:
-		return append(out, apperr.FieldError{Field: e.Field, Message: e.Message})
-	case interface{ Unwrap() []error }:
-		for _, inner := range e.Unwrap() {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, inner := range joined.Unwrap() {
 			out = fieldErrors(inner, out)
 		}
-	case interface{ Unwrap() error }:
-		return fieldErrors(e.Unwrap(), out)
+		return out
+	}
+	if wrapped, ok := err.(interface{ Unwrap() error }); ok {
+		return fieldErrors(wrapped.Unwrap(), out)
+	}
+	var invalid *activity.ValidationError
+	if errors.As(err, &invalid) {
+		out = append(out, apperr.FieldError{Field: invalid.Field, Message: invalid.Message})
 	}
 	return out
 }

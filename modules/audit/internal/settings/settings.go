@@ -74,5 +74,5 @@ func (c Config) RefuseInsecure() error {
 }
 
 func problem(reason string) error {
-	return &config.Error{Problems: []config.Problem{{Var: macKeysVar, Secret: true, Reason: reason}}}
+	return &config.Error{Problems: []config.ProblemError{{Var: macKeysVar, Secret: true, Reason: reason}}}
 }

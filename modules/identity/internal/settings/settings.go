@@ -78,16 +78,16 @@ func (c Config) Keys() []accesstoken.Key { return c.keys }
 // Validate checks every value and parses the keys, reporting one problem
 // per variable. config.Parse calls it.
 func (c *Config) Validate() error {
-	var ps []config.Problem
-	bad := func(v, val, reason string) { ps = append(ps, config.Problem{Var: v, Value: val, Reason: reason}) }
+	var ps []config.ProblemError
+	bad := func(v, val, reason string) { ps = append(ps, config.ProblemError{Var: v, Value: val, Reason: reason}) }
 
 	if c.Algorithm != accesstoken.AlgEdDSA && c.Algorithm != accesstoken.AlgES256 {
 		bad("JWT_ALGORITHM", c.Algorithm, "must be EdDSA or ES256")
 	} else if keys, err := accesstoken.ParseKeys(c.SigningKeys); err != nil {
-		ps = append(ps, config.Problem{Var: "JWT_SIGNING_KEYS", Secret: true, Reason: err.Error()})
+		ps = append(ps, config.ProblemError{Var: "JWT_SIGNING_KEYS", Secret: true, Reason: err.Error()})
 	} else if len(keys) > 0 {
 		if _, err := accesstoken.NewKeyset(c.Algorithm, keys); err != nil {
-			ps = append(ps, config.Problem{Var: "JWT_SIGNING_KEYS", Secret: true, Reason: err.Error()})
+			ps = append(ps, config.ProblemError{Var: "JWT_SIGNING_KEYS", Secret: true, Reason: err.Error()})
 		}
 		c.keys = keys
 	}
@@ -161,7 +161,7 @@ func (c *Config) Validate() error {
 // out, and replicas would reject each other's tokens).
 func (c Config) RefuseInsecure() error {
 	if strings.TrimSpace(c.SigningKeys) == "" {
-		return &config.Error{Problems: []config.Problem{{
+		return &config.Error{Problems: []config.ProblemError{{
 			Var: "JWT_SIGNING_KEYS", Secret: true,
 			Reason: "no signing key configured; APP_ENV=prod refuses to start without one (PEM or JWK, see .env.example)",
 		}}}
