@@ -31,10 +31,12 @@ cover_comma   := ,
 cover_space   := $(eval) $(eval)
 COVER_PKGS    := $(subst $(cover_space),$(cover_comma),$(foreach m,$(COVER_MODULES),$(COVER_PREFIX)$(m)/...))
 COVER_TIMEOUT ?= 15m
-# The floors, in percent of statements: the figures measured on 2026-05-14
-# (README, "Coverage") less 2 points, rounded down. Raise them when
-# coverage rises; a module without an entry is reported, not checked.
-COVER_FLOOR   ?= app=0 platform=0 modules/activities=0 modules/audit=0 modules/identity=0 schema=0 total=0
+# The floors, in percent of statements, in one place: the figures of
+# 2026-12-08 (README, "Coverage": app 79.9, activities 94.2, audit 93.1,
+# identity 86.3, platform 91.4, schema 88.9, total 89.7) less 2 points,
+# rounded down. Raise them when coverage rises; a module without an entry
+# (a new one) is reported, not checked, until it gets one.
+COVER_FLOOR   ?= app=77 modules/activities=92 modules/audit=91 modules/identity=84 platform=89 schema=86 total=87
 
 .PHONY: cover
 
@@ -44,16 +46,16 @@ cover: $(MAILPIT) contract-deps ## Every test with coverage: coverage/coverage.h
 		-ldflags "-X main.version=v0.0.0-test" -o $(COVER_BIN).cover ./app
 	@printf "#!/bin/sh\nGOCOVERDIR='%s' exec '%s' \"\$$@\"\n" "$(abspath $(COVER_DIR)/binary)" "$(abspath $(COVER_BIN)).cover" > $(COVER_BIN)
 	@chmod +x $(COVER_BIN)
-	@set -uo pipefail; start=$$(date +%s); status=0; \
+	@set -uo pipefail; status=0; \
 	ZEBRA_BIN="$(abspath $(COVER_BIN))" MAILPIT_BIN="$${MAILPIT_BIN:-$(MAILPIT)}" \
 		go test -count=1 -timeout $(COVER_TIMEOUT) $(GO_TEST_FLAGS) -covermode=set -coverpkg=$(COVER_PKGS) \
-		-coverprofile=$(COVER_DIR)/tests.out $(PACKAGES) || status=$$?; \
+		-coverprofile=$(COVER_DIR)/tests.out $(PACKAGES) | sed -u 's/[[:space:]]*coverage: .*//' || status=$$?; \
 	[ -s $(COVER_DIR)/tests.out ] || { echo "make cover: go test wrote no profile (exit $$status)"; exit 1; }; \
 	go tool covdata textfmt -i=$(COVER_DIR)/binary -o $(COVER_DIR)/binary.out || exit 1; \
 	{ cat $(COVER_DIR)/tests.out; tail -n +2 $(COVER_DIR)/binary.out; } > $(COVER_DIR)/coverage.out; \
 	go tool cover -html=$(COVER_DIR)/coverage.out -o $(COVER_DIR)/coverage.html || exit 1; \
-	echo; echo "coverage of unit, integration and end-to-end tests ($$(( $$(date +%s) - start ))s); report: $(COVER_DIR)/coverage.html"; \
+	echo; echo "statements run by unit, integration and end-to-end tests, per module (report: $(COVER_DIR)/coverage.html)"; \
 	awk -f tools/cover/summary.awk -v prefix=$(COVER_PREFIX) -v modules="$(COVER_MODULES)" -v floors="$(COVER_FLOOR)" \
-		$(COVER_DIR)/coverage.out || status=1; \
+		$(COVER_DIR)/coverage.out | tee $(COVER_DIR)/summary.txt || status=1; \
 	if [ $$status -ne 0 ]; then echo "make cover: failed (a test failed, or coverage is below COVER_FLOOR)"; fi; \
 	exit $$status
