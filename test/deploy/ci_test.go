@@ -56,6 +56,7 @@ func TestCIWorkflow(t *testing.T) {
 	for job, want := range map[string][]string{
 		"lint":           {"make lint", "prometheus", "docker-compose"},
 		"test":           {"make test"},
+		"cover":          {"make cover"},
 		"build":          {"docker/build-push-action", "deployments/docker/Dockerfile"},
 		"scan":           {"aquasecurity/trivy-action"},
 		"contract":       {"make test-contract"},
@@ -81,18 +82,20 @@ func TestCIWorkflow(t *testing.T) {
 	if !pushes {
 		t.Error("job push never pushes (docker/build-push-action with push: true)")
 	}
-	for _, svc := range []string{"postgres:15", "redis:7"} {
-		found := false
-		for _, s := range wf.Jobs["test"].Services {
-			found = found || s.Image == svc
-		}
-		if !found {
-			t.Errorf("job test has no %s service", svc)
+	for _, job := range []string{"test", "cover"} {
+		for _, svc := range []string{"postgres:15", "redis:7"} {
+			found := false
+			for _, s := range wf.Jobs[job].Services {
+				found = found || s.Image == svc
+			}
+			if !found {
+				t.Errorf("job %s has no %s service", job, svc)
+			}
 		}
 	}
 	for _, job := range []string{"push", "deploy-preview"} {
 		got := strings.Join(needs(job), ",")
-		for _, gate := range []string{"lint", "test", "scan", "contract"} {
+		for _, gate := range []string{"lint", "test", "cover", "scan", "contract"} {
 			if !strings.Contains(","+got+",", ","+gate+",") {
 				t.Errorf("job %s must wait for %s (needs: %s)", job, gate, got)
 			}
