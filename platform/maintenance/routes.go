@@ -47,7 +47,7 @@ type stateOutput struct {
 type maintenanceChange struct {
 	Enabled           bool   `json:"enabled" doc:"true turns read-only maintenance mode on, false turns it off."`
 	RetryAfterSeconds int    `json:"retryAfterSeconds,omitempty" minimum:"1" maximum:"86400" doc:"Retry-After (seconds) of the refused mutations while on: the expected length of the window. Default 300; ignored when turning the mode off."`
-	Reason            string `json:"reason,omitempty" maxLength:"500" doc:"Why: required to turn the mode on, optional to turn it off. Recorded in the audit log."`
+	Reason            string `json:"reason,omitempty" maxLength:"500" doc:"Why: required to turn the mode on, optional to turn it off. Recorded with the audit-log event of the change."`
 }
 
 type putInput struct {
@@ -69,7 +69,7 @@ func (r *Routes) Register(api huma.API) {
 			"but this one with `503 maintenance` and `Retry-After`, from the moment this answers; reads, the probes " +
 			"and this endpoint keep working, and `/readyz` reports `\"maintenance\":\"on\"`. Log in and token refresh " +
 			"are mutations and are refused too: a client whose access token expires during the window logs in " +
-			"after it. Off: mutations are accepted again. Each change is recorded in the audit log (actor, time, " +
+			"after it. Off: mutations are accepted again. Each change is an audit-log event (actor, time, " +
 			"reason, before and after). Admins only (`platform:maintenance`). The same as `zebra maintenance on|off`.",
 	}, r.put)
 }

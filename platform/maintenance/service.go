@@ -51,7 +51,7 @@ type Transactor interface {
 	Do(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
-// Service changes the mode and records each change in the audit log; the
+// Service changes the mode and records each change as an audit-log event; the
 // admin endpoint and `zebra maintenance` both go through it.
 type Service struct {
 	sw  *Switch

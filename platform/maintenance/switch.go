@@ -5,7 +5,7 @@
 // on, and GET /readyz reports "maintenance":"on" while staying ready. An
 // operator turns it on and off with `zebra maintenance on|off` or
 // PUT /v1/admin/maintenance (Permission, granted to admins); both go
-// through Service, which records every change in the audit log with who,
+// through Service, which records every change as an audit-log event with who,
 // when and why.
 //
 // The flag is read from Redis on every mutation, never cached: a GET costs
