@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
+	"gorm.io/gorm"
 
 	"github.com/zebralabs/zebra/platform/apperr"
 	"github.com/zebralabs/zebra/platform/auditlog"
@@ -26,6 +27,7 @@ import (
 	"github.com/zebralabs/zebra/platform/database"
 	"github.com/zebralabs/zebra/platform/dbtest"
 	"github.com/zebralabs/zebra/platform/httpserver"
+	"github.com/zebralabs/zebra/platform/idempotency"
 	"github.com/zebralabs/zebra/platform/maintenance"
 	"github.com/zebralabs/zebra/platform/redisdb"
 	"github.com/zebralabs/zebra/platform/redistest"
@@ -60,7 +62,7 @@ type replica struct {
 	audit *observer.ObservedLogs
 }
 
-func newReplica(t *testing.T, rcfg config.Redis, db *database.UnitOfWork) *replica {
+func newReplica(t *testing.T, rcfg config.Redis, db *gorm.DB) *replica {
 	t.Helper()
 	client, err := redisdb.Open(context.Background(), rcfg)
 	require.NoError(t, err)
@@ -68,7 +70,8 @@ func newReplica(t *testing.T, rcfg config.Redis, db *database.UnitOfWork) *repli
 	core, logs := observer.New(zap.InfoLevel)
 	log := zap.New(core)
 	sw := maintenance.NewSwitch(client, redisdb.NewKeyspace(rcfg), log)
-	svc := maintenance.NewService(sw, db, auditlog.NewLogRecorder(log), log, nil)
+	uow := database.NewUnitOfWork(db)
+	svc := maintenance.NewService(sw, uow, auditlog.NewLogRecorder(log), log, nil)
 	writable := []httpserver.WritableRoute{{Method: http.MethodPut, Path: maintenance.Path}}
 	engine, err := httpserver.NewEngine(httpserver.EngineOptions{
 		HTTP:     testHTTP(t),
@@ -79,7 +82,7 @@ func newReplica(t *testing.T, rcfg config.Redis, db *database.UnitOfWork) *repli
 	})
 	require.NoError(t, err)
 	httpserver.NewAPI(engine, httpserver.APIConfig{BodyLimit: 1 << 20, ReadOnly: true, Writable: writable},
-		maintenance.NewRoutes(svc), httpserver.RoutesFunc(thingRoutes))
+		maintenance.NewRoutes(svc, idempotency.New(idempotency.NewStore(db, 24*time.Hour, time.Minute), uow)), httpserver.RoutesFunc(thingRoutes))
 	srv := httptest.NewServer(engine)
 	t.Cleanup(srv.Close)
 	return &replica{srv: srv, sw: sw, svc: svc, audit: logs}
@@ -118,7 +121,7 @@ type answer struct {
 	body   map[string]any
 }
 
-func (r *replica) send(t *testing.T, method, path, token, body string) answer {
+func (r *replica) send(t *testing.T, method, path, token, body string, header ...string) answer {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -132,6 +135,9 @@ func (r *replica) send(t *testing.T, method, path, token, body string) answer {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	res, err := r.srv.Client().Do(req)
 	require.NoError(t, err)
 	defer res.Body.Close()
@@ -144,9 +150,9 @@ func (r *replica) send(t *testing.T, method, path, token, body string) answer {
 	return answer{status: res.StatusCode, header: res.Header, body: m}
 }
 
-func fixture(t *testing.T) (config.Redis, *database.UnitOfWork) {
+func fixture(t *testing.T) (config.Redis, *gorm.DB) {
 	t.Helper()
-	return redistest.Config(t), database.NewUnitOfWork(dbtest.New(t))
+	return redistest.Config(t), dbtest.New(t)
 }
 
 // TestMaintenance_AcrossReplicas: the mode an admin turns on through one
@@ -154,8 +160,8 @@ func fixture(t *testing.T) (config.Redis, *database.UnitOfWork) {
 // reads keep working; the switch itself stays writable; off restores.
 func TestMaintenance_AcrossReplicas(t *testing.T) {
 	t.Parallel()
-	rcfg, uow := fixture(t)
-	a, b := newReplica(t, rcfg, uow), newReplica(t, rcfg, uow)
+	rcfg, db := fixture(t)
+	a, b := newReplica(t, rcfg, db), newReplica(t, rcfg, db)
 
 	got := a.send(t, http.MethodGet, maintenance.Path, "admin", "")
 	require.Equal(t, http.StatusOK, got.status, "%v", got.body)
@@ -216,10 +222,30 @@ func TestMaintenance_AcrossReplicas(t *testing.T) {
 	assert.NotEmpty(t, b.audit.FilterMessageSnippet("maintenance mode is on").All())
 }
 
+// TestMaintenance_IdempotentPut: the PUT takes an Idempotency-Key like
+// every mutation; a retry with the same key is a replay, not a second
+// change (one audit-log event).
+func TestMaintenance_IdempotentPut(t *testing.T) {
+	t.Parallel()
+	rcfg, db := fixture(t)
+	r := newReplica(t, rcfg, db)
+	body := `{"enabled":true,"reason":"retried"}`
+	first := r.send(t, http.MethodPut, maintenance.Path, "admin", body, "Idempotency-Key", "maint-1")
+	require.Equal(t, http.StatusOK, first.status, "%v", first.body)
+	again := r.send(t, http.MethodPut, maintenance.Path, "admin", body, "Idempotency-Key", "maint-1")
+	require.Equal(t, http.StatusOK, again.status, "%v", again.body)
+	assert.Equal(t, "true", again.header.Get("Idempotent-Replayed"))
+	assert.Equal(t, first.body, again.body)
+	assert.Len(t, r.audit.FilterLoggerName("auditlog").FilterField(zap.String("action", maintenance.ActionEnabled)).All(), 1)
+	st, err := r.sw.State(context.Background())
+	require.NoError(t, err)
+	assert.True(t, st.Enabled)
+}
+
 func TestMaintenance_AdminOnly(t *testing.T) {
 	t.Parallel()
-	rcfg, uow := fixture(t)
-	r := newReplica(t, rcfg, uow)
+	rcfg, db := fixture(t)
+	r := newReplica(t, rcfg, db)
 	for _, tt := range []struct {
 		method, token, body string
 		want                int
@@ -240,8 +266,8 @@ func TestMaintenance_AdminOnly(t *testing.T) {
 
 func TestMaintenance_BadInputIs422(t *testing.T) {
 	t.Parallel()
-	rcfg, uow := fixture(t)
-	r := newReplica(t, rcfg, uow)
+	rcfg, db := fixture(t)
+	r := newReplica(t, rcfg, db)
 	for body, field := range map[string]string{
 		`{"enabled":true}`:                                             "reason",
 		`{"enabled":true,"reason":"   "}`:                              "reason",
@@ -273,14 +299,14 @@ func mustJSON(t *testing.T, v any) string {
 // the keyspace then reads.
 func TestService_DefaultsAndActor(t *testing.T) {
 	t.Parallel()
-	rcfg, uow := fixture(t)
-	r := newReplica(t, rcfg, uow)
+	rcfg, db := fixture(t)
+	r := newReplica(t, rcfg, db)
 	st, err := r.svc.Set(context.Background(), "cli:ops", maintenance.Change{Enabled: true, Reason: " window "})
 	require.NoError(t, err)
 	assert.Equal(t, maintenance.DefaultRetryAfter, st.RetryAfter)
 	assert.Equal(t, "window", st.Reason)
 
-	other := newReplica(t, rcfg, uow)
+	other := newReplica(t, rcfg, db)
 	read, err := other.sw.State(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, st, read)
@@ -297,7 +323,7 @@ func TestService_NothingChangesWithoutItsRecord(t *testing.T) {
 	t.Parallel()
 	rcfg := redistest.Config(t)
 	db := dbtest.New(t)
-	r := newReplica(t, rcfg, database.NewUnitOfWork(db))
+	r := newReplica(t, rcfg, db)
 	require.NoError(t, database.Close(db))
 	_, err := r.svc.Set(context.Background(), "cli:ops", maintenance.Change{Enabled: true, Reason: "x"})
 	require.Error(t, err)
@@ -312,8 +338,8 @@ func TestService_NothingChangesWithoutItsRecord(t *testing.T) {
 // open ones), and one that never read it answers off.
 func TestSwitch_RedisDown(t *testing.T) {
 	t.Parallel()
-	rcfg, uow := fixture(t)
-	r := newReplica(t, rcfg, uow)
+	rcfg, db := fixture(t)
+	r := newReplica(t, rcfg, db)
 	_, err := r.svc.Set(context.Background(), "cli:ops", maintenance.Change{Enabled: true, Reason: "x", RetryAfter: 2 * time.Minute})
 	require.NoError(t, err)
 

@@ -10,6 +10,7 @@ import (
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/health"
 	"github.com/zebralabs/zebra/platform/httpserver"
+	"github.com/zebralabs/zebra/platform/idempotency"
 )
 
 // Permission lets a caller read and change the maintenance mode. The
@@ -26,13 +27,16 @@ const Path = "/v1/admin/maintenance"
 
 // Routes registers GET and PUT Path.
 type Routes struct {
-	svc *Service
+	svc  *Service
+	idem *idempotency.Keys
 }
 
 var _ httpserver.Routes = (*Routes)(nil)
 
-// NewRoutes returns the admin routes over svc.
-func NewRoutes(svc *Service) *Routes { return &Routes{svc: svc} }
+// NewRoutes returns the admin routes over svc; idem gives the PUT its
+// Idempotency-Key support (docs/api.md), nil leaves it out (tests without
+// the platform's store).
+func NewRoutes(svc *Service, idem *idempotency.Keys) *Routes { return &Routes{svc: svc, idem: idem} }
 
 // maintenanceState is Document under the name the OpenAPI document gives
 // it (MaintenanceState).
@@ -62,7 +66,7 @@ func (r *Routes) Register(api huma.API) {
 		Description: "Whether the service is in read-only maintenance mode, with the last change (who, when, why). " +
 			"Admins only (`platform:maintenance`).",
 	}, r.get)
-	huma.Register(api, huma.Operation{
+	put := huma.Operation{
 		OperationID: "set-maintenance", Method: http.MethodPut, Path: Path, Tags: []string{health.Tag},
 		Summary: "Turn read-only maintenance mode on or off", Security: httpserver.BearerAuth(),
 		Description: "On: every replica sharing the Redis keyspace refuses every mutation (POST, PUT, PATCH, DELETE) " +
@@ -71,7 +75,12 @@ func (r *Routes) Register(api huma.API) {
 			"are mutations and are refused too: a client whose access token expires during the window logs in " +
 			"after it. Off: mutations are accepted again. Each change is an audit-log event (actor, time, " +
 			"reason, before and after). Admins only (`platform:maintenance`). The same as `zebra maintenance on|off`.",
-	}, r.put)
+	}
+	if r.idem != nil {
+		idempotency.Register(api, r.idem, put, r.put)
+		return
+	}
+	huma.Register(api, put, r.put)
 }
 
 func (r *Routes) get(ctx context.Context, _ *struct{}) (*stateOutput, error) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/zebralabs/zebra/platform/apperr"
 	"github.com/zebralabs/zebra/platform/auditlog"
+	"github.com/zebralabs/zebra/platform/database"
 	"github.com/zebralabs/zebra/platform/timestamp"
 )
 
@@ -82,10 +83,14 @@ func (s *Service) State(ctx context.Context) (State, error) {
 
 // Set applies c on behalf of actor (a principal's Actor(), or cli:<name>)
 // and returns the new state. The audit-log event (before, after, reason)
-// and the flag are written together: the event in a transaction that
-// commits only if the flag was written, and the flag put back as it was if
-// that commit fails, so neither a change without its record nor a record
-// of a change that did not happen is left behind. Setting the mode to what
+// and the flag are written together: the flag just before the transaction
+// that holds the event commits, so that a flag Redis refuses rolls the
+// event back, and put back as it was if that commit fails, so neither a
+// change without its record nor a record of a change that did not happen
+// is left behind. Inside a caller's unit of work (the idempotent PUT),
+// Set joins it and the flag is written just before that one commits; a
+// failure of that COMMIT itself (after every statement succeeded) leaves
+// the flag written and answers 5xx, and the retry records the change. Setting the mode to what
 // it already is records a change all the same (a new reason or
 // Retry-After is one). Invalid input is 422 validation_failed naming the
 // field; Redis unreachable is 503 unavailable.
@@ -123,10 +128,21 @@ func (s *Service) Set(ctx context.Context, actor string, c Change) (State, error
 		}); err != nil {
 			return err
 		}
-		if err := s.sw.store(ctx, next); err != nil {
-			return apperr.Unavailable(err)
+		// The flag is written last, after the recorder's own before-commit
+		// work (the event's append), right before the COMMIT.
+		if err := database.BeforeCommit(ctx, func(ctx context.Context) error {
+			if err := s.sw.store(ctx, next); err != nil {
+				return apperr.Unavailable(err)
+			}
+			stored = true
+			return nil
+		}); err != nil {
+			return err
 		}
-		stored = true
+		database.AfterCommit(ctx, func(context.Context) {
+			s.log.Info("maintenance mode changed", zap.String("action", action), zap.String("actor", actor),
+				zap.String("reason", next.Reason), zap.Duration("retryAfter", next.RetryAfter))
+		})
 		return nil
 	})
 	if err != nil {
@@ -135,8 +151,6 @@ func (s *Service) Set(ctx context.Context, actor string, c Change) (State, error
 		}
 		return State{}, err
 	}
-	s.log.Info("maintenance mode changed", zap.String("action", action), zap.String("actor", actor),
-		zap.String("reason", next.Reason), zap.Duration("retryAfter", next.RetryAfter))
 	return next, nil
 }
 

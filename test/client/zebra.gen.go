@@ -735,6 +735,12 @@ type UpdateActivityParams struct {
 	IfMatch *string `json:"If-Match,omitempty"`
 }
 
+// SetMaintenanceParams defines parameters for SetMaintenance.
+type SetMaintenanceParams struct {
+	// IdempotencyKey Optional, 1..255 characters (one pair of surrounding double quotes is ignored). The first response to a request with this key (scoped to the caller) is recorded for 24 hours, in the same transaction as its side effects, and replayed for a retry of the same request (same method, path and body) with `Idempotent-Replayed: true`. Responses with status 5xx or 429 are not recorded, so the request may be retried with the same key.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // ListAuditEventsParams defines parameters for ListAuditEvents.
 type ListAuditEventsParams struct {
 	// Limit Page size, 1..100.
@@ -1110,19 +1116,23 @@ type ClientInterface interface {
 	//
 	// On: every replica sharing the Redis keyspace refuses every mutation (POST, PUT, PATCH, DELETE) but this one with `503 maintenance` and `Retry-After`, from the moment this answers; reads, the probes and this endpoint keep working, and `/readyz` reports `"maintenance":"on"`. Log in and token refresh are mutations and are refused too: a client whose access token expires during the window logs in after it. Off: mutations are accepted again. Each change is an audit-log event (actor, time, reason, before and after). Admins only (`platform:maintenance`). The same as `zebra maintenance on|off`.
 	//
+	// Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /v1/admin/maintenance (the `SetMaintenance` operationId).
-	SetMaintenanceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SetMaintenanceWithBody(ctx context.Context, params *SetMaintenanceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetMaintenance Turn read-only maintenance mode on or off
 	//
 	// On: every replica sharing the Redis keyspace refuses every mutation (POST, PUT, PATCH, DELETE) but this one with `503 maintenance` and `Retry-After`, from the moment this answers; reads, the probes and this endpoint keep working, and `/readyz` reports `"maintenance":"on"`. Log in and token refresh are mutations and are refused too: a client whose access token expires during the window logs in after it. Off: mutations are accepted again. Each change is an audit-log event (actor, time, reason, before and after). Admins only (`platform:maintenance`). The same as `zebra maintenance on|off`.
 	//
+	// Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /v1/admin/maintenance (the `SetMaintenance` operationId).
-	SetMaintenance(ctx context.Context, body SetMaintenanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SetMaintenance(ctx context.Context, params *SetMaintenanceParams, body SetMaintenanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListAuditEvents List audit events
 	//
@@ -1563,11 +1573,13 @@ func (c *Client) GetMaintenance(ctx context.Context, reqEditors ...RequestEditor
 //
 // On: every replica sharing the Redis keyspace refuses every mutation (POST, PUT, PATCH, DELETE) but this one with `503 maintenance` and `Retry-After`, from the moment this answers; reads, the probes and this endpoint keep working, and `/readyz` reports `"maintenance":"on"`. Log in and token refresh are mutations and are refused too: a client whose access token expires during the window logs in after it. Off: mutations are accepted again. Each change is an audit-log event (actor, time, reason, before and after). Admins only (`platform:maintenance`). The same as `zebra maintenance on|off`.
 //
+// Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /v1/admin/maintenance (the `SetMaintenance` operationId).
-func (c *Client) SetMaintenanceWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSetMaintenanceRequestWithBody(c.Server, contentType, body)
+func (c *Client) SetMaintenanceWithBody(ctx context.Context, params *SetMaintenanceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetMaintenanceRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1582,11 +1594,13 @@ func (c *Client) SetMaintenanceWithBody(ctx context.Context, contentType string,
 //
 // On: every replica sharing the Redis keyspace refuses every mutation (POST, PUT, PATCH, DELETE) but this one with `503 maintenance` and `Retry-After`, from the moment this answers; reads, the probes and this endpoint keep working, and `/readyz` reports `"maintenance":"on"`. Log in and token refresh are mutations and are refused too: a client whose access token expires during the window logs in after it. Off: mutations are accepted again. Each change is an audit-log event (actor, time, reason, before and after). Admins only (`platform:maintenance`). The same as `zebra maintenance on|off`.
 //
+// Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /v1/admin/maintenance (the `SetMaintenance` operationId).
-func (c *Client) SetMaintenance(ctx context.Context, body SetMaintenanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSetMaintenanceRequest(c.Server, body)
+func (c *Client) SetMaintenance(ctx context.Context, params *SetMaintenanceParams, body SetMaintenanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetMaintenanceRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2472,18 +2486,18 @@ func NewGetMaintenanceRequest(server string) (*http.Request, error) {
 }
 
 // NewSetMaintenanceRequest calls the generic SetMaintenance builder with application/json body
-func NewSetMaintenanceRequest(server string, body SetMaintenanceJSONRequestBody) (*http.Request, error) {
+func NewSetMaintenanceRequest(server string, params *SetMaintenanceParams, body SetMaintenanceJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewSetMaintenanceRequestWithBody(server, "application/json", bodyReader)
+	return NewSetMaintenanceRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewSetMaintenanceRequestWithBody constructs an http.Request for the SetMaintenance method, with any body, and a specified content type
-func NewSetMaintenanceRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewSetMaintenanceRequestWithBody(server string, params *SetMaintenanceParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -2507,6 +2521,21 @@ func NewSetMaintenanceRequestWithBody(server string, contentType string, body io
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -3420,19 +3449,23 @@ type ClientWithResponsesInterface interface {
 	//
 	// On: every replica sharing the Redis keyspace refuses every mutation (POST, PUT, PATCH, DELETE) but this one with `503 maintenance` and `Retry-After`, from the moment this answers; reads, the probes and this endpoint keep working, and `/readyz` reports `"maintenance":"on"`. Log in and token refresh are mutations and are refused too: a client whose access token expires during the window logs in after it. Off: mutations are accepted again. Each change is an audit-log event (actor, time, reason, before and after). Admins only (`platform:maintenance`). The same as `zebra maintenance on|off`.
 	//
+	// Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /v1/admin/maintenance (the `SetMaintenance` operationId).
-	SetMaintenanceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetMaintenanceResponse, error)
+	SetMaintenanceWithBodyWithResponse(ctx context.Context, params *SetMaintenanceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetMaintenanceResponse, error)
 
 	// SetMaintenanceWithResponse Turn read-only maintenance mode on or off
 	//
 	// On: every replica sharing the Redis keyspace refuses every mutation (POST, PUT, PATCH, DELETE) but this one with `503 maintenance` and `Retry-After`, from the moment this answers; reads, the probes and this endpoint keep working, and `/readyz` reports `"maintenance":"on"`. Log in and token refresh are mutations and are refused too: a client whose access token expires during the window logs in after it. Off: mutations are accepted again. Each change is an audit-log event (actor, time, reason, before and after). Admins only (`platform:maintenance`). The same as `zebra maintenance on|off`.
 	//
+	// Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /v1/admin/maintenance (the `SetMaintenance` operationId).
-	SetMaintenanceWithResponse(ctx context.Context, body SetMaintenanceJSONRequestBody, reqEditors ...RequestEditorFn) (*SetMaintenanceResponse, error)
+	SetMaintenanceWithResponse(ctx context.Context, params *SetMaintenanceParams, body SetMaintenanceJSONRequestBody, reqEditors ...RequestEditorFn) (*SetMaintenanceResponse, error)
 
 	// ListAuditEventsWithResponse List audit events
 	//
@@ -5596,52 +5629,67 @@ func (r GetMaintenanceResponse) ContentType() string {
 
 // SetMaintenanceResponse200Headers the declared response headers of an HTTP 200 response for SetMaintenance
 type SetMaintenanceResponse200Headers struct {
-	RateLimit       *string
-	RateLimitPolicy *string
-	XRequestId      *string
+	IdempotentReplayed *string
+	RateLimit          *string
+	RateLimitPolicy    *string
+	XRequestId         *string
 }
 
 // SetMaintenanceResponse400Headers the declared response headers of an HTTP 400 response for SetMaintenance
 type SetMaintenanceResponse400Headers struct {
-	RateLimit       *string
-	RateLimitPolicy *string
-	XRequestId      *string
+	IdempotentReplayed *string
+	RateLimit          *string
+	RateLimitPolicy    *string
+	XRequestId         *string
 }
 
 // SetMaintenanceResponse401Headers the declared response headers of an HTTP 401 response for SetMaintenance
 type SetMaintenanceResponse401Headers struct {
-	RateLimit       *string
-	RateLimitPolicy *string
-	WWWAuthenticate *string
-	XRequestId      *string
+	IdempotentReplayed *string
+	RateLimit          *string
+	RateLimitPolicy    *string
+	WWWAuthenticate    *string
+	XRequestId         *string
 }
 
 // SetMaintenanceResponse403Headers the declared response headers of an HTTP 403 response for SetMaintenance
 type SetMaintenanceResponse403Headers struct {
-	RateLimit       *string
-	RateLimitPolicy *string
-	XRequestId      *string
+	IdempotentReplayed *string
+	RateLimit          *string
+	RateLimitPolicy    *string
+	XRequestId         *string
+}
+
+// SetMaintenanceResponse409Headers the declared response headers of an HTTP 409 response for SetMaintenance
+type SetMaintenanceResponse409Headers struct {
+	IdempotentReplayed *string
+	RateLimit          *string
+	RateLimitPolicy    *string
+	XRequestId         *string
 }
 
 // SetMaintenanceResponse413Headers the declared response headers of an HTTP 413 response for SetMaintenance
 type SetMaintenanceResponse413Headers struct {
-	RateLimit       *string
-	RateLimitPolicy *string
-	XRequestId      *string
+	IdempotentReplayed *string
+	RateLimit          *string
+	RateLimitPolicy    *string
+	XRequestId         *string
 }
 
 // SetMaintenanceResponse415Headers the declared response headers of an HTTP 415 response for SetMaintenance
 type SetMaintenanceResponse415Headers struct {
-	RateLimit       *string
-	RateLimitPolicy *string
-	XRequestId      *string
+	IdempotentReplayed *string
+	RateLimit          *string
+	RateLimitPolicy    *string
+	XRequestId         *string
 }
 
 // SetMaintenanceResponse422Headers the declared response headers of an HTTP 422 response for SetMaintenance
 type SetMaintenanceResponse422Headers struct {
-	RateLimit       *string
-	RateLimitPolicy *string
-	XRequestId      *string
+	IdempotentReplayed *string
+	RateLimit          *string
+	RateLimitPolicy    *string
+	XRequestId         *string
 }
 
 // SetMaintenanceResponse429Headers the declared response headers of an HTTP 429 response for SetMaintenance
@@ -5676,9 +5724,10 @@ type SetMaintenanceResponse504Headers struct {
 
 // SetMaintenanceResponseDefaultHeaders the declared response headers of an HTTP default response for SetMaintenance
 type SetMaintenanceResponseDefaultHeaders struct {
-	RateLimit       *string
-	RateLimitPolicy *string
-	XRequestId      *string
+	IdempotentReplayed *string
+	RateLimit          *string
+	RateLimitPolicy    *string
+	XRequestId         *string
 }
 
 type SetMaintenanceResponse struct {
@@ -5692,6 +5741,8 @@ type SetMaintenanceResponse struct {
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *Error
 	// JSON415 the response for an HTTP 415 `application/json` response
@@ -5716,6 +5767,8 @@ type SetMaintenanceResponse struct {
 	Headers401 *SetMaintenanceResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *SetMaintenanceResponse403Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *SetMaintenanceResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *SetMaintenanceResponse413Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
@@ -5752,6 +5805,11 @@ func (r SetMaintenanceResponse) GetJSON401() *Error {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r SetMaintenanceResponse) GetJSON403() *Error {
 	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SetMaintenanceResponse) GetJSON409() *Error {
+	return r.JSON409
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -9109,11 +9167,13 @@ func (c *ClientWithResponses) GetMaintenanceWithResponse(ctx context.Context, re
 //
 // On: every replica sharing the Redis keyspace refuses every mutation (POST, PUT, PATCH, DELETE) but this one with `503 maintenance` and `Retry-After`, from the moment this answers; reads, the probes and this endpoint keep working, and `/readyz` reports `"maintenance":"on"`. Log in and token refresh are mutations and are refused too: a client whose access token expires during the window logs in after it. Off: mutations are accepted again. Each change is an audit-log event (actor, time, reason, before and after). Admins only (`platform:maintenance`). The same as `zebra maintenance on|off`.
 //
+// Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /v1/admin/maintenance (the `SetMaintenance` operationId).
-func (c *ClientWithResponses) SetMaintenanceWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetMaintenanceResponse, error) {
-	rsp, err := c.SetMaintenanceWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) SetMaintenanceWithBodyWithResponse(ctx context.Context, params *SetMaintenanceParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetMaintenanceResponse, error) {
+	rsp, err := c.SetMaintenanceWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -9124,11 +9184,13 @@ func (c *ClientWithResponses) SetMaintenanceWithBodyWithResponse(ctx context.Con
 //
 // On: every replica sharing the Redis keyspace refuses every mutation (POST, PUT, PATCH, DELETE) but this one with `503 maintenance` and `Retry-After`, from the moment this answers; reads, the probes and this endpoint keep working, and `/readyz` reports `"maintenance":"on"`. Log in and token refresh are mutations and are refused too: a client whose access token expires during the window logs in after it. Off: mutations are accepted again. Each change is an audit-log event (actor, time, reason, before and after). Admins only (`platform:maintenance`). The same as `zebra maintenance on|off`.
 //
+// Idempotent with `Idempotency-Key`. Also `invalid_idempotency_key` (400) for an empty or too long `Idempotency-Key`, `idempotency_key_in_use` (409) while a request with the same key is still running, and `idempotency_key_reused` (422) for the same key with a different request.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /v1/admin/maintenance (the `SetMaintenance` operationId).
-func (c *ClientWithResponses) SetMaintenanceWithResponse(ctx context.Context, body SetMaintenanceJSONRequestBody, reqEditors ...RequestEditorFn) (*SetMaintenanceResponse, error) {
-	rsp, err := c.SetMaintenance(ctx, body, reqEditors...)
+func (c *ClientWithResponses) SetMaintenanceWithResponse(ctx context.Context, params *SetMaintenanceParams, body SetMaintenanceJSONRequestBody, reqEditors ...RequestEditorFn) (*SetMaintenanceResponse, error) {
+	rsp, err := c.SetMaintenance(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -13229,6 +13291,13 @@ func ParseSetMaintenanceResponse(rsp *http.Response) (*SetMaintenanceResponse, e
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -13290,6 +13359,13 @@ func ParseSetMaintenanceResponse(rsp *http.Response) (*SetMaintenanceResponse, e
 	switch {
 	case rsp.StatusCode == 200:
 		var headers SetMaintenanceResponse200Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -13314,6 +13390,13 @@ func ParseSetMaintenanceResponse(rsp *http.Response) (*SetMaintenanceResponse, e
 		response.Headers200 = &headers
 	case rsp.StatusCode == 400:
 		var headers SetMaintenanceResponse400Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -13338,6 +13421,13 @@ func ParseSetMaintenanceResponse(rsp *http.Response) (*SetMaintenanceResponse, e
 		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers SetMaintenanceResponse401Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -13369,6 +13459,13 @@ func ParseSetMaintenanceResponse(rsp *http.Response) (*SetMaintenanceResponse, e
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers SetMaintenanceResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -13391,8 +13488,46 @@ func ParseSetMaintenanceResponse(rsp *http.Response) (*SetMaintenanceResponse, e
 			headers.XRequestId = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 409:
+		var headers SetMaintenanceResponse409Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers SetMaintenanceResponse413Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -13417,6 +13552,13 @@ func ParseSetMaintenanceResponse(rsp *http.Response) (*SetMaintenanceResponse, e
 		response.Headers413 = &headers
 	case rsp.StatusCode == 415:
 		var headers SetMaintenanceResponse415Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -13441,6 +13583,13 @@ func ParseSetMaintenanceResponse(rsp *http.Response) (*SetMaintenanceResponse, e
 		response.Headers415 = &headers
 	case rsp.StatusCode == 422:
 		var headers SetMaintenanceResponse422Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -13575,6 +13724,13 @@ func ParseSetMaintenanceResponse(rsp *http.Response) (*SetMaintenanceResponse, e
 		response.Headers504 = &headers
 	case true:
 		var headers SetMaintenanceResponseDefaultHeaders
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
