@@ -17,6 +17,7 @@ import (
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/config"
 	"github.com/zebralabs/zebra/platform/database"
+	"github.com/zebralabs/zebra/platform/maintenance"
 	"github.com/zebralabs/zebra/platform/outbox"
 	"github.com/zebralabs/zebra/platform/redisdb"
 )
@@ -40,7 +41,9 @@ func withCommandDB(cfg config.Config, name string, fn func(ctx context.Context, 
 // command that calls their facades, and fills targets (as fx.Populate
 // does) with what it needs. Commands write through the same use cases,
 // permission policy, unit of work, audit-log recorder and outbox as the
-// API, but nothing is started: no HTTP server, no background jobs. The
+// API, and `zebra maintenance` changes the mode through the same audited
+// service as the admin endpoint; nothing is started: no HTTP server, no
+// background jobs. The
 // logger is silent, the metrics go to a registry of their own, and the
 // Redis client is built from REDIS_URL but dials only if a use case
 // reaches for it. A target no plugged context provides fails with one
@@ -65,6 +68,7 @@ func assembleOver(cfg config.Config, db *gorm.DB, targets ...any) error {
 		outbox.Module,
 		auth.Module,
 		auditlog.Module,
+		maintenance.Module,
 		fx.Options(contexts...),
 		fx.Populate(targets...),
 	)

@@ -92,6 +92,7 @@ func commands() []command {
 		{"config", "print the effective configuration, secrets redacted", configCommand},
 		{"audit", "verify: recompute the audit hash chain (exit 1 when broken)", auditCommand},
 		{"outbox", "list dead/pending outbox events; requeue <id> | --all-dead", outboxCommand},
+		{"maintenance", "on --reason R [--retry-after 5m] | off | status: read-only mode on every replica (audited)", maintenanceCommand},
 		{"users", "create-admin --email E --password P: bootstrap an admin (idempotent)", usersCommand},
 		{"openapi", "[-o FILE]: print the OpenAPI document generated from the code (make openapi writes docs/openapi.json)", openapiCommand},
 		{"seed", "create demo users and activities (idempotent; refused with APP_ENV=prod)", seedCommand},
@@ -133,7 +134,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: zebra [command] [arguments]\n\ncommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nConfiguration comes from environment variables only; see .env.example or `zebra config`.")
 }

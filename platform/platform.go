@@ -32,6 +32,7 @@ import (
 	"github.com/zebralabs/zebra/platform/httpserver"
 	"github.com/zebralabs/zebra/platform/idempotency"
 	"github.com/zebralabs/zebra/platform/logging"
+	"github.com/zebralabs/zebra/platform/maintenance"
 	"github.com/zebralabs/zebra/platform/migrate"
 	"github.com/zebralabs/zebra/platform/outbox"
 	"github.com/zebralabs/zebra/platform/ratelimit"
@@ -43,8 +44,9 @@ import (
 // *zap.Logger, *gorm.DB and *database.UnitOfWork, *redis.Client and
 // redisdb.Keyspace, the telemetry registry and tracer provider, the HTTP
 // server with /healthz and /readyz, the *auth.Policy of every context's
-// grants, the auditlog.Recorder, and the platform's stores (schema
-// source, idempotency, rate limiting). Contexts consume these and never
+// grants, the auditlog.Recorder, the read-only maintenance mode (its
+// switch, the HTTP server's refusal of mutations, its admin endpoint), and
+// the platform's stores (schema source, idempotency, rate limiting). Contexts consume these and never
 // re-provide them. Pools close in OnStop, after the server has drained.
 var Module = fx.Module("platform",
 	settings,
@@ -61,6 +63,7 @@ var Module = fx.Module("platform",
 	telemetry.Module,
 	auth.Module,
 	auditlog.Module,
+	maintenance.Module,
 	httpserver.Module,
 	ratelimit.Module,
 	outbox.Module,
@@ -160,14 +163,17 @@ func newRedis(p clientParams, log *zap.Logger) (*redis.Client, error) {
 
 // newReadiness takes the request pool only to open it at startup, so that
 // an unreachable Postgres stops every command that serves with one clear
-// line, whatever the contexts plugged in need.
-func newReadiness(lc fx.Lifecycle, cfg config.Config, log *zap.Logger, _ *gorm.DB, client *redis.Client) (*health.Readiness, error) {
+// line, whatever the contexts plugged in need. Its reports say whether
+// the maintenance mode is on.
+func newReadiness(lc fx.Lifecycle, cfg config.Config, log *zap.Logger, _ *gorm.DB, client *redis.Client, mode *maintenance.Switch) (*health.Readiness, error) {
 	probe, err := database.OpenProbe(cfg.Database, cfg.ServiceName)
 	if err != nil {
 		return nil, err
 	}
 	lc.Append(fx.Hook{OnStop: func(context.Context) error { return probe.Close() }})
-	return health.NewReadiness(log, cfg.Health.CheckTimeout, health.Postgres(probe), health.Redis(client)), nil
+	r := health.NewReadiness(log, cfg.Health.CheckTimeout, health.Postgres(probe), health.Redis(client))
+	r.ReportMaintenance(mode.Enabled)
+	return r, nil
 }
 
 // readinessFailsFirst appends the hook that marks the replica as shutting

@@ -105,7 +105,7 @@ func TestModule_ServesProbesAndStopsInOrder(t *testing.T) {
 	assert.Equal(t, "ok", body["status"])
 	status, body = getJSON(t, base+"/readyz")
 	assert.Equal(t, http.StatusOK, status)
-	assert.Equal(t, map[string]any{"status": "ready", "checks": map[string]any{"postgres": "ok", "redis": "ok"}}, body)
+	assert.Equal(t, map[string]any{"status": "ready", "checks": map[string]any{"postgres": "ok", "redis": "ok"}, "maintenance": "off"}, body)
 
 	require.NoError(t, app.Stop(context.Background()))
 	_, rep := readiness.Evaluate(context.Background())

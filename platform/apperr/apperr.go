@@ -34,6 +34,7 @@ const (
 	CodeRateLimited           Code = "rate_limited"
 	CodeInternal              Code = "internal"
 	CodeUnavailable           Code = "unavailable"
+	CodeMaintenance           Code = "maintenance" // a mutation refused in read-only maintenance mode
 	CodeTimeout               Code = "timeout"
 )
 
@@ -48,7 +49,7 @@ var statuses = []struct {
 	{CodeConflict, 409}, {CodeIdempotencyKeyInUse, 409}, {CodePreconditionFailed, 412},
 	{CodePayloadTooLarge, 413}, {CodeUnsupportedMediaType, 415},
 	{CodeValidationFailed, 422}, {CodeIdempotencyKeyReused, 422}, {CodePreconditionRequired, 428},
-	{CodeRateLimited, 429}, {CodeInternal, 500}, {CodeUnavailable, 503}, {CodeTimeout, 504},
+	{CodeRateLimited, 429}, {CodeInternal, 500}, {CodeUnavailable, 503}, {CodeMaintenance, 503}, {CodeTimeout, 504},
 }
 
 // Status returns the HTTP status that docs/api.md assigns to the code (500 for

@@ -25,6 +25,9 @@ const (
 
 	CheckOK          = "ok"
 	CheckUnavailable = "unavailable"
+
+	MaintenanceOn  = "on"
+	MaintenanceOff = "off"
 )
 
 // Check is one dependency of readiness.
@@ -47,6 +50,7 @@ type Readiness struct {
 	log     *zap.Logger
 
 	shuttingDown atomic.Bool
+	maintenance  func(ctx context.Context) bool
 	mu           sync.Mutex
 	failing      map[string]bool // last outcome per check, to log changes only
 }
@@ -60,7 +64,17 @@ func NewReadiness(log *zap.Logger, timeout time.Duration, checks ...Check) *Read
 type Report struct {
 	Status string            `json:"status" enum:"ready,degraded,unavailable,shutting_down" doc:"ready: every dependency answers; degraded: a non-critical one (Redis) does not, the replica still serves; unavailable: a critical one (Postgres) does not; shutting_down: the process is draining."`
 	Checks map[string]string `json:"checks" doc:"Each dependency and its state: ok or unavailable." example:"{\"postgres\":\"ok\",\"redis\":\"ok\"}"`
+	// Maintenance is omitted when no maintenance mode is plugged in.
+	Maintenance string `json:"maintenance,omitempty" enum:"on,off" doc:"on: the service is in read-only maintenance mode (mutations answer 503 maintenance, reads work); the replica stays ready so that reads keep being routed to it."`
 }
+
+// ReportMaintenance makes every report say whether the service is in
+// read-only maintenance mode, as on answers (it must not block for long:
+// it runs with the probe's context). Maintenance does not change the
+// status: a replica that serves reads is ready, and taking every replica
+// out of the load balancer would turn a read-only window into an outage.
+// Call it before the first Evaluate.
+func (r *Readiness) ReportMaintenance(on func(ctx context.Context) bool) { r.maintenance = on }
 
 // ShutDown marks the replica as shutting down: from now on readiness
 // answers 503 whatever the dependencies say.
@@ -93,6 +107,12 @@ func (r *Readiness) Evaluate(ctx context.Context) (int, Report) {
 	}
 	if r.shuttingDown.Load() {
 		rep.Status, status = StatusShuttingDown, http.StatusServiceUnavailable
+	}
+	if r.maintenance != nil {
+		rep.Maintenance = MaintenanceOff
+		if r.maintenance(ctx) {
+			rep.Maintenance = MaintenanceOn
+		}
 	}
 	return status, rep
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,4 +79,30 @@ func TestEvaluate_PanickingCheckIsUnavailable(t *testing.T) {
 	status, rep := r.Evaluate(context.Background())
 	assert.Equal(t, http.StatusServiceUnavailable, status)
 	assert.Equal(t, "unavailable", rep.Checks["postgres"])
+}
+
+// TestEvaluate_ReportsMaintenanceWithoutLeavingReady: read-only mode is
+// reported, and a replica that serves reads stays ready (200), so the load
+// balancer keeps routing them; a failing check still decides the status.
+func TestEvaluate_ReportsMaintenanceWithoutLeavingReady(t *testing.T) {
+	t.Parallel()
+	var on atomic.Bool
+	r := health.NewReadiness(zap.NewNop(), time.Second, check("postgres", true, nil), check("redis", false, nil))
+	r.ReportMaintenance(func(context.Context) bool { return on.Load() })
+
+	status, rep := r.Evaluate(context.Background())
+	assert.Equal(t, http.StatusOK, status)
+	assert.Equal(t, health.Report{Status: "ready", Checks: map[string]string{"postgres": "ok", "redis": "ok"}, Maintenance: "off"}, rep)
+
+	on.Store(true)
+	status, rep = r.Evaluate(context.Background())
+	assert.Equal(t, http.StatusOK, status)
+	assert.Equal(t, health.Report{Status: "ready", Checks: map[string]string{"postgres": "ok", "redis": "ok"}, Maintenance: "on"}, rep)
+
+	down := health.NewReadiness(zap.NewNop(), time.Second, check("postgres", true, errDown))
+	down.ReportMaintenance(func(context.Context) bool { return true })
+	status, rep = down.Evaluate(context.Background())
+	assert.Equal(t, http.StatusServiceUnavailable, status)
+	assert.Equal(t, "unavailable", rep.Status)
+	assert.Equal(t, "on", rep.Maintenance)
 }

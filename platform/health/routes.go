@@ -58,7 +58,8 @@ func (rt *Routes) Register(api huma.API) {
 		Summary:     "Readiness probe",
 		Description: "Checks Postgres and Redis concurrently, each with a short timeout. " +
 			"200 `ready` when both answer; 200 `degraded` when only Redis is down (every replica shares it, so taking them all out of the load balancer would turn degradation into an outage); " +
-			"503 `unavailable` when Postgres is down, and 503 `shutting_down` from the moment the process begins to shut down, while it drains in-flight requests. Recovers by itself.",
+			"503 `unavailable` when Postgres is down, and 503 `shutting_down` from the moment the process begins to shut down, while it drains in-flight requests. Recovers by itself. " +
+			"`maintenance` says whether the service is in read-only maintenance mode (`on`: mutations answer `503 maintenance`); it does not change the status, so a load balancer keeps routing reads.",
 		Responses: map[string]*huma.Response{
 			"503": {
 				Description: "Not ready: Postgres is unavailable or the process is shutting down. Same body as 200, with the failing check named.",

@@ -78,3 +78,17 @@ func TestRoutes_InTheOpenAPIDocument(t *testing.T) {
 	assert.Contains(t, responses["503"].(map[string]any)["description"], "Not ready")
 	assert.Contains(t, paths, "/healthz")
 }
+
+func TestRoutes_ReadyzReportsMaintenance(t *testing.T) {
+	t.Parallel()
+	r := health.NewReadiness(zap.NewNop(), time.Second, check("postgres", true, nil))
+	r.ReportMaintenance(func(context.Context) bool { return true })
+	rec, body := get(t, newHandler(t, r), "/readyz")
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.Equal(t, map[string]any{"status": "ready", "checks": map[string]any{"postgres": "ok"}, "maintenance": "on"}, body)
+
+	// Without a maintenance mode plugged in, the field is absent.
+	rec, body = get(t, newHandler(t, health.NewReadiness(zap.NewNop(), time.Second, check("postgres", true, nil))), "/readyz")
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.NotContains(t, body, "maintenance")
+}

@@ -48,6 +48,11 @@ type APIConfig struct {
 	// descriptions; a tag an operation names without a declaration is
 	// listed by name only.
 	Tags []huma.Tag
+	// ReadOnly says a ReadOnlyMode is plugged in: every mutation but the
+	// Writable ones then documents the 503 maintenance refusal.
+	ReadOnly bool
+	// Writable are the routes read-only mode spares (ProvideWritableInReadOnly).
+	Writable []WritableRoute
 }
 
 // NewAPI puts huma on engine and mounts every routes contribution on it,
@@ -100,8 +105,12 @@ func NewAPI(engine *gin.Engine, cfg APIConfig, routes ...Routes) huma.API {
 	for _, tag := range cfg.Tags {
 		declareTag(oapi, tag)
 	}
+	writable := newWritableSet(cfg.Writable)
 	oapi.OnAddOperation = append(oapi.OnAddOperation, func(oapi *huma.OpenAPI, op *huma.Operation) {
 		documentOperation(op, errSchema, cfg.BodyLimit)
+		if cfg.ReadOnly && mutation(op.Method) && !writable.has(op.Method, op.Path) {
+			documentMaintenance(op, errSchema)
+		}
 		declareTags(oapi, op)
 	})
 	for _, r := range routes {
@@ -289,6 +298,24 @@ func documentOperation(op *huma.Operation, errSchema *huma.Schema, bodyLimit int
 		}
 	}
 	documentHeaders(op)
+}
+
+// maintenanceDescription documents the refusal of a mutation in read-only
+// maintenance mode (readOnly).
+const maintenanceDescription = "`maintenance`: the service is in read-only maintenance mode; reads work, this change is refused. " +
+	"Sends `Retry-After` (seconds); retry then."
+
+// documentMaintenance adds the maintenance refusal to op's 503, which
+// documentOperation has already declared for every operation.
+func documentMaintenance(op *huma.Operation, errSchema *huma.Schema) {
+	r, ok := op.Responses["503"]
+	switch {
+	case !ok:
+		op.Responses["503"] = errorResponse(maintenanceDescription, errSchema)
+		documentHeaders(op)
+	case !strings.Contains(r.Description, maintenanceDescription):
+		r.Description += " Or " + maintenanceDescription
+	}
 }
 
 // declareTags lists op's tags in the document's top-level tags (sorted),

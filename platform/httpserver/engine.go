@@ -27,13 +27,20 @@ type EngineOptions struct {
 	Verifier auth.Verifier
 	// Limiter is the rate-limit hook; nil lets everything through.
 	Limiter Limiter
+	// ReadOnly is the maintenance-mode hook; nil never refuses a mutation.
+	ReadOnly ReadOnlyMode
+	// Writable are the routes ReadOnly never refuses (the switch itself).
+	Writable []WritableRoute
 }
 
 // NewEngine returns the gin engine with docs/api.md's cross-cutting behaviour,
 // outermost first: panic recovery, request id, tracing, metrics and access
 // log, security headers, header size limit, NUL/UTF-8 guard of the URL,
 // concurrency limit, CORS, body limit, content type, request deadline,
-// authentication, rate limit; then the route.
+// authentication, rate limit, read-only mode; then the route. Read-only
+// mode comes last so that a refused mutation still says who the caller is
+// not (401) and spends its rate-limit token (a client that hammers a
+// service under maintenance is slowed down like any other).
 //
 // Trailing slashes are not redirected and paths are not "fixed": a path
 // matches exactly or answers 404 (a redirect would turn a POST into a GET
@@ -78,6 +85,7 @@ func NewEngine(o EngineOptions) (*gin.Engine, error) {
 		deadline(o.HTTP.RequestTimeout),
 		authenticate(o.Verifier),
 		rateLimit(o.Limiter),
+		readOnly(o.ReadOnly, newWritableSet(o.Writable)),
 	)
 	e.NoRoute(func(c *gin.Context) {
 		WriteError(c, apperr.NotFound("no route matches this path"))

@@ -21,7 +21,7 @@ import (
 // validation, authentication, rate limiting, a handler, panic recovery).
 // Its cause is kept out of the JSON and goes to the access log instead.
 type Error struct {
-	Code      apperr.Code    `json:"code" enum:"bad_request,invalid_cursor,invalid_idempotency_key,unauthorized,forbidden,not_found,method_not_allowed,conflict,idempotency_key_in_use,precondition_failed,payload_too_large,unsupported_media_type,validation_failed,idempotency_key_reused,precondition_required,rate_limited,internal,unavailable,timeout" doc:"Stable, machine-readable error code; clients switch on it." example:"validation_failed"`
+	Code      apperr.Code    `json:"code" enum:"bad_request,invalid_cursor,invalid_idempotency_key,unauthorized,forbidden,not_found,method_not_allowed,conflict,idempotency_key_in_use,precondition_failed,payload_too_large,unsupported_media_type,validation_failed,idempotency_key_reused,precondition_required,rate_limited,internal,unavailable,maintenance,timeout" doc:"Stable, machine-readable error code; clients switch on it." example:"validation_failed"`
 	Message   string         `json:"message" doc:"Human-readable sentence; may change, do not parse it." example:"the request is invalid"`
 	Details   map[string]any `json:"details" doc:"Error-specific details, always an object. validation_failed: {fields:[{field, message}]} with camelCase JSON paths; conflict: {reason}."`
 	RequestID string         `json:"requestId" doc:"The request id, also sent as X-Request-Id and written in every log line of the request." example:"01928c4e-7a1b-7c3d-9e8f-0a1b2c3d4e5f"`

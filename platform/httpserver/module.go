@@ -2,6 +2,7 @@ package httpserver
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/gin-gonic/gin"
@@ -22,8 +23,9 @@ import (
 // config.Config and *zap.Logger, and optionally a prometheus.Registerer
 // and Gatherer and a trace.TracerProvider (telemetry.Module), an
 // auth.Verifier (from the module that issues tokens; its principals are
-// bound to the *auth.Policy) and a Limiter (rate limiting), and mounts the
-// OpenAPI tags the modules declare (ProvideTag).
+// bound to the *auth.Policy), a Limiter (rate limiting) and a ReadOnlyMode
+// (maintenance mode, with the routes it spares: ProvideWritableInReadOnly),
+// and mounts the OpenAPI tags the modules declare (ProvideTag).
 var Module = fx.Module("httpserver",
 	fx.Provide(newEngine, newAPI, newServer),
 	fx.Invoke(func(*http.Server) {}),
@@ -38,7 +40,9 @@ type engineParams struct {
 	TracerProvider trace.TracerProvider  `optional:"true"`
 	Verifier       auth.Verifier         `optional:"true"`
 	Policy         *auth.Policy
-	Limiter        Limiter `optional:"true"`
+	Limiter        Limiter           `optional:"true"`
+	ReadOnly       ReadOnlyMode      `optional:"true"`
+	Writable       [][]WritableRoute `group:"httpserver.writable"`
 }
 
 func newEngine(p engineParams) (*gin.Engine, error) {
@@ -49,6 +53,8 @@ func newEngine(p engineParams) (*gin.Engine, error) {
 		TracerProvider: p.TracerProvider,
 		Verifier:       p.Policy.Verifier(p.Verifier),
 		Limiter:        p.Limiter,
+		ReadOnly:       p.ReadOnly,
+		Writable:       slices.Concat(p.Writable...),
 	})
 }
 
@@ -58,10 +64,19 @@ type apiParams struct {
 	Engine *gin.Engine
 	Routes []Routes   `group:"routes"`
 	Tags   []huma.Tag `group:"httpserver.tags"`
+	// ReadOnly is taken only to know whether the document lists the
+	// maintenance refusal on mutations.
+	ReadOnly ReadOnlyMode      `optional:"true"`
+	Writable [][]WritableRoute `group:"httpserver.writable"`
 }
 
 func newAPI(p apiParams) huma.API {
-	return NewAPI(p.Engine, APIConfig{BodyLimit: p.Config.HTTP.BodyLimit, Tags: p.Tags}, p.Routes...)
+	return NewAPI(p.Engine, APIConfig{
+		BodyLimit: p.Config.HTTP.BodyLimit,
+		Tags:      p.Tags,
+		ReadOnly:  p.ReadOnly != nil,
+		Writable:  slices.Concat(p.Writable...),
+	}, p.Routes...)
 }
 
 type serverParams struct {

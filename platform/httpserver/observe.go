@@ -109,7 +109,9 @@ func outcome(c *gin.Context, conn context.Context, completed bool) (status, unse
 // the status, records the metrics and writes the access-log line: one
 // line per request, at error level for 5xx, carrying the internal errors
 // handlers and recovery attached to the gin context. A request whose
-// client hung up is recorded as 499 (outcome).
+// client hung up is recorded as 499 (outcome). A mutation refused by
+// read-only mode is the 503 the operator asked for: counted as such in the
+// metrics, but neither a failed span nor an error line.
 func observe(tp trace.TracerProvider, m *metrics, log *zap.Logger) gin.HandlerFunc {
 	tracer := tp.Tracer("github.com/zebralabs/zebra/platform/httpserver")
 	prop := telemetry.Propagator()
@@ -145,7 +147,7 @@ func observe(tp trace.TracerProvider, m *metrics, log *zap.Logger) gin.HandlerFu
 			if p, ok := auth.FromContext(c.Request.Context()); ok {
 				span.SetAttributes(semconv.EnduserID(p.UserID.String()))
 			}
-			if status >= 500 {
+			if status >= 500 && !c.GetBool(readOnlyRefusal) {
 				span.SetStatus(codes.Error, code)
 			}
 			accessLog(c, log, route, status, unsent, elapsed)
@@ -157,7 +159,7 @@ func observe(tp trace.TracerProvider, m *metrics, log *zap.Logger) gin.HandlerFu
 
 func accessLog(c *gin.Context, log *zap.Logger, route string, status, unsent int, elapsed time.Duration) {
 	level := zapcore.InfoLevel
-	if status >= 500 {
+	if status >= 500 && !c.GetBool(readOnlyRefusal) {
 		level = zapcore.ErrorLevel
 	}
 	ce := log.Check(level, "request")

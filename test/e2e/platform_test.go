@@ -24,7 +24,7 @@ func TestPlatformRoutes(t *testing.T) {
 	t.Run("readyz", func(t *testing.T) {
 		r := do(t, http.MethodGet, srv.URL("/readyz"))
 		assertStatus(t, r, http.StatusOK)
-		assertEqual(t, r.object(t), map[string]any{"status": "ready", "checks": map[string]any{"postgres": "ok", "redis": "ok"}})
+		assertEqual(t, r.object(t), map[string]any{"status": "ready", "checks": map[string]any{"postgres": "ok", "redis": "ok"}, "maintenance": "off"})
 		assertRequestID(t, r)
 	})
 

@@ -22,6 +22,8 @@ func baseBodies(f *fixture) map[string]map[string]any {
 		"POST /v1/auth/signup":                 {"email": "new-user@example.com", "password": password, "displayName": "New"},
 		"POST /v1/auth/verify-email":           {"token": "0123456789abcdef0123456789abcdef"},
 		"PUT /v1/users/{id}/roles":             {"roles": []string{"member"}},
+		// Off: an attack the service wrongly accepted leaves writes open.
+		"PUT /v1/admin/maintenance": {"enabled": false, "reason": "hardening base"},
 	}
 }
 
