@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +15,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/zebralabs/zebra/modules/identity"
-	"github.com/zebralabs/zebra/platform"
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/config"
 	"github.com/zebralabs/zebra/platform/database"
@@ -97,7 +97,7 @@ func TestMaintenanceCLI(t *testing.T) {
 		{"cli:ops", maintenance.ActionEnabled, key, "database cut-over"},
 		{"cli:ops", maintenance.ActionDisabled, key, ""},
 	}
-	if got := maintenanceEvents(t, db); !equalEvents(got, want) {
+	if got := maintenanceEvents(t, db); !slices.Equal(got, want) {
 		t.Fatalf("audit events %+v, want %+v", got, want)
 	}
 
@@ -114,18 +114,6 @@ func TestMaintenanceCLI(t *testing.T) {
 	if err := runMaintenanceStatus(ctx, cfg, &out); err != nil || !strings.HasPrefix(out.String(), `{"enabled":false`) {
 		t.Fatalf("status after a failed record: %q, %v", out.String(), err)
 	}
-}
-
-func equalEvents(a, b []maintenanceEvent) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestMaintenanceAcrossServers starts two `zebra serve` apps on one
@@ -212,32 +200,14 @@ func TestMaintenanceAcrossServers(t *testing.T) {
 	}
 	key := cfg.Redis.Prefix + "maintenance"
 	want := []maintenanceEvent{{adminID, maintenance.ActionEnabled, key, "cut-over"}, {"cli:ops", maintenance.ActionDisabled, key, "done"}}
-	if got := maintenanceEvents(t, db); !equalEvents(got, want) {
+	if got := maintenanceEvents(t, db); !slices.Equal(got, want) {
 		t.Fatalf("audit events %+v, want %+v", got, want)
 	}
 }
 
 // startServe starts `zebra serve` as newApp builds it, with the current
 // environment, and stops it in t.Cleanup.
-func startServe(t *testing.T) {
-	t.Helper()
-	app := newApp(contexts, platform.ServeJobs)
-	if err := app.Err(); err != nil {
-		t.Fatalf("build: %s", describe(err))
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
-	defer cancel()
-	if err := app.Start(ctx); err != nil {
-		t.Fatalf("start: %s", describe(err))
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
-		defer cancel()
-		if err := app.Stop(ctx); err != nil {
-			t.Errorf("stop: %v", err)
-		}
-	})
-}
+func startServe(t *testing.T) { startPlugged(t, contexts) }
 
 type called struct {
 	status int

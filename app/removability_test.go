@@ -104,22 +104,7 @@ func TestAMissingContextIsNamedInOneLine(t *testing.T) {
 func serveWith(t *testing.T, plugged []fx.Option) string {
 	t.Helper()
 	addr := setServeEnv(t, plugged)
-	app := newApp(plugged, platform.ServeJobs)
-	if err := app.Err(); err != nil {
-		t.Fatalf("build: %s", describe(err))
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
-	defer cancel()
-	if err := app.Start(ctx); err != nil {
-		t.Fatalf("start: %s", describe(err))
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
-		defer cancel()
-		if err := app.Stop(ctx); err != nil {
-			t.Errorf("stop: %v", err)
-		}
-	})
+	startPlugged(t, plugged)
 	return "http://" + addr
 }
 
@@ -211,4 +196,26 @@ func contextName(opt fx.Option, i int) string {
 		return fmt.Sprintf("context %d", i)
 	}
 	return name
+}
+
+// startPlugged starts `zebra serve` with the plugged contexts, as newApp
+// builds it from the current environment, and stops it in t.Cleanup.
+func startPlugged(t *testing.T, plugged []fx.Option) {
+	t.Helper()
+	app := newApp(plugged, platform.ServeJobs)
+	if err := app.Err(); err != nil {
+		t.Fatalf("build: %s", describe(err))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	if err := app.Start(ctx); err != nil {
+		t.Fatalf("start: %s", describe(err))
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+		defer cancel()
+		if err := app.Stop(ctx); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	})
 }
