@@ -79,8 +79,8 @@ const originName = "zebra:origin"
 // origin is how a pool was opened, kept among its gorm plugins: OpenRole
 // opens the pools of module roles alike, and Close closes them with it.
 type origin struct {
-	cfg    config.Database
-	opts   options
+	cfg  config.Database
+	opts options
 	role string    // the module role the sessions run as; "" for the login user
 	gate *poolGate // shared with the pools opened from this one; nil without DATABASE_ACQUIRE_TIMEOUT
 
