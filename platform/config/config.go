@@ -70,7 +70,7 @@ type Database struct {
 	// statements and transactions a process has in progress at once.
 	MaxOpenConns int `env:"DATABASE_MAX_OPEN_CONNS" envDefault:"8" validate:"gt=0"`
 	// ModuleMaxOpenConns caps the pools of some modules' database roles
-	// below MaxOpenConns, as module:n pairs ("audit:2,identity:4"); a
+	// below MaxOpenConns, as module:n pairs ("orders:2,billing:4"); a
 	// module not listed gets MaxOpenConns.
 	ModuleMaxOpenConns map[string]int `env:"DATABASE_MODULE_MAX_OPEN_CONNS"`
 	MaxIdleConns       int            `env:"DATABASE_MAX_IDLE_CONNS" envDefault:"8" validate:"gte=0"`

@@ -84,7 +84,7 @@ func parsers(key *string) map[reflect.Type]env.ParserFunc {
 		reflect.TypeFor[int]():            wrap("not an integer", func(s string) (any, error) { return strconv.Atoi(s) }),
 		reflect.TypeFor[int64]():          wrap("not an integer", func(s string) (any, error) { return strconv.ParseInt(s, 10, 64) }),
 		reflect.TypeFor[float64]():        wrap("not a number", func(s string) (any, error) { return strconv.ParseFloat(s, 64) }),
-		reflect.TypeFor[map[string]int](): wrap("not a list of name:n pairs with n > 0 (audit:2,identity:4)", parseCounts),
+		reflect.TypeFor[map[string]int](): wrap("not a list of name:n pairs with n > 0 (orders:2,billing:4)", parseCounts),
 		reflect.TypeFor[uint8](): wrap("not an integer from 0 to 255", func(s string) (any, error) {
 			n, err := strconv.ParseUint(s, 10, 8)
 			return uint8(n), err

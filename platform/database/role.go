@@ -55,7 +55,7 @@ func RolePrefix(database string) string {
 
 // RoleName is the database role whose privileges module's statements run
 // with in database: RolePrefix(database) + "_" + module, for instance
-// zebra_activities. `zebra schema apply` creates it; OpenRole connects as
+// zebra_orders. `zebra schema apply` creates it; OpenRole connects as
 // it. A module name is a lower-case identifier of at most 38 bytes.
 func RoleName(database, module string) (string, error) {
 	if !moduleName.MatchString(module) || len(module) > maxModuleName {

@@ -28,12 +28,13 @@ type Source struct {
 	// otherwise, SELECT, INSERT, UPDATE and DELETE on all its tables.
 
 	// Own, when set, lists exactly what the owner's role may do with its
-	// tables, instead of all four privileges on all of them (audit events
-	// are only ever inserted and read).
+	// tables, instead of all four privileges on all of them (rows that are
+	// only ever inserted and read, say).
 	Own []Grant
 	// Shared lists what every module's role may do with this owner's
 	// tables, beyond its own schema: the platform's outbox and idempotency
-	// records, the audit events each module writes in its own transaction.
+	// records, or the rows a module's port writes in the caller's
+	// transaction (as the caller's role).
 	Shared []Grant
 	// Maintains lists tables the owner's role owns rather than only uses,
 	// so that its jobs may VACUUM them (PostgreSQL 15 lets only a table's
