@@ -13,7 +13,9 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
+	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"github.com/zebralabs/zebra/platform/config"
 )
@@ -79,10 +81,11 @@ const originName = "zebra:origin"
 // origin is how a pool was opened, kept among its gorm plugins: OpenRole
 // opens the pools of module roles alike, and Close closes them with it.
 type origin struct {
-	cfg  config.Database
-	opts options
-	role string    // the module role the sessions run as; "" for the login user
-	gate *poolGate // shared with the pools opened from this one; nil without DATABASE_ACQUIRE_TIMEOUT
+	cfg     config.Database
+	opts    options
+	role    string    // the module role the sessions run as; "" for the login user
+	gate    *poolGate // shared with the pools opened from this one; nil without DATABASE_ACQUIRE_TIMEOUT
+	offline bool      // never connects (Offline)
 
 	mu       sync.Mutex
 	children []*gorm.DB
@@ -148,6 +151,8 @@ func OpenRole(ctx context.Context, parent *gorm.DB, module string, size int) (*g
 		return nil, fmt.Errorf("open the pool of module %s: its parent was not opened by database.Open", module)
 	case p.role != "":
 		return nil, fmt.Errorf("open the pool of module %s: its parent runs as role %s already", module, p.role)
+	case p.offline:
+		return Offline()
 	}
 	var name string
 	if err := parent.WithContext(ctx).Raw("SELECT current_database()").Scan(&name).Error; err != nil {
@@ -171,6 +176,22 @@ func OpenRole(ctx context.Context, parent *gorm.DB, module string, size int) (*g
 		return nil, fmt.Errorf("open the pool of module %s: %w", module, err)
 	}
 	p.addChild(db)
+	return db, nil
+}
+
+// Offline returns a pool that never connects (the module pools OpenRole
+// opens from it neither), for assembling the whole app where nothing may
+// reach a database: `zebra openapi` writes the document of every route
+// without one. A statement on it fails.
+func Offline() (*gorm.DB, error) {
+	db, err := gorm.Open(postgres.New(postgres.Config{DSN: "postgres://offline.invalid/zebra"}),
+		&gorm.Config{DisableAutomaticPing: true, Logger: logger.Discard})
+	if err != nil {
+		return nil, fmt.Errorf("open an offline pool: %w", err)
+	}
+	if err := db.Use(&origin{offline: true}); err != nil {
+		return nil, fmt.Errorf("open an offline pool: %w", err)
+	}
 	return db, nil
 }
 
