@@ -143,7 +143,8 @@ func RoleOf(db *gorm.DB) string {
 // or larger) and shares parent's gate, so the database work a process has
 // in progress stays bounded by DATABASE_MAX_OPEN_CONNS however many modules
 // it runs. It is closed by Close(parent). Its application_name is
-// parent's with "-<module>" appended.
+// parent's with "-<module>" appended. It checks that its sessions do run
+// as the role: a pooler in between may drop the startup parameter.
 func OpenRole(ctx context.Context, parent *gorm.DB, module string, size int) (*gorm.DB, error) {
 	p := originOf(parent)
 	switch {
@@ -174,6 +175,18 @@ func OpenRole(ctx context.Context, parent *gorm.DB, module string, size int) (*g
 	db, err := open(ctx, &origin{cfg: cfg, opts: opts, role: role, gate: p.gate})
 	if err != nil {
 		return nil, fmt.Errorf("open the pool of module %s: %w", module, err)
+	}
+	// A proxy between the service and PostgreSQL may drop the startup
+	// parameter (PgBouncer's ignore_startup_parameters): the sessions would
+	// then run as the login user, silently.
+	var user string
+	if err := db.WithContext(ctx).Raw("SELECT current_user").Scan(&user).Error; err != nil || user != role {
+		_ = Close(db)
+		if err != nil {
+			return nil, fmt.Errorf("open the pool of module %s: %w", module, Translate(err))
+		}
+		return nil, fmt.Errorf("open the pool of module %s: its sessions run as %s, not %s: something between the service and "+
+			"PostgreSQL (a pooler such as PgBouncer) dropped the role startup parameter", module, user, role)
 	}
 	p.addChild(db)
 	return db, nil

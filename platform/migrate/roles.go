@@ -162,8 +162,8 @@ func applyRoles(ctx context.Context, tx *sql.Tx, sources []Source) (rolesResult,
 
 // ensureRole creates role (NOLOGIN: nobody connects as it, sessions of
 // the login user run as it) unless it exists, and grants it to the user
-// that applies unless that user may already act as it (a superuser, or a
-// member). It reports whether it created the role. Creating a role needs
+// that applies unless that user already has its privileges (a superuser,
+// or a member). It reports whether it created the role. Creating a role needs
 // CREATEROLE (or a superuser).
 func ensureRole(ctx context.Context, tx *sql.Tx, role string) (created bool, err error) {
 	var exists bool
@@ -175,8 +175,12 @@ func ensureRole(ctx context.Context, tx *sql.Tx, role string) (created bool, err
 			return false, fmt.Errorf("create role %s (the user that applies the schema needs CREATEROLE): %w", role, err)
 		}
 	}
+	// USAGE (membership that inherits the role's privileges), not MEMBER:
+	// PostgreSQL 16 makes the creator of a role a member with ADMIN OPTION
+	// only (createrole_self_grant), which does not let its sessions run as
+	// the role; the grant below does.
 	var member bool
-	if err := tx.QueryRowContext(ctx, "SELECT pg_has_role(current_user, $1, 'MEMBER')", role).Scan(&member); err != nil {
+	if err := tx.QueryRowContext(ctx, "SELECT pg_has_role(current_user, $1, 'USAGE')", role).Scan(&member); err != nil {
 		return false, fmt.Errorf("check membership of role %s: %w", role, err)
 	}
 	if !member {
