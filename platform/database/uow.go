@@ -38,10 +38,10 @@ func NewUnitOfWork(db *gorm.DB) *UnitOfWork { return &UnitOfWork{db: db, role: R
 // recorder of one module joins the transaction of another and writes as
 // that module's role. A module's Do never joins a transaction of the
 // login user's pool, which would lift its statements past its role: it
-// returns ErrLoginTransaction instead. An error or a panic from fn rolls back; a failed commit is
-// returned (translated), never swallowed. After-commit hooks run only after
-// a successful commit, with a context that is no longer cancelled with the
-// request. Do never runs fn again: a transaction whose session the server
+// returns ErrLoginTransaction instead. An error or a panic from fn rolls
+// back; a failed commit is returned (translated), never swallowed.
+// After-commit hooks run only after a successful commit, with a context
+// that is no longer cancelled with the request. Do never runs fn again: a transaction whose session the server
 // ended mid-way is lost, and its error is 503 unavailable
 // (docs/adr/0006-plain-data-path.md).
 //
