@@ -11,10 +11,9 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
-	"gorm.io/driver/postgres"
-	"gorm.io/gorm"
 
 	"github.com/zebralabs/zebra/platform"
+	"github.com/zebralabs/zebra/platform/database"
 	"github.com/zebralabs/zebra/platform/httpserver"
 )
 
@@ -62,15 +61,13 @@ func openAPIDocument(plugged []fx.Option) ([]byte, error) {
 }
 
 // offline replaces the platform's clients: a gorm.DB over a pool that is
-// never used (no ping, no query), a Redis client that dials lazily, and a
+// never used (no ping, no query; nor are the pools of the modules'
+// database roles opened from it), a Redis client that dials lazily, and a
 // silent logger (the document goes to stdout). The replaced constructors
 // never run: the decorators do not ask for what they replace.
 var offline = fx.Options(
 	fx.Decorate(zap.NewNop),
-	fx.Decorate(func() (*gorm.DB, error) {
-		return gorm.Open(postgres.New(postgres.Config{DSN: "postgres://offline.invalid/zebra"}),
-			&gorm.Config{DisableAutomaticPing: true})
-	}),
+	fx.Decorate(database.Offline),
 	fx.Decorate(func() *redis.Client {
 		return redis.NewClient(&redis.Options{Addr: "offline.invalid:6379"})
 	}),

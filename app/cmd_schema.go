@@ -152,12 +152,14 @@ func printPlan(ctx context.Context, db *sql.DB, sources []migrate.Source, out io
 	if post := postSQLFiles(sources); len(post) > 0 {
 		fmt.Fprintf(&b, "-- apply also re-runs the idempotent %s (functions, triggers), which a plan cannot diff\n", strings.Join(post, ", "))
 	}
+	b.WriteString("-- apply also creates the modules' database roles that are missing and sets their privileges again (docs/adr/0007-module-database-roles.md)\n")
 	_, err = io.WriteString(out, b.String())
 	return err
 }
 
-// printApply applies the schema and prints one line saying what changed,
-// or, verbose, every statement that ran.
+// printApply applies the schema and prints one line saying what changed
+// (and one naming the database roles it created), or, verbose, every
+// statement that ran.
 func printApply(ctx context.Context, db *sql.DB, sources []migrate.Source, opts migrate.Options, verbose bool, out io.Writer) error {
 	res, err := migrate.Apply(ctx, db, sources, opts)
 	if err != nil {
@@ -184,6 +186,12 @@ func printApply(ctx context.Context, db *sql.DB, sources []migrate.Source, opts 
 			b.WriteString(" (-v prints the SQL)")
 		}
 		b.WriteString("\n")
+	}
+	if len(res.CreatedRoles) > 0 {
+		fmt.Fprintf(&b, "-- created database role(s) %s (NOLOGIN, granted to the user that applied)\n", strings.Join(res.CreatedRoles, ", "))
+	}
+	if verbose && len(res.Roles) > 0 {
+		fmt.Fprintf(&b, "-- set the privileges of %s\n", strings.Join(res.Roles, ", "))
 	}
 	_, err = io.WriteString(out, b.String())
 	return err

@@ -97,9 +97,16 @@ func TestSchemaPlanApplyPlanApply(t *testing.T) {
 	if err != nil {
 		t.Fatalf("apply: %v", err)
 	}
-	// One line for a person: counts by kind, no SQL (that is -v).
-	if !regexp.MustCompile(`^-- applied \d+ statement\(s\): \d+ CREATE SCHEMA, .*\d+ CREATE TABLE.*; ran idempotent .*\(-v prints the SQL\)\n$`).MatchString(applied) {
-		t.Errorf("apply does not summarize what it ran in one line:\n%s", applied)
+	// One line for a person: counts by kind, no SQL (that is -v); and one
+	// naming the module roles it created.
+	if !regexp.MustCompile(`^-- applied \d+ statement\(s\): \d+ CREATE SCHEMA, .*\d+ CREATE TABLE.*; ran idempotent .*\(-v prints the SQL\)\n` +
+		`-- created database role\(s\) [a-z0-9_, ]+ \(NOLOGIN, granted to the user that applied\)\n$`).MatchString(applied) {
+		t.Errorf("apply does not summarize what it ran in two lines:\n%s", applied)
+	}
+	for _, s := range sources {
+		if s.Owner != migrate.PlatformOwner && !strings.Contains(applied, "_"+s.Owner) {
+			t.Errorf("apply created no role for %s:\n%s", s.Owner, applied)
+		}
 	}
 
 	for _, cmd := range []string{"plan", "apply"} {

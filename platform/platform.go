@@ -196,6 +196,31 @@ func readinessFailsFirst(lc fx.Lifecycle, cfg config.Config, log *zap.Logger, r 
 	}})
 }
 
+// ModuleRole makes a bounded context's statements run as its own database
+// role, which `zebra schema apply` creates with privileges on the
+// context's schema only (plus what other owners share with every module):
+// a module lists it once in its fx.Module, with its own name,
+//
+//	platform.ModuleRole("orders")
+//
+// and, within that module, the *gorm.DB and *database.UnitOfWork it gets
+// are a pool of that role (database.ModuleRole), and so is the unit of
+// work in which the idempotency middleware runs its routes' handlers.
+// Reading another module's table then fails with permission denied
+// (docs/adr/0007-module-database-roles.md).
+func ModuleRole(module string) fx.Option {
+	return fx.Options(
+		database.ModuleRole(module),
+		fx.Decorate(func(p moduleKeysParams) *idempotency.Keys { return p.Keys.WithUnitOfWork(p.UoW) }),
+	)
+}
+
+type moduleKeysParams struct {
+	fx.In
+	Keys *idempotency.Keys `optional:"true"`
+	UoW  *database.UnitOfWork
+}
+
 type jobsParams struct {
 	fx.In
 	Lifecycle fx.Lifecycle

@@ -5,9 +5,9 @@ INSERT INTO audit.chain_head (id, seq, hash, event_id)
 VALUES (1, 0, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea, NULL)
 ON CONFLICT (id) DO NOTHING;
 
--- Append-only, enforced by the database: whoever connects (the service
--- runs as the table owner in development, a superuser here), UPDATE,
--- DELETE and TRUNCATE of audit.events fail. Only someone who can ALTER the
+-- Append-only, enforced by the database: whoever connects (the owner, the
+-- user that applies the schema, included), UPDATE, DELETE and TRUNCATE of
+-- audit.events fail. Only someone who can ALTER the
 -- table (drop or disable this trigger) gets past it, and the hash chain
 -- makes what they change detectable.
 CREATE OR REPLACE FUNCTION audit.refuse_change() RETURNS trigger
@@ -105,12 +105,10 @@ CREATE OR REPLACE TRIGGER chain_head_no_truncate
 ALTER TABLE audit.unchained SET (vacuum_truncate = false);
 
 -- Belt and braces for roles other than the owner: nobody gets UPDATE,
--- DELETE or TRUNCATE through PUBLIC. In production the service's role
--- should not own the tables; grant it exactly this (see docs/audit.md):
---   GRANT USAGE ON SCHEMA audit TO zebra_app;
---   GRANT SELECT, INSERT ON audit.events, audit.chain TO zebra_app;
---   GRANT SELECT, INSERT, DELETE ON audit.unchained TO zebra_app;
---   GRANT SELECT, UPDATE ON audit.chain_head TO zebra_app;
+-- DELETE or TRUNCATE through PUBLIC. The service's statements run as the
+-- modules' database roles, which `zebra schema apply` grants exactly what
+-- modules/audit/internal/postgres/source.go declares, after this file
+-- (docs/audit.md, docs/adr/0007-module-database-roles.md).
 REVOKE UPDATE, DELETE, TRUNCATE ON audit.events FROM PUBLIC;
 REVOKE UPDATE, DELETE, TRUNCATE ON audit.chain FROM PUBLIC;
 REVOKE DELETE, TRUNCATE ON audit.chain_head FROM PUBLIC;

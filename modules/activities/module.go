@@ -14,6 +14,7 @@ import (
 	"github.com/zebralabs/zebra/modules/activities/internal/httpapi"
 	"github.com/zebralabs/zebra/modules/activities/internal/permission"
 	"github.com/zebralabs/zebra/modules/activities/internal/postgres"
+	"github.com/zebralabs/zebra/platform"
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/cache"
@@ -26,12 +27,15 @@ import (
 	"github.com/zebralabs/zebra/platform/redisdb"
 )
 
-// Module wires the activities context: its schema, its permissions and
-// what each role is granted of them, its OpenAPI tag, its routes and the
-// Activities facade. It consumes the platform (database, unit of work,
-// Redis, telemetry) and the audit-log and outbox ports, and provides
-// nothing else: the application and its adapters are private.
+// Module wires the activities context: its database role, its schema, its
+// permissions and what each role is granted of them, its OpenAPI tag, its
+// routes and the Activities facade. It consumes the platform (database,
+// unit of work, Redis, telemetry) and the audit-log and outbox ports, and
+// provides nothing else: the application and its adapters are private.
+// Its statements run as its own database role, which may use the
+// activities schema and no other module's tables.
 var Module = fx.Module("activities",
+	platform.ModuleRole("activities"),
 	fx.Provide(migrate.AsSource(postgres.SchemaSource)),
 	auth.ProvideGrants(permission.Grants),
 	httpserver.ProvideTag(httpapi.Tag),

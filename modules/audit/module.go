@@ -15,6 +15,7 @@ import (
 	"github.com/zebralabs/zebra/modules/audit/internal/permission"
 	"github.com/zebralabs/zebra/modules/audit/internal/postgres"
 	"github.com/zebralabs/zebra/modules/audit/internal/settings"
+	"github.com/zebralabs/zebra/platform"
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/background"
@@ -30,8 +31,12 @@ import (
 // auditlog.Recorder every other context records through (contributed to
 // the platform port, so they never import this module), the chainer job
 // that links recorded events into the hash chain, and the Chain facade.
-// The application and its adapters are private.
+// The application and its adapters are private. Its statements, the
+// chainer's included, run as its own database role; the recorder appends
+// in the caller's transaction, as the caller's role, which may insert
+// audit events and read none (postgres.Source).
 var Module = fx.Module("audit",
+	platform.ModuleRole("audit"),
 	config.Provide[settings.Config]("audit"),
 	fx.Provide(migrate.AsSource(postgres.Source)),
 	auth.ProvideGrants(permission.Grants),

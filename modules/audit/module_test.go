@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/zebralabs/zebra/modules/audit"
+	"github.com/zebralabs/zebra/modules/audit/internal/postgres"
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/config"
 	"github.com/zebralabs/zebra/platform/database"
@@ -25,14 +26,17 @@ import (
 
 // wired starts audit.Module over a fresh database, as the app does, and
 // returns what it provides publicly; the platform's auditlog.Module turns
-// the recorder it contributes into the port.
+// the recorder it contributes into the port. The unit of work is another
+// module's ("caller"), on a pool of that module's database role: audit
+// events are recorded in the caller's transaction, as the caller's role.
 func wired(t *testing.T) (*gorm.DB, *database.UnitOfWork, auditlog.Recorder, audit.Chain) {
 	t.Helper()
-	db := dbtest.New(t, migrate.Embedded("audit"))
+	db := dbtest.New(t, postgres.Source(), migrate.Source{Owner: "caller", HCL: []byte(`schema "caller" {}`)})
+	caller, err := database.OpenRole(context.Background(), db, "caller", 0)
+	require.NoError(t, err)
 	var (
 		rec     auditlog.Recorder
 		chain   audit.Chain
-		uow     *database.UnitOfWork
 		sources []migrate.Source
 		routes  []httpserver.Routes
 	)
@@ -41,7 +45,7 @@ func wired(t *testing.T) (*gorm.DB, *database.UnitOfWork, auditlog.Recorder, aud
 		fx.Provide(database.NewUnitOfWork),
 		auditlog.Module,
 		audit.Module,
-		fx.Populate(&rec, &chain, &uow),
+		fx.Populate(&rec, &chain),
 		fx.Invoke(func(in struct {
 			fx.In
 			Sources []migrate.Source    `group:"schema"`
@@ -55,7 +59,7 @@ func wired(t *testing.T) (*gorm.DB, *database.UnitOfWork, auditlog.Recorder, aud
 	require.Len(t, sources, 1)
 	assert.Equal(t, "audit", sources[0].Owner)
 	require.Len(t, routes, 1)
-	return db, uow, rec, chain
+	return db, database.NewUnitOfWork(caller), rec, chain
 }
 
 func count(t *testing.T, db *gorm.DB, table string) int {
@@ -118,7 +122,7 @@ func TestProductionRefusesToStartWithoutAMACKey(t *testing.T) {
 	t.Setenv("AUDIT_MAC_KEYS", "")
 	var chain audit.Chain
 	app := fx.New(fx.NopLogger,
-		fx.Supply(config.Config{Env: config.EnvProd}, &gorm.DB{}, zap.NewNop()),
+		fx.Supply(config.Config{Env: config.EnvProd}, dbtest.New(t, postgres.Source()), zap.NewNop()),
 		fx.Provide(database.NewUnitOfWork),
 		audit.Module,
 		fx.Populate(&chain),

@@ -23,6 +23,7 @@ import (
 	"github.com/zebralabs/zebra/modules/identity/internal/postgres"
 	"github.com/zebralabs/zebra/modules/identity/internal/settings"
 	"github.com/zebralabs/zebra/modules/identity/internal/verifier"
+	"github.com/zebralabs/zebra/platform"
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/background"
@@ -42,8 +43,10 @@ import (
 // auth.Verifier the platform's auth middleware uses and the Accounts
 // facade, and contributes its configuration section, schema, permissions
 // and grants, OpenAPI tags, routes with their rate-limit rules, and its
-// mailer and cleanup jobs; everything else is private to the module.
+// mailer and cleanup jobs; everything else is private to the module. Its
+// statements, its jobs' included, run as its own database role.
 var Module = fx.Module("identity",
+	platform.ModuleRole("identity"),
 	config.Provide[settings.Config]("identity"),
 	auth.ProvideGrants(permission.Grants),
 	httpserver.ProvideTag(httpapi.TagAuth),

@@ -64,12 +64,19 @@ type HTTP struct {
 type Database struct {
 	// URL is not tagged secret so `zebra config` shows host and database;
 	// its password (userinfo or password= parameter) is masked instead.
-	URL              string        `env:"DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/zebra?sslmode=disable" validate:"postgres_url"`
-	MaxOpenConns     int           `env:"DATABASE_MAX_OPEN_CONNS" envDefault:"8" validate:"gt=0"`
-	MaxIdleConns     int           `env:"DATABASE_MAX_IDLE_CONNS" envDefault:"8" validate:"gte=0"`
-	ConnMaxLifetime  time.Duration `env:"DATABASE_CONN_MAX_LIFETIME" envDefault:"30m" validate:"gte=0"`
-	ConnMaxIdleTime  time.Duration `env:"DATABASE_CONN_MAX_IDLE_TIME" envDefault:"5m" validate:"gte=0"`
-	StatementTimeout time.Duration `env:"DATABASE_STATEMENT_TIMEOUT" envDefault:"5s" validate:"gt=0"`
+	URL string `env:"DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/zebra?sslmode=disable" validate:"postgres_url"`
+	// MaxOpenConns bounds the connections of the platform's pool and of
+	// each module's pool, and, through the pool gate they share, how many
+	// statements and transactions a process has in progress at once.
+	MaxOpenConns int `env:"DATABASE_MAX_OPEN_CONNS" envDefault:"8" validate:"gt=0"`
+	// ModuleMaxOpenConns caps the pools of some modules' database roles
+	// below MaxOpenConns, as module:n pairs ("orders:2,billing:4"); a
+	// module not listed gets MaxOpenConns.
+	ModuleMaxOpenConns map[string]int `env:"DATABASE_MODULE_MAX_OPEN_CONNS"`
+	MaxIdleConns       int            `env:"DATABASE_MAX_IDLE_CONNS" envDefault:"8" validate:"gte=0"`
+	ConnMaxLifetime    time.Duration  `env:"DATABASE_CONN_MAX_LIFETIME" envDefault:"30m" validate:"gte=0"`
+	ConnMaxIdleTime    time.Duration  `env:"DATABASE_CONN_MAX_IDLE_TIME" envDefault:"5m" validate:"gte=0"`
+	StatementTimeout   time.Duration  `env:"DATABASE_STATEMENT_TIMEOUT" envDefault:"5s" validate:"gt=0"`
 	// AcquireTimeout bounds the wait for a free pooled connection: past
 	// it the request answers 503 unavailable instead of queueing until
 	// its deadline. 0 waits as long as the request's context allows.

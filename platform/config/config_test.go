@@ -25,6 +25,16 @@ func TestLoadEnv_DefaultsAreValid(t *testing.T) {
 	assert.Empty(t, c.Warnings())
 }
 
+func TestLoadEnv_ModulePoolSizes(t *testing.T) {
+	t.Parallel()
+	c, err := config.LoadEnv(map[string]string{"DATABASE_MODULE_MAX_OPEN_CONNS": "orders:2, billing:4"})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{"orders": 2, "billing": 4}, c.Database.ModuleMaxOpenConns)
+	c, err = config.LoadEnv(map[string]string{})
+	require.NoError(t, err)
+	assert.Empty(t, c.Database.ModuleMaxOpenConns)
+}
+
 func TestLoadEnv_BadValueNamesTheVariable(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -43,6 +53,8 @@ func TestLoadEnv_BadValueNamesTheVariable(t *testing.T) {
 		{"zero size", map[string]string{"HTTP_BODY_LIMIT": "0"}, `config: HTTP_BODY_LIMIT="0": must be greater than 0`},
 		{"negative duration", map[string]string{"SHUTDOWN_TIMEOUT": "-1s"}, `config: SHUTDOWN_TIMEOUT="-1s": must be greater than 0`},
 		{"negative pool", map[string]string{"DATABASE_MAX_IDLE_CONNS": "-1"}, `config: DATABASE_MAX_IDLE_CONNS="-1": must be at least 0`},
+		{"module pool size", map[string]string{"DATABASE_MODULE_MAX_OPEN_CONNS": "orders:2,billing:0"}, `config: DATABASE_MODULE_MAX_OPEN_CONNS="orders:2,billing:0": not a list of name:n pairs with n > 0 (orders:2,billing:4)`},
+		{"module pool pair", map[string]string{"DATABASE_MODULE_MAX_OPEN_CONNS": "orders"}, `config: DATABASE_MODULE_MAX_OPEN_CONNS="orders": not a list of name:n pairs with n > 0 (orders:2,billing:4)`},
 		{"database url", map[string]string{"DATABASE_URL": "mysql://u:pw@h/db"}, `config: DATABASE_URL="mysql://u:xxxxx@h/db": not a postgres:// URL with a host and a database (postgres://user@host:5432/DBNAME)`},
 		{"no database name", map[string]string{"DATABASE_URL": "postgres://h:5432"}, `config: DATABASE_URL="postgres://h:5432": not a postgres:// URL with a host and a database (postgres://user@host:5432/DBNAME)`},
 		{"redis url", map[string]string{"REDIS_URL": "127.0.0.1:6379"}, `config: REDIS_URL="127.0.0.1:6379": not a redis:// or rediss:// URL with a host`},

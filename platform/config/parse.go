@@ -79,11 +79,12 @@ func parsers(key *string) map[reflect.Type]env.ParserFunc {
 		}
 	}
 	return map[reflect.Type]env.ParserFunc{
-		reflect.TypeFor[time.Duration](): wrap("not a duration", func(s string) (any, error) { return time.ParseDuration(s) }),
-		reflect.TypeFor[bool]():          wrap("not a boolean (true or false)", func(s string) (any, error) { return strconv.ParseBool(s) }),
-		reflect.TypeFor[int]():           wrap("not an integer", func(s string) (any, error) { return strconv.Atoi(s) }),
-		reflect.TypeFor[int64]():         wrap("not an integer", func(s string) (any, error) { return strconv.ParseInt(s, 10, 64) }),
-		reflect.TypeFor[float64]():       wrap("not a number", func(s string) (any, error) { return strconv.ParseFloat(s, 64) }),
+		reflect.TypeFor[time.Duration]():  wrap("not a duration", func(s string) (any, error) { return time.ParseDuration(s) }),
+		reflect.TypeFor[bool]():           wrap("not a boolean (true or false)", func(s string) (any, error) { return strconv.ParseBool(s) }),
+		reflect.TypeFor[int]():            wrap("not an integer", func(s string) (any, error) { return strconv.Atoi(s) }),
+		reflect.TypeFor[int64]():          wrap("not an integer", func(s string) (any, error) { return strconv.ParseInt(s, 10, 64) }),
+		reflect.TypeFor[float64]():        wrap("not a number", func(s string) (any, error) { return strconv.ParseFloat(s, 64) }),
+		reflect.TypeFor[map[string]int](): wrap("not a list of name:n pairs with n > 0 (orders:2,billing:4)", parseCounts),
 		reflect.TypeFor[uint8](): wrap("not an integer from 0 to 255", func(s string) (any, error) {
 			n, err := strconv.ParseUint(s, 10, 8)
 			return uint8(n), err
@@ -93,6 +94,20 @@ func parsers(key *string) map[reflect.Type]env.ParserFunc {
 			return uint32(n), err
 		}),
 	}
+}
+
+// parseCounts parses "name:n,name:n" with every n > 0.
+func parseCounts(s string) (any, error) {
+	counts := map[string]int{}
+	for _, pair := range strings.Split(s, ",") {
+		name, n, ok := strings.Cut(strings.TrimSpace(pair), ":")
+		v, err := strconv.Atoi(n)
+		if !ok || name == "" || err != nil || v <= 0 {
+			return nil, errors.New("bad pair")
+		}
+		counts[name] = v
+	}
+	return counts, nil
 }
 
 // parseProblems turns env's aggregate error into one ProblemError per variable.

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -75,6 +76,14 @@ func (f field) secret() bool { return f.tag.Get("secret") == "true" }
 
 // text is the field's value as it would be written in the environment.
 func (f field) text() string {
+	if f.value.Kind() == reflect.Map { // name:value pairs, sorted by name
+		parts := make([]string, 0, f.value.Len())
+		for it := f.value.MapRange(); it.Next(); {
+			parts = append(parts, fmt.Sprintf("%v:%v", it.Key().Interface(), it.Value().Interface()))
+		}
+		slices.Sort(parts)
+		return strings.Join(parts, ",")
+	}
 	if f.value.Kind() != reflect.Slice {
 		return fmt.Sprint(f.value.Interface())
 	}

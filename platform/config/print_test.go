@@ -48,6 +48,8 @@ func TestPrint_RedactsSecretsAndURLPasswords(t *testing.T) {
 		"DATABASE_URL":  "postgres://app:s3cret@db:5432/zebra?sslmode=disable",
 		"REDIS_URL":     "redis://:r3dis@cache:6379/0",
 		"CURSOR_SECRET": "do-not-print-me-ever",
+		// As written in the environment, sorted.
+		"DATABASE_MODULE_MAX_OPEN_CONNS": "orders:2,billing:4",
 	})
 	require.NoError(t, err)
 	var m moduleConfig
@@ -67,6 +69,7 @@ func TestPrint_RedactsSecretsAndURLPasswords(t *testing.T) {
 		"CURSOR_SECRET=[redacted]",
 		"HTTP_REQUEST_TIMEOUT=10s",
 		"CORS_ALLOWED_ORIGINS=",
+		"DATABASE_MODULE_MAX_OPEN_CONNS=billing:4,orders:2",
 		"# module",
 		"TEST_MODULE_SIGNING_KEY=[redacted]",
 		"TEST_MODULE_OPTIONAL_TOKEN=",

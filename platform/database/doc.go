@@ -5,6 +5,11 @@
 // nothing here changes when or how a statement reaches the server
 // (docs/adr/0006-plain-data-path.md).
 //
+// Each module's statements run as its own database role, on a pool opened
+// from the platform's (OpenRole, ModuleRole): PostgreSQL, not review,
+// keeps a module out of another's tables
+// (docs/adr/0007-module-database-roles.md).
+//
 // What is ours and why: discardEnded replaces a pooled connection whose
 // session the server ended, with one non-blocking read and no round trip,
 // which pgx's stdlib does not do (it pings only after a second idle);

@@ -66,11 +66,26 @@ func Open(ctx context.Context, cfg config.Database, opts ...Option) (*gorm.DB, e
 	for _, opt := range opts {
 		opt(&o)
 	}
-	pgxCfg, err := pgxConfig(cfg, o.appName)
+	var gate *poolGate
+	if cfg.AcquireTimeout > 0 {
+		gate = newPoolGate(cfg.MaxOpenConns, cfg.AcquireTimeout)
+	}
+	return open(ctx, &origin{cfg: cfg, opts: o, gate: gate})
+}
+
+// open opens the pool that o describes and keeps o among its plugins.
+func open(ctx context.Context, o *origin) (*gorm.DB, error) {
+	cfg := o.cfg
+	pgxCfg, err := pgxConfig(cfg, o.appName())
 	if err != nil {
 		return nil, err
 	}
-	pgxCfg.Tracer = otelpgx.NewTracer(otelpgx.WithTracerProvider(o.tracer), otelpgx.WithMeterProvider(noop.NewMeterProvider()))
+	if o.role != "" {
+		// A startup parameter: the session runs as the role from its
+		// first statement, and RESET ROLE (or DISCARD ALL) returns to it.
+		pgxCfg.RuntimeParams["role"] = o.role
+	}
+	pgxCfg.Tracer = otelpgx.NewTracer(otelpgx.WithTracerProvider(o.opts.tracer), otelpgx.WithMeterProvider(noop.NewMeterProvider()))
 	sqlDB := stdlib.OpenDB(*pgxCfg,
 		stdlib.OptionAfterConnect(func(_ context.Context, c *pgx.Conn) error {
 			// Without it a uuid.UUID goes through its driver.Valuer string,
@@ -96,8 +111,12 @@ func Open(ctx context.Context, cfg config.Database, opts ...Option) (*gorm.DB, e
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open gorm: %w", err)
 	}
-	if cfg.AcquireTimeout > 0 {
-		if err := db.Use(newPoolGate(cfg.MaxOpenConns, cfg.AcquireTimeout)); err != nil {
+	if err := db.Use(o); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("keep the pool's origin: %w", err)
+	}
+	if o.gate != nil {
+		if err := db.Use(o.gate); err != nil {
 			_ = sqlDB.Close()
 			return nil, fmt.Errorf("install the pool gate: %w", err)
 		}
@@ -107,6 +126,9 @@ func Open(ctx context.Context, cfg config.Database, opts ...Option) (*gorm.DB, e
 	defer cancel()
 	if err := sqlDB.PingContext(pingCtx); err != nil {
 		_ = sqlDB.Close()
+		if o.role != "" {
+			return nil, roleError(Display(pgxCfg), o.role, err)
+		}
 		return nil, connectError(Display(pgxCfg), err)
 	}
 	return db, nil
@@ -128,13 +150,20 @@ func OpenProbe(cfg config.Database, appName string) (*sql.DB, error) {
 	return db, nil
 }
 
-// Close closes db's pool, waiting for statements in progress.
+// Close closes db's pool, waiting for statements in progress, after the
+// pools of module roles opened from it (OpenRole).
 func Close(db *gorm.DB) error {
+	var errs []error
+	if o := originOf(db); o != nil {
+		for _, child := range o.takeChildren() {
+			errs = append(errs, Close(child))
+		}
+	}
 	sqlDB, err := db.DB()
 	if err != nil {
-		return err
+		return errors.Join(append(errs, err)...)
 	}
-	return sqlDB.Close()
+	return errors.Join(append(errs, sqlDB.Close())...)
 }
 
 // pgxConfig parses cfg.URL and applies the pool's session settings.

@@ -14,6 +14,7 @@ type txKey struct{}
 // around its commit.
 type txState struct {
 	tx           *gorm.DB
+	role         string // of the pool the transaction began on (RoleOf)
 	beforeCommit []func(context.Context) error
 	afterCommit  []func(context.Context)
 }
@@ -24,18 +25,23 @@ type txState struct {
 // Application packages depend on their own one-method interface, which
 // *UnitOfWork satisfies; they never see gorm.
 type UnitOfWork struct {
-	db *gorm.DB
+	db   *gorm.DB
+	role string
 }
 
 // NewUnitOfWork returns a unit of work over db.
-func NewUnitOfWork(db *gorm.DB) *UnitOfWork { return &UnitOfWork{db: db} }
+func NewUnitOfWork(db *gorm.DB) *UnitOfWork { return &UnitOfWork{db: db, role: RoleOf(db)} }
 
 // Do runs fn once, inside one transaction (gorm's Transaction), and
 // returns its error translated (Translate). A nested Do joins the outer
-// transaction. An error or a panic from fn rolls back; a failed commit is
-// returned (translated), never swallowed. After-commit hooks run only after
-// a successful commit, with a context that is no longer cancelled with the
-// request. Do never runs fn again: a transaction whose session the server
+// transaction, whose session keeps the role it began with: the audit-log
+// recorder of one module joins the transaction of another and writes as
+// that module's role. A module's Do never joins a transaction of the
+// login user's pool, which would lift its statements past its role: it
+// returns ErrLoginTransaction instead. An error or a panic from fn rolls
+// back; a failed commit is returned (translated), never swallowed.
+// After-commit hooks run only after a successful commit, with a context
+// that is no longer cancelled with the request. Do never runs fn again: a transaction whose session the server
 // ended mid-way is lost, and its error is 503 unavailable
 // (docs/adr/0006-plain-data-path.md).
 //
@@ -48,7 +54,10 @@ func NewUnitOfWork(db *gorm.DB) *UnitOfWork { return &UnitOfWork{db: db} }
 // finishGrace after the cancellation, then stops (docs/reliability.md,
 // "A client that hangs up").
 func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context) error) error {
-	if InTx(ctx) {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		if st.role == "" && u.role != "" {
+			return fmt.Errorf("unit of work of role %s: %w", u.role, ErrLoginTransaction)
+		}
 		return fn(ctx)
 	}
 	if err := ctx.Err(); err != nil {
@@ -62,7 +71,7 @@ func (u *UnitOfWork) Do(ctx context.Context, fn func(ctx context.Context) error)
 
 	workCtx, stop := detach(ctx, finishGrace)
 	defer stop()
-	st := &txState{}
+	st := &txState{role: u.role}
 	txCtx := context.WithValue(workCtx, txKey{}, st)
 	var workErr error
 	err = u.db.WithContext(txCtx).Transaction(func(tx *gorm.DB) error {
@@ -124,9 +133,19 @@ func (st *txState) work(ctx context.Context, fn func(ctx context.Context) error)
 
 // Conn returns the transaction of the unit of work of ctx when there is
 // one, else db bound to ctx. Repositories call it for every statement, so
-// the same code works inside and outside a unit of work.
+// the same code works inside and outside a unit of work. In a transaction
+// the statement runs as the role the transaction began with; a statement
+// of a module's pool in a transaction of the login user's pool fails with
+// ErrLoginTransaction instead of running past the module's role.
 func Conn(ctx context.Context, db *gorm.DB) *gorm.DB {
 	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		if st.role == "" {
+			if role := RoleOf(db); role != "" {
+				refused := db.WithContext(ctx)
+				_ = refused.AddError(fmt.Errorf("statement of role %s: %w", role, ErrLoginTransaction))
+				return refused
+			}
+		}
 		return st.tx
 	}
 	return db.WithContext(ctx)

@@ -87,8 +87,10 @@ func URL(t testing.TB, sources ...migrate.Source) string {
 }
 
 // EmptyURL creates a fresh, empty database (no schema applied) and returns
-// its URL; it is dropped in t.Cleanup. Tests of the schema tooling itself
-// start from it.
+// its URL; it is dropped in t.Cleanup, with the module roles a schema
+// apply created for it (database.RolePrefix: named after the database, so
+// no other database's roles are touched). Tests of the schema tooling
+// itself start from it.
 func EmptyURL(t testing.TB) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
@@ -134,7 +136,38 @@ func drop(t testing.TB, admin *sql.DB, name string) {
 	// a pool a test forgot to close) before dropping.
 	if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
 		t.Errorf("dbtest: drop database %s: %v", name, err)
+		return
 	}
+	// The database held every grant to its roles: nothing depends on them now.
+	for _, role := range rolesOf(ctx, t, admin, name) {
+		if _, err := admin.ExecContext(ctx, "DROP ROLE IF EXISTS "+pgx.Identifier{role}.Sanitize()); err != nil {
+			t.Errorf("dbtest: drop role %s of database %s: %v", role, name, err)
+		}
+	}
+}
+
+// rolesOf lists the module roles of database name (database.RoleName).
+func rolesOf(ctx context.Context, t testing.TB, admin *sql.DB, name string) []string {
+	t.Helper()
+	rows, err := admin.QueryContext(ctx, "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)", database.RolePrefix(name)+"_")
+	if err != nil {
+		t.Errorf("dbtest: list the roles of database %s: %v", name, err)
+		return nil
+	}
+	defer rows.Close()
+	var roles []string
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			t.Errorf("dbtest: list the roles of database %s: %v", name, err)
+			return nil
+		}
+		roles = append(roles, r)
+	}
+	if err := rows.Err(); err != nil {
+		t.Errorf("dbtest: list the roles of database %s: %v", name, err)
+	}
+	return roles
 }
 
 var (

@@ -59,6 +59,19 @@ type Keys struct {
 // New returns the middleware over store, running handlers in uow.
 func New(store *Store, uow UnitOfWork) *Keys { return &Keys{store: store, uow: uow} }
 
+// WithUnitOfWork returns the middleware over the same store running
+// handlers in uow: a module's routes run in the module's unit of work, so
+// that their transaction begins as the module's database role
+// (platform.ModuleRole). The claim and its release stay on the store's
+// pool; the outcome is recorded in the handler's transaction. A nil k
+// stays nil.
+func (k *Keys) WithUnitOfWork(uow UnitOfWork) *Keys {
+	if k == nil {
+		return nil
+	}
+	return &Keys{store: k.store, uow: uow}
+}
+
 // Register registers op like huma.Register, with idempotency keys.
 func Register[I, O any](api huma.API, k *Keys, op huma.Operation, handler func(context.Context, *I) (*O, error)) {
 	huma.Register(api, k.Wrap(api, op), handler)

@@ -37,20 +37,21 @@ type Result struct {
 	Statements []string
 	// PostSQL names the sources whose PostSQL ran after them ("platform.sql").
 	PostSQL []string
+	// Roles are the modules' database roles, whose privileges Apply set
+	// again after the PostSQL; CreatedRoles those it created.
+	Roles, CreatedRoles []string
 }
 
 // Apply brings the database to the desired state of sources. Everything
 // happens in one transaction (Postgres DDL is transactional), so a failed
 // statement leaves the database as it was: take the advisory lock, inspect
 // the owners' schemas, plan, refuse destructive changes unless allowed, run
-// the plan, run every source's PostSQL, commit. Run twice, the second call
-// plans nothing and only re-runs the idempotent PostSQL.
+// the plan, run every source's PostSQL, create the modules' database roles
+// that are missing and set their privileges (applyRoles), commit. Run
+// twice, the second call plans nothing and only re-runs the idempotent
+// PostSQL and grants.
 func Apply(ctx context.Context, db *sql.DB, sources []Source, opts Options) (Result, error) {
-	sorted, err := sortSources(sources)
-	if err != nil {
-		return Result{}, err
-	}
-	desired, err := desiredRealm(sorted)
+	sorted, desired, err := desiredState(sources)
 	if err != nil {
 		return Result{}, err
 	}
@@ -85,6 +86,11 @@ func Apply(ctx context.Context, db *sql.DB, sources []Source, opts Options) (Res
 		}
 		res.PostSQL = append(res.PostSQL, s.Owner+".sql")
 	}
+	roles, err := applyRoles(ctx, tx, sorted)
+	if err != nil {
+		return Result{}, err
+	}
+	res.Roles, res.CreatedRoles = roles.Roles, roles.Created
 	if err := tx.Commit(); err != nil {
 		return Result{}, fmt.Errorf("commit schema changes: %w", err)
 	}

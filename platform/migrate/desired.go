@@ -56,6 +56,25 @@ func sortSources(sources []Source) ([]Source, error) {
 	return sorted, nil
 }
 
+// desiredState validates the sources, sorts them (sortSources) and
+// parses them into one realm whose grants it checks (checkGrants).
+func desiredState(sources []Source) ([]Source, *schema.Realm, error) {
+	sorted, err := sortSources(sources)
+	if err != nil {
+		return nil, nil, err
+	}
+	realm, err := desiredRealm(sorted)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, s := range sorted {
+		if err := checkGrants(s, realm); err != nil {
+			return nil, nil, err
+		}
+	}
+	return sorted, realm, nil
+}
+
 // desiredRealm parses every source into one realm, so a table of one owner
 // may reference a table of another (a foreign key to platform, say), and
 // checks that each source declares exactly its own schema and keeps its

@@ -31,11 +31,7 @@ type Change struct {
 // is up to date. Only the Postgres schemas the sources name are
 // inspected: whatever else the database holds is neither read nor touched.
 func Changes(ctx context.Context, db *sql.DB, sources []Source) ([]Change, error) {
-	sorted, err := sortSources(sources)
-	if err != nil {
-		return nil, err
-	}
-	desired, err := desiredRealm(sorted)
+	sorted, desired, err := desiredState(sources)
 	if err != nil {
 		return nil, err
 	}

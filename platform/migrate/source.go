@@ -19,8 +19,27 @@ type Source struct {
 	// HCL is the Atlas HCL description of the owner's tables.
 	HCL []byte
 	// PostSQL holds idempotent statements Atlas HCL cannot express
-	// (functions, triggers, grants), run after every apply.
+	// (functions, triggers), run after every apply.
 	PostSQL []byte
+
+	// Every owner but the platform has a database role its module's
+	// statements run as (database.RoleName; docs/adr/0007-module-database-roles.md).
+	// Apply grants it USAGE on the owner's schema and, unless Own says
+	// otherwise, SELECT, INSERT, UPDATE and DELETE on all its tables.
+
+	// Own, when set, lists exactly what the owner's role may do with its
+	// tables, instead of all four privileges on all of them (rows that are
+	// only ever inserted and read, say).
+	Own []Grant
+	// Shared lists what every module's role may do with this owner's
+	// tables, beyond its own schema: the platform's outbox and idempotency
+	// records, or the rows a module's port writes in the caller's
+	// transaction (as the caller's role).
+	Shared []Grant
+	// Maintains lists tables the owner's role owns rather than only uses,
+	// so that its jobs may VACUUM them (PostgreSQL 15 lets only a table's
+	// owner do so).
+	Maintains []string
 }
 
 // AsSource annotates a constructor returning a Source for the "schema" group.

@@ -1,6 +1,7 @@
 // Package arch checks the rules of docs/architecture.md over the repository's
 // source: the first four from the import declarations of every Go file,
-// the last from the platform's code and comments.
+// the fifth from the platform's code and comments, the last from the
+// modules' code and the schema's SQL.
 //
 //   - a domain package (modules/<m>/internal/domain/...) imports only the
 //     standard library, github.com/google/uuid and its module's other
@@ -11,7 +12,9 @@
 //     postgres or httpapi package (their own tests aside);
 //   - no code imports another module's internal packages;
 //   - the platform names no context (CheckPlatform, names.go): the contexts
-//     are discovered from modules/, with their routes and permissions.
+//     are discovered from modules/, with their routes and permissions;
+//   - no module's code changes its database role, and no schema SQL
+//     defines a SECURITY DEFINER function (CheckRoles, roles.go).
 //
 // Go's own internal rule already stops most of the fourth one at compile
 // time; the check also covers files that do not build together (tests,

@@ -171,11 +171,14 @@ func count(t *testing.T, db *gorm.DB, table string) int {
 // are dead until a vacuum; VacuumQueue runs one, and the queue keeps its
 // pages: truncating them would take a lock every audited write waits
 // behind, and the writers would then extend the table again.
+//
+// The store runs as the audit module's database role, as in the service:
+// it owns the queue, which PostgreSQL requires of whoever vacuums it.
 func TestVacuumQueueRemovesTheQueuesDeadRows(t *testing.T) {
 	t.Parallel()
 	db := newDB(t)
-	store := postgres.NewStore(db)
-	uow := database.NewUnitOfWork(db)
+	store := postgres.NewStore(openRole(t, db, "audit"))
+	uow := database.NewUnitOfWork(openRole(t, db, "audit"))
 	for i := range 500 {
 		require.NoError(t, uow.Do(context.Background(), func(ctx context.Context) error {
 			return store.Append(ctx, newEvent(t, fmt.Sprint(i)))

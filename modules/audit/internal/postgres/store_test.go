@@ -27,6 +27,29 @@ func TestContract(t *testing.T) {
 	})
 }
 
+// TestContractAsTheModulesRoles runs the contract as the service does:
+// the store on the audit module's database role, events appended in the
+// transaction of another module's role.
+func TestContractAsTheModulesRoles(t *testing.T) {
+	t.Parallel()
+	repotest.Run(t, func(t *testing.T) (repotest.Store, repotest.InTx) {
+		db := dbtest.New(t, postgres.Source(), callerSource)
+		return postgres.NewStore(openRole(t, db, "audit")), database.NewUnitOfWork(openRole(t, db, "caller")).Do
+	})
+}
+
+// callerSource is a module without tables whose role stands for any
+// module recording audit events.
+var callerSource = migrate.Source{Owner: "caller", HCL: []byte(`schema "caller" {}`)}
+
+// openRole opens the pool of module's database role beside db.
+func openRole(t *testing.T, db *gorm.DB, module string) *gorm.DB {
+	t.Helper()
+	role, err := database.OpenRole(context.Background(), db, module, 0)
+	require.NoError(t, err)
+	return role
+}
+
 func TestSchemaPlansNothingAfterApply(t *testing.T) {
 	t.Parallel()
 	db := newDB(t)

@@ -54,7 +54,7 @@ variable "min_capacity" {
 }
 
 variable "max_capacity" {
-  description = "Autoscaling maximum (mind Postgres max_connections: max_capacity x DATABASE_MAX_OPEN_CONNS)."
+  description = "Autoscaling maximum (mind Postgres max_connections: max_capacity x the connections of a task, its platform and module pools; docs/adr/0007-module-database-roles.md)."
   type        = number
   default     = 10
 }

@@ -83,7 +83,7 @@ variable "master_username" {
 }
 
 variable "max_connections" {
-  description = "max_connections; keep above (api + worker max tasks) x DATABASE_MAX_OPEN_CONNS + admin headroom."
+  description = "max_connections; keep above (api + worker max tasks) x connections per task + admin headroom. A task's platform pool and each module's (one per database role) hold up to DATABASE_MAX_OPEN_CONNS each, or DATABASE_MODULE_MAX_OPEN_CONNS; at most DATABASE_MAX_OPEN_CONNS are in use at once."
   type        = number
   default     = 200
 }
