@@ -92,8 +92,8 @@ func TestTemplatesRenderForOtherNames(t *testing.T) {
 // within maxProductionLines; then, with no `make openapi` or `make client`
 // in between, builds the binary and runs both drift checks,
 // golangci-lint on the new module, its tests (end to end on the built
-// binary), the architecture test and the contract suite on its
-// operations.
+// binary), the architecture test, the hardening suite and the contract
+// suite on its operations.
 // The Go build cache is shared with the developer's builds through
 // -trimpath, which keeps the copy's paths out of the cache keys.
 func TestGenerateInACopy(t *testing.T) {
@@ -144,6 +144,8 @@ func TestGenerateInACopy(t *testing.T) {
 		{"go", "-C", "test", "test", "-count=1", "-run", "TestGeneratedClientIsCurrent", "./client"},
 		{"go", "tool", "golangci-lint", "run", "--allow-parallel-runners", "./modules/" + name + "/..."}, // `make lint`'s linters, vet included
 		{"go", "test", "-count=1", "./modules/" + name + "/...", "./test/arch/"},
+		// Every attack of the hardening suite on every route, the new ones included (base bodies derived).
+		{"go", "-C", "test", "test", "-count=1", "./hardening/"},
 		// The contract suite on the new operations only, 1.3 s each.
 		{"env", "CONTRACT_DURATION=60s", "go", "-C", "test", "test", "-count=1", "./contract/",
 			"-run", "TestContract$/((create|get|update|delete)-" + free.Singular + "|list-" + name + ")$"},
