@@ -2,8 +2,10 @@
 # tools/modgen, and its test. docs/modules.md explains what a module is,
 # owns and provides.
 #
-#   make module name=notes                 modules/notes, schema/notes.hcl, and the wiring
-#                                          (go.work, app/go.mod, one line in app/main.go)
+#   make module name=notes                 modules/notes, schema/notes.hcl, the wiring
+#                                          (go.work, app/go.mod, one line in app/main.go), and
+#                                          docs/openapi.json and test/client refreshed, so that
+#                                          make build and make test pass right after it
 #   make module name=billing singular=invoice   when the entity's name is not NAME minus its plural ending
 #
 # The generator lives outside go.work (GOWORK=off): it edits go.work, and it

@@ -38,9 +38,21 @@ type spec struct {
 	GoVersion string
 }
 
+// derived are the committed copies generated from the code, which `make
+// test` compares with it (app/openapi_test.go, test/client): the commands
+// are those of `make openapi` and `make client`, run once the module is
+// wired in so that its routes appear.
+var derived = []struct {
+	path string
+	cmd  []string
+}{
+	{"docs/openapi.json", []string{"go", "run", "./app", "openapi", "-o", "docs/openapi.json"}},
+	{"test/client/zebra.gen.go", []string{"go", "-C", "test", "generate", "./client"}},
+}
+
 // Generate creates modules/<name> and schema/<name>.hcl in the repository
-// at root and wires the module in go.work, app/go.mod and app/main.go
-// (nothing else), then tidies the new module's go.mod. It returns the
+// at root, wires the module in go.work, app/go.mod and app/main.go, tidies
+// its go.mod and refreshes the derived files (nothing else). It returns the
 // existing files it changed. On any error it has changed nothing.
 func Generate(root, name, singular string) ([]string, error) {
 	s, err := check(root, name, singular)
@@ -55,27 +67,48 @@ func Generate(root, name, singular string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	saved := slices.Clone(edits)
+	for _, d := range derived {
+		before, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(d.path)))
+		if err != nil {
+			return nil, err
+		}
+		saved = append(saved, edit{path: d.path, before: before})
+	}
 	moduleDir := filepath.Join(root, "modules", s.Name)
 	undo := func() {
 		_ = os.RemoveAll(moduleDir)
 		_ = os.Remove(filepath.Join(root, "schema", s.Name+".hcl"))
-		for _, e := range edits {
-			_ = os.WriteFile(filepath.Join(root, e.path), e.before, 0o644)
+		for _, e := range saved {
+			_ = os.WriteFile(filepath.Join(root, filepath.FromSlash(e.path)), e.before, 0o644)
 		}
 	}
 	if err := write(root, files, edits); err != nil {
 		undo()
 		return nil, err
 	}
-	tidy := exec.Command("go", "mod", "tidy")
-	tidy.Dir = moduleDir
-	if out, err := tidy.CombinedOutput(); err != nil {
-		undo()
-		return nil, fmt.Errorf("go mod tidy in modules/%s failed, nothing was changed: %s", s.Name, firstLine(out, err))
+	run := func(dir string, args ...string) error {
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Dir = filepath.Join(root, dir)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			undo()
+			return fmt.Errorf("`%s` failed in %s/, nothing was changed: %s", strings.Join(args, " "), dir, firstLine(out, err))
+		}
+		return nil
 	}
-	changed := make([]string, len(edits))
-	for i, e := range edits {
-		changed[i] = e.path
+	if err := run(path.Join("modules", s.Name), "go", "mod", "tidy"); err != nil {
+		return nil, err
+	}
+	for _, d := range derived {
+		if err := run(".", d.cmd...); err != nil {
+			return nil, err
+		}
+	}
+	var changed []string
+	for _, e := range saved {
+		if after, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(e.path))); err != nil || !bytes.Equal(after, e.before) {
+			changed = append(changed, e.path)
+		}
 	}
 	return changed, nil
 }
@@ -157,11 +190,13 @@ func write(root string, files map[string][]byte, edits []edit) error {
 	return nil
 }
 
-// firstLine is the first line of a failed command's output, or its error.
+// firstLine is the first line of a failed command's output that says
+// what failed (not go's "# package" header or download notes), or its error.
 func firstLine(out []byte, err error) string {
-	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
-	if line == "" {
-		return err.Error()
+	for line := range strings.Lines(string(out)) {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "# ") && !strings.HasPrefix(line, "go: downloading") {
+			return line
+		}
 	}
-	return line
+	return err.Error()
 }

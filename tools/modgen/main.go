@@ -1,8 +1,10 @@
 // Command modgen creates a bounded context from the templates embedded
 // from templates/: the module under modules/NAME, its schema in
-// schema/NAME.hcl, and the wiring in go.work, app/go.mod and app/main.go.
-// `make module name=NAME [singular=WORD]` runs it at the repository root;
-// docs/modules.md describes what it generates.
+// schema/NAME.hcl, the wiring in go.work, app/go.mod and app/main.go, and
+// the refreshed docs/openapi.json and test/client, so that `make build` and
+// `make test` pass right after it. `make module name=NAME [singular=WORD]`
+// runs it at the repository root; docs/modules.md describes what it
+// generates.
 //
 // It lives outside go.work (run with GOWORK=off, like test/deploy/tools):
 // it edits go.work, so it must not depend on the workspace it edits, and
@@ -14,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 func main() {
@@ -31,17 +34,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: make module name=NAME [singular=WORD]   (modgen [-root DIR] [-singular WORD] NAME)")
 		return 2
 	}
-	changed, err := Generate(*root, flags.Arg(0), *singular)
+	name := flags.Arg(0)
+	// Checked first, so that a refused name prints its one line only.
+	if _, err := check(*root, name, *singular); err != nil {
+		fmt.Fprintln(stderr, "modgen: "+oneLine(err))
+		return 1
+	}
+	fmt.Fprintf(stdout, "creating modules/%s, then refreshing docs/openapi.json and test/client (builds the app)\n", name)
+	changed, err := Generate(*root, name, *singular)
 	if err != nil {
 		fmt.Fprintln(stderr, "modgen: "+oneLine(err))
 		return 1
 	}
-	name := flags.Arg(0)
-	fmt.Fprintf(stdout, "created modules/%s and schema/%s.hcl; changed:\n", name, name)
-	for _, p := range changed {
-		fmt.Fprintln(stdout, "  "+p)
-	}
-	fmt.Fprintf(stdout, "next: make build && make openapi client, then `cd modules/%s && go test ./...`; see modules/%s/README.md\n", name, name)
+	fmt.Fprintf(stdout, "created modules/%s and schema/%s.hcl; changed %s\n", name, name, strings.Join(changed, ", "))
+	fmt.Fprintln(stdout, "next: make build && bin/zebra schema plan   # the new tables")
+	fmt.Fprintf(stdout, "      cd modules/%s && go test ./...        # its tests; modules/%s/README.md maps the code\n", name, name)
+	fmt.Fprintln(stdout, "      review, add its lines to .github/CODEOWNERS (docs/modules.md), commit")
 	return 0
 }
 

@@ -87,11 +87,13 @@ func TestTemplatesRenderForOtherNames(t *testing.T) {
 // copy of the repository (tracked and untracked files, not ignored ones)
 // it refuses bad names through Generate and `make module` and changes
 // nothing, then runs `make module name=<free name>` and checks it changed
-// only go.work, app/go.mod, app/main.go and the new files; builds the
-// binary, refreshes docs/openapi.json and test/client as `make openapi
-// client` do and runs the drift check, golangci-lint on the new module,
-// its tests (end to end on the built binary), the architecture test and
-// the contract suite on its operations.
+// only go.work, app/go.mod, app/main.go, docs/openapi.json,
+// test/client/zebra.gen.go and the new files, and that the module stays
+// within maxProductionLines; then, with no `make openapi` or `make client`
+// in between, builds the binary and runs both drift checks,
+// golangci-lint on the new module, its tests (end to end on the built
+// binary), the architecture test, the hardening suite and the contract
+// suite on its operations.
 // The Go build cache is shared with the developer's builds through
 // -trimpath, which keeps the copy's paths out of the cache keys.
 func TestGenerateInACopy(t *testing.T) {
@@ -114,11 +116,18 @@ func TestGenerateInACopy(t *testing.T) {
 	}
 	assertChanged(t, before, snapshot(t, root), nil)
 
-	if out, err := command(t, root, "make", "-s", "module", "name="+name); err != nil {
+	out, err = command(t, root, "make", "-s", "module", "name="+name)
+	if err != nil || !strings.Contains(out, "next: make build") {
 		t.Fatalf("make module name=%s: %v\n%s", name, err, out)
 	}
 	generated := snapshot(t, root)
-	assertChanged(t, before, generated, []string{"app/go.mod", "app/main.go", "go.work", "schema/" + name + ".hcl"}, "modules/"+name+"/")
+	assertChanged(t, before, generated, []string{"app/go.mod", "app/main.go", "docs/openapi.json", "go.work",
+		"schema/" + name + ".hcl", "test/client/zebra.gen.go"}, "modules/"+name+"/")
+	if n := productionLines(t, filepath.Join(root, "modules", name)); n > maxProductionLines {
+		t.Errorf("modules/%s has %d production lines, more than %d: keep the template minimal", name, n, maxProductionLines)
+	} else {
+		t.Logf("modules/%s: %d production lines", name, n)
+	}
 	if out, err := command(t, root, "make", "-s", "module", "name="+name); err == nil || !strings.Contains(out, "taken") {
 		t.Errorf("make module name=%s again: %v\n%s", name, err, out)
 	}
@@ -127,12 +136,13 @@ func TestGenerateInACopy(t *testing.T) {
 
 	steps := [][]string{
 		{"go", "build", "-o", "bin/zebra", "./app"},
-		{"bin/zebra", "openapi", "-o", "docs/openapi.json"}, // what `make openapi` runs, on the built binary
+		// The drift checks of `make test` (and `make lint-client`): make module refreshed both copies.
 		{"go", "test", "-count=1", "-run", "TestOpenAPIDocumentIsCommitted", "./app"},
-		{"go", "-C", "test", "generate", "./client"},                                                     // what `make client` runs
-		{"go", "-C", "test", "vet", "./client"},                                                          // the regenerated client builds
+		{"go", "-C", "test", "test", "-count=1", "-run", "TestGeneratedClientIsCurrent", "./client"},
 		{"go", "tool", "golangci-lint", "run", "--allow-parallel-runners", "./modules/" + name + "/..."}, // `make lint`'s linters, vet included
 		{"go", "test", "-count=1", "./modules/" + name + "/...", "./test/arch/"},
+		// Every attack of the hardening suite on every route, the new ones included (base bodies derived).
+		{"go", "-C", "test", "test", "-count=1", "./hardening/"},
 		// The contract suite on the new operations only, 1.3 s each.
 		{"env", "CONTRACT_DURATION=60s", "go", "-C", "test", "test", "-count=1", "./contract/",
 			"-run", "TestContract$/((create|get|update|delete)-" + free.Singular + "|list-" + name + ")$"},
@@ -149,6 +159,33 @@ func TestGenerateInACopy(t *testing.T) {
 		t.Fatalf("docs/openapi.json lacks /v1/%s/{id} (%v)", name, err)
 	}
 	t.Logf("total %s", time.Since(start).Round(time.Second))
+}
+
+// maxProductionLines bounds the generated module's production code: its
+// non-test Go files, counted in non-blank lines (comments included).
+const maxProductionLines = 500
+
+// productionLines counts the non-blank lines of the non-test Go files
+// under dir.
+func productionLines(t *testing.T, dir string) int {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		for line := range strings.Lines(string(b)) {
+			if strings.TrimSpace(line) != "" {
+				n++
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // copyRepo copies the files git sees in the repository (tracked, and
@@ -207,7 +244,7 @@ func command(t *testing.T, dir, name string, args ...string) (string, error) {
 		return strings.HasPrefix(kv, "GOWORK=") || strings.HasPrefix(kv, "GOFLAGS=") || strings.HasPrefix(kv, "ZEBRA_BIN=")
 	})
 	env = append(env, "GOFLAGS="+strings.TrimSpace(string(flags))+" -trimpath", "ZEBRA_BIN="+filepath.Join(dir, "bin", "zebra"))
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // make module builds the app
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	if strings.HasPrefix(name, "bin/") {

@@ -19,7 +19,8 @@ import (
 const modulePrefix = "github.com/zebralabs/zebra/modules/"
 
 // edit is the new content of an existing file, with its old one to
-// restore if generation fails.
+// restore if generation fails (a derived file, which a command rewrites,
+// has no after).
 type edit struct {
 	path          string // relative to the root, with forward slashes
 	before, after []byte
