@@ -297,6 +297,15 @@ func TestUnitOfWork_NeverLiftsAModulePastItsRole(t *testing.T) {
 	require.NoError(t, parent.Raw("SELECT count(*) FROM alpha.things").Scan(&n).Error)
 	assert.Zero(t, n)
 
+	// A shared port (the audit insert) joins the login user's transaction
+	// and commits with it.
+	err = login.Do(ctx, func(ctx context.Context) error {
+		return database.SharedConn(ctx, alpha).Exec("INSERT INTO alpha.things VALUES (8)").Error
+	})
+	require.NoError(t, err)
+	require.NoError(t, parent.Raw("SELECT count(*) FROM alpha.things").Scan(&n).Error)
+	assert.Equal(t, 1, n)
+
 	var user string
 	err = alphaUoW.Do(ctx, func(ctx context.Context) error {
 		return betaUoW.Do(ctx, func(ctx context.Context) error {

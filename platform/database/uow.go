@@ -151,6 +151,20 @@ func Conn(ctx context.Context, db *gorm.DB) *gorm.DB {
 	return db.WithContext(ctx)
 }
 
+// SharedConn is Conn for a port whose statements need only what every
+// module role is granted (the Shared grants: the audit log's insert, say),
+// called from any unit of work, the platform's own included: it joins the
+// transaction of ctx whatever role began it. Running such a statement as
+// the login user gives the caller nothing its own transaction did not
+// already have; refusing it would leave the platform's own audited
+// changes (maintenance mode) with no way to record themselves atomically.
+func SharedConn(ctx context.Context, db *gorm.DB) *gorm.DB {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		return st.tx
+	}
+	return db.WithContext(ctx)
+}
+
 // InTx reports whether ctx carries a unit of work.
 func InTx(ctx context.Context) bool {
 	_, ok := ctx.Value(txKey{}).(*txState)

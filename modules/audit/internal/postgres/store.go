@@ -65,7 +65,9 @@ func (eventRow) TableName() string { return "audit.events" }
 // taken, so audited writers never wait for each other. A trigger queues
 // them for the chainer (audit.unchained, schema/audit.sql), which links
 // them into the chain shortly after the commit (Link); verification covers
-// them from then on.
+// them from then on. The insert needs only the grant every module role
+// holds, so it joins any unit of work, the platform's own included
+// (database.SharedConn).
 func (s *Store) Append(ctx context.Context, events ...*event.Event) error {
 	if len(events) == 0 {
 		return nil
@@ -74,7 +76,7 @@ func (s *Store) Append(ctx context.Context, events ...*event.Event) error {
 	for i, e := range events {
 		rows[i] = toRow(e)
 	}
-	if err := database.Conn(ctx, s.db).Create(&rows).Error; err != nil {
+	if err := database.SharedConn(ctx, s.db).Create(&rows).Error; err != nil {
 		return database.Translate(fmt.Errorf("append audit events: %w", err))
 	}
 	database.AfterCommit(ctx, func(context.Context) {
