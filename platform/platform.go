@@ -25,6 +25,7 @@ import (
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/background"
+	"github.com/zebralabs/zebra/platform/blob"
 	"github.com/zebralabs/zebra/platform/config"
 	"github.com/zebralabs/zebra/platform/database"
 	"github.com/zebralabs/zebra/platform/health"
@@ -44,7 +45,8 @@ import (
 // redisdb.Keyspace, the telemetry registry and tracer provider, the HTTP
 // server with /healthz and /readyz, the *auth.Policy of every context's
 // grants, the auditlog.Recorder, and the platform's stores (schema
-// source, idempotency, rate limiting). Contexts consume these and never
+// source, idempotency, rate limiting), and the blob.Store of object
+// storage (Disabled when no bucket is configured). Contexts consume these and never
 // re-provide them. Pools close in OnStop, after the server has drained.
 var Module = fx.Module("platform",
 	settings,
@@ -64,6 +66,7 @@ var Module = fx.Module("platform",
 	httpserver.Module,
 	ratelimit.Module,
 	outbox.Module,
+	blob.Module,
 	// After httpserver.Module's invoke, so after the server's hooks: fx
 	// runs OnStop hooks in reverse, so readiness turns 503 first, then
 	// the server drains in-flight requests.
@@ -87,6 +90,7 @@ var settings = fx.Options(
 	// connects nothing.
 	idempotency.Module,
 	httpclient.Module,
+	blob.Settings,
 )
 
 // BuildInfo describes the binary; the app supplies it (the version is
@@ -161,13 +165,27 @@ func newRedis(p clientParams, log *zap.Logger) (*redis.Client, error) {
 // newReadiness takes the request pool only to open it at startup, so that
 // an unreachable Postgres stops every command that serves with one clear
 // line, whatever the contexts plugged in need.
-func newReadiness(lc fx.Lifecycle, cfg config.Config, log *zap.Logger, _ *gorm.DB, client *redis.Client) (*health.Readiness, error) {
-	probe, err := database.OpenProbe(cfg.Database, cfg.ServiceName)
+//
+// Packages with a dependency of their own (object storage) add their
+// checks through health.AsChecks.
+func newReadiness(p readinessParams) (*health.Readiness, error) {
+	probe, err := database.OpenProbe(p.Config.Database, p.Config.ServiceName)
 	if err != nil {
 		return nil, err
 	}
-	lc.Append(fx.Hook{OnStop: func(context.Context) error { return probe.Close() }})
-	return health.NewReadiness(log, cfg.Health.CheckTimeout, health.Postgres(probe), health.Redis(client)), nil
+	p.Lifecycle.Append(fx.Hook{OnStop: func(context.Context) error { return probe.Close() }})
+	checks := append([]health.Check{health.Postgres(probe), health.Redis(p.Redis)}, p.Checks...)
+	return health.NewReadiness(p.Logger, p.Config.Health.CheckTimeout, checks...), nil
+}
+
+type readinessParams struct {
+	fx.In
+	Lifecycle fx.Lifecycle
+	Config    config.Config
+	Logger    *zap.Logger
+	DB        *gorm.DB
+	Redis     *redis.Client
+	Checks    []health.Check `group:"health_checks"`
 }
 
 // readinessFailsFirst appends the hook that marks the replica as shutting
