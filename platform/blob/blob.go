@@ -93,6 +93,10 @@ var (
 	ErrNotFound = errors.New("blob: object not found")
 	// ErrTooLarge means the object is larger than PutOptions.MaxBytes.
 	ErrTooLarge = errors.New("blob: object too large")
+	// ErrUnavailable wraps every other failure of the storage (network,
+	// credentials, the service's own errors): callers answer 503 and may
+	// retry.
+	ErrUnavailable = errors.New("blob: object storage unavailable")
 	// ErrNotConfigured means the service runs without object storage
 	// (S3_ENDPOINT and S3_BUCKET unset): Disabled answers it for every
 	// call, and the HTTP layer maps it to 503 unavailable.

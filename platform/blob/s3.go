@@ -175,20 +175,21 @@ func (s *S3) PresignPut(ctx context.Context, key string, size int64, expiry time
 func (s *S3) Check(ctx context.Context) error {
 	ok, err := s.client.BucketExists(ctx, s.bucket)
 	if err != nil {
-		return fmt.Errorf("blob: bucket %s: %w", s.bucket, err)
+		return fmt.Errorf("blob: bucket %s: %w: %w", s.bucket, ErrUnavailable, err)
 	}
 	if !ok {
-		return fmt.Errorf("blob: bucket %s does not exist", s.bucket)
+		return fmt.Errorf("blob: bucket %s does not exist: %w", s.bucket, ErrUnavailable)
 	}
 	return nil
 }
 
-// fail wraps err, as ErrNotFound when S3 says the key does not exist.
+// fail wraps err: as ErrNotFound when S3 says the key does not exist, as
+// ErrUnavailable otherwise.
 func (s *S3) fail(op, key string, err error) error {
 	if r := minio.ToErrorResponse(err); r.Code == minio.NoSuchKey || (r.StatusCode == http.StatusNotFound && r.Code != minio.NoSuchBucket) {
 		return fmt.Errorf("blob: %s %s: %w", op, key, ErrNotFound)
 	}
-	return fmt.Errorf("blob: %s %s: %w", op, key, err)
+	return fmt.Errorf("blob: %s %s: %w: %w", op, key, ErrUnavailable, err)
 }
 
 func infoOf(st minio.ObjectInfo) Info {

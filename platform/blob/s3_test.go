@@ -194,8 +194,8 @@ func TestCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := other.Check(ctx); err == nil {
-		t.Fatal("Check of a missing bucket succeeded")
+	if err := other.Check(ctx); !errors.Is(err, blob.ErrUnavailable) {
+		t.Fatalf("Check of a missing bucket = %v, want ErrUnavailable", err)
 	}
 	c = srv.Config()
 	c.SecretAccessKey = "wrong"
@@ -203,14 +203,17 @@ func TestCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := wrong.Check(ctx); err == nil {
-		t.Fatal("Check with a wrong secret succeeded")
+	if err := wrong.Check(ctx); !errors.Is(err, blob.ErrUnavailable) {
+		t.Fatalf("Check with a wrong secret = %v, want ErrUnavailable", err)
+	}
+	if _, err := wrong.Stat(ctx, "k"); !errors.Is(err, blob.ErrUnavailable) {
+		t.Fatalf("Stat with a wrong secret = %v, want ErrUnavailable", err)
 	}
 	srv.Stop()
 	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := srv.Store(t).Check(cctx); err == nil {
-		t.Fatal("Check of a stopped server succeeded")
+	if err := srv.Store(t).Check(cctx); !errors.Is(err, blob.ErrUnavailable) {
+		t.Fatalf("Check of a stopped server = %v, want ErrUnavailable", err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
+	"github.com/zebralabs/zebra/modules/activities/internal/domain/attachment"
 	"github.com/zebralabs/zebra/platform/apperr"
 	"github.com/zebralabs/zebra/platform/etag"
 )
@@ -14,7 +15,11 @@ import (
 // 500 that reveals nothing.
 func problem(err error) error {
 	var invalid *activity.ValidationError
+	var invalidAttachment *attachment.ValidationError
 	var transition *activity.InvalidTransitionError
+	if p, ok := attachmentProblem(err); ok {
+		return p
+	}
 	switch {
 	case err == nil:
 		return nil
@@ -22,7 +27,7 @@ func problem(err error) error {
 		return apperr.NotFound("activity not found")
 	case errors.Is(err, activity.ErrVersionMismatch):
 		return etag.Stale()
-	case errors.As(err, &invalid):
+	case errors.As(err, &invalid), errors.As(err, &invalidAttachment):
 		return apperr.Validation(fieldErrors(err, nil)...)
 	case errors.As(err, &transition):
 		e := apperr.Conflict("invalid_status_transition", transition.Error())
@@ -38,6 +43,8 @@ func problem(err error) error {
 func fieldErrors(err error, out []apperr.FieldError) []apperr.FieldError {
 	switch e := err.(type) {
 	case *activity.ValidationError:
+		return append(out, apperr.FieldError{Field: e.Field, Message: e.Message})
+	case *attachment.ValidationError:
 		return append(out, apperr.FieldError{Field: e.Field, Message: e.Message})
 	case interface{ Unwrap() []error }:
 		for _, inner := range e.Unwrap() {
