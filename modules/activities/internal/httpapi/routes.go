@@ -17,7 +17,7 @@ import (
 // Tag groups the operations in the OpenAPI document; the module declares
 // it (httpserver.ProvideTag) with its description.
 var Tag = huma.Tag{
-	Name:        "Activities",
+	Name: "Activities",
 	Description: "A member's activities: create, read, list with filters and keyset pages, update with If-Match, delete; " +
 		"and their attachments, uploaded and downloaded through presigned object-storage URLs. Admins reach everyone's.",
 }
