@@ -122,8 +122,9 @@ type attachmentOutput struct {
 }
 
 type deleteAttachmentInput struct {
-	attachmentPath
-	IfMatch string `header:"If-Match" doc:"Required: the ETag of the version being deleted."`
+	ID           string `path:"id" doc:"The activity's id."`
+	AttachmentID string `path:"attachmentId" doc:"The attachment's id."`
+	IfMatch      string `header:"If-Match" doc:"Required: the ETag of the version being deleted."`
 }
 
 // registerAttachments registers the /v1/activities/{id}/attachments
