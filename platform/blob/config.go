@@ -22,7 +22,7 @@ type Config struct {
 	Region string `env:"S3_REGION" envDefault:"us-east-1" validate:"required"`
 	// AccessKeyID and SecretAccessKey are static credentials. Both empty
 	// means the environment's: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
-	// then the ECS task role, web identity or the EC2 instance role
+	// then the ECS task role, an EKS pod role or the EC2 instance role
 	// (minio-go's IAM provider), refreshed before they expire.
 	AccessKeyID     string `env:"S3_ACCESS_KEY_ID"`
 	SecretAccessKey string `env:"S3_SECRET_ACCESS_KEY" secret:"true"`

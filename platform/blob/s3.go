@@ -66,7 +66,7 @@ func NewS3(c Config) (*S3, error) {
 
 // credentialsOf returns the static keys when configured, else the
 // environment's chain: AWS_* variables, then the IAM provider (ECS task
-// role, web identity, EC2 instance role).
+// role, EKS pod role, EC2 instance role).
 func credentialsOf(c Config) *credentials.Credentials {
 	if c.AccessKeyID != "" {
 		return credentials.NewStaticV4(c.AccessKeyID, c.SecretAccessKey, "")
