@@ -15,6 +15,12 @@ type Config struct {
 	// on AWS, http://127.0.0.1:9000 for a local MinIO. Its scheme decides
 	// TLS. Presigned URLs name this host, so clients must reach it too.
 	Endpoint string `env:"S3_ENDPOINT" validate:"omitempty,http_url"`
+	// PublicEndpoint is the base URL that presigned URLs name, when
+	// clients reach the storage by another address than the service does
+	// (docker compose: the service calls http://minio:9000, a browser on
+	// the host http://localhost:9000). Empty: Endpoint. Only signing uses
+	// it: the host is part of a presigned URL's signature.
+	PublicEndpoint string `env:"S3_PUBLIC_ENDPOINT" validate:"omitempty,http_url"`
 	// Bucket must exist: the service never creates it (Terraform or the
 	// compose file's init container does).
 	Bucket string `env:"S3_BUCKET"`
@@ -53,8 +59,10 @@ func (c *Config) Validate() error {
 			ps = append(ps, config.Problem{Var: "S3_BUCKET", Reason: "must be set with S3_ENDPOINT (both empty turns object storage off)"})
 		}
 	}
-	if u, err := url.Parse(c.Endpoint); c.Endpoint != "" && err == nil && strings.Trim(u.Path, "/") != "" {
-		ps = append(ps, config.Problem{Var: "S3_ENDPOINT", Value: c.Endpoint, Reason: "must be a base URL without a path (scheme://host[:port])"})
+	for name, v := range map[string]string{"S3_ENDPOINT": c.Endpoint, "S3_PUBLIC_ENDPOINT": c.PublicEndpoint} {
+		if u, err := url.Parse(v); v != "" && err == nil && strings.Trim(u.Path, "/") != "" {
+			ps = append(ps, config.Problem{Var: name, Value: v, Reason: "must be a base URL without a path (scheme://host[:port])"})
+		}
 	}
 	if (c.AccessKeyID == "") != (c.SecretAccessKey == "") {
 		ps = append(ps, config.Problem{Var: "S3_SECRET_ACCESS_KEY", Secret: true,

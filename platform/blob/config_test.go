@@ -70,6 +70,8 @@ func TestConfigRefusesBadValues(t *testing.T) {
 		{"bucket without endpoint", map[string]string{"S3_BUCKET": "b"}, "S3_ENDPOINT"},
 		{"endpoint not a URL", with(ok, "S3_ENDPOINT", "127.0.0.1:9000"), "S3_ENDPOINT"},
 		{"endpoint with a path", with(ok, "S3_ENDPOINT", "http://127.0.0.1:9000/bucket"), "S3_ENDPOINT"},
+		{"public endpoint with a path", with(ok, "S3_PUBLIC_ENDPOINT", "http://localhost:9000/b"), "S3_PUBLIC_ENDPOINT"},
+		{"public endpoint not a URL", with(ok, "S3_PUBLIC_ENDPOINT", "localhost"), "S3_PUBLIC_ENDPOINT"},
 		{"key id without secret", with(ok, "S3_ACCESS_KEY_ID", "id"), "S3_SECRET_ACCESS_KEY"},
 		{"secret without key id", with(ok, "S3_SECRET_ACCESS_KEY", "s"), "S3_SECRET_ACCESS_KEY"},
 		{"zero retries", with(ok, "S3_MAX_RETRIES", "0"), "S3_MAX_RETRIES"},

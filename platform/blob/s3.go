@@ -19,6 +19,8 @@ import (
 // S3 implements Store on an S3-compatible service with minio-go.
 type S3 struct {
 	client *minio.Client
+	// signer presigns URLs: client itself, or one on S3_PUBLIC_ENDPOINT.
+	signer *minio.Client
 	bucket string
 	now    func() time.Time
 }
@@ -34,9 +36,24 @@ func NewS3(c Config) (*S3, error) {
 	if !c.Enabled() {
 		return nil, ErrNotConfigured
 	}
-	u, err := url.Parse(c.Endpoint)
+	client, err := newClient(c, c.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	signer := client
+	if c.PublicEndpoint != "" && c.PublicEndpoint != c.Endpoint {
+		if signer, err = newClient(c, c.PublicEndpoint); err != nil {
+			return nil, err
+		}
+	}
+	return &S3{client: client, signer: signer, bucket: c.Bucket, now: time.Now}, nil
+}
+
+// newClient returns a minio-go client of c on endpoint.
+func newClient(c Config, endpoint string) (*minio.Client, error) {
+	u, err := url.Parse(endpoint)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("blob: S3_ENDPOINT %q is not a URL", c.Endpoint)
+		return nil, fmt.Errorf("blob: %q is not a URL", endpoint)
 	}
 	secure := u.Scheme == "https"
 	transport, err := minio.DefaultTransport(secure)
@@ -61,7 +78,7 @@ func NewS3(c Config) (*S3, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blob: client: %w", err)
 	}
-	return &S3{client: client, bucket: c.Bucket, now: time.Now}, nil
+	return client, nil
 }
 
 // credentialsOf returns the static keys when configured, else the
@@ -141,7 +158,7 @@ func (s *S3) PresignGet(ctx context.Context, key string, expiry time.Duration, o
 		params.Set("response-content-disposition", mime.FormatMediaType("attachment", map[string]string{"filename": opts.Filename}))
 	}
 	at := s.now()
-	u, err := s.client.PresignedGetObject(ctx, s.bucket, key, expiry, params)
+	u, err := s.signer.PresignedGetObject(ctx, s.bucket, key, expiry, params)
 	if err != nil {
 		return Presigned{}, s.fail("presign get", key, err)
 	}
@@ -164,7 +181,7 @@ func (s *S3) PresignPut(ctx context.Context, key string, size int64, expiry time
 	headers.Set("Content-Type", contentTypeOf(opts))
 	headers.Set("Content-Length", strconv.FormatInt(size, 10))
 	at := s.now()
-	u, err := s.client.PresignHeader(ctx, http.MethodPut, s.bucket, key, expiry, nil, headers)
+	u, err := s.signer.PresignHeader(ctx, http.MethodPut, s.bucket, key, expiry, nil, headers)
 	if err != nil {
 		return Presigned{}, s.fail("presign put", key, err)
 	}

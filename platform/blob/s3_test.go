@@ -248,3 +248,38 @@ func do(t *testing.T, method, url string, header http.Header, body []byte) respo
 	b, _ := io.ReadAll(resp.Body)
 	return response{status: resp.StatusCode, header: resp.Header, body: string(b)}
 }
+
+// TestPublicEndpointSignsForClients: with S3_PUBLIC_ENDPOINT, presigned
+// URLs name the address clients use (here localhost) while the service
+// talks to another (127.0.0.1), and the storage accepts them.
+func TestPublicEndpointSignsForClients(t *testing.T) {
+	t.Parallel()
+	srv := blobtest.Start(t)
+	c := srv.Config()
+	c.PublicEndpoint = strings.Replace(srv.Endpoint, "127.0.0.1", "localhost", 1)
+	st, err := blob.NewS3(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	put, err := st.PresignPut(ctx, "k", 3, time.Minute, blob.PutOptions{ContentType: "text/plain"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(put.URL, c.PublicEndpoint+"/") {
+		t.Fatalf("presigned URL %s does not name %s", put.URL, c.PublicEndpoint)
+	}
+	if r := do(t, put.Method, put.URL, put.Headers, []byte("abc")); r.status != http.StatusOK {
+		t.Fatalf("PUT on the public endpoint: %d %s", r.status, r.body)
+	}
+	if info, err := st.Stat(ctx, "k"); err != nil || info.Size != 3 {
+		t.Fatalf("Stat through the service's endpoint = %+v, %v", info, err)
+	}
+	get, err := st.PresignGet(ctx, "k", time.Minute, blob.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := do(t, get.Method, get.URL, nil, nil); r.status != http.StatusOK || r.body != "abc" || !strings.HasPrefix(get.URL, c.PublicEndpoint) {
+		t.Fatalf("GET on the public endpoint: %d %q (%s)", r.status, r.body, get.URL)
+	}
+}
