@@ -38,20 +38,24 @@ func problem(err error) error {
 	}
 }
 
-// fieldErrors appends every *activity.ValidationError in err's tree: the
-// domain joins one per invalid field.
+// fieldErrors appends every *activity.ValidationError and
+// *attachment.ValidationError in err's tree: the domain joins one per
+// invalid field.
 func fieldErrors(err error, out []apperr.FieldError) []apperr.FieldError {
-	switch e := err.(type) {
-	case *activity.ValidationError:
-		return append(out, apperr.FieldError{Field: e.Field, Message: e.Message})
-	case *attachment.ValidationError:
-		return append(out, apperr.FieldError{Field: e.Field, Message: e.Message})
-	case interface{ Unwrap() []error }:
-		for _, inner := range e.Unwrap() {
+	var joined interface{ Unwrap() []error }
+	if errors.As(err, &joined) {
+		for _, inner := range joined.Unwrap() {
 			out = fieldErrors(inner, out)
 		}
-	case interface{ Unwrap() error }:
-		return fieldErrors(e.Unwrap(), out)
+		return out
+	}
+	var invalid *activity.ValidationError
+	var invalidAttachment *attachment.ValidationError
+	switch {
+	case errors.As(err, &invalid):
+		out = append(out, apperr.FieldError{Field: invalid.Field, Message: invalid.Message})
+	case errors.As(err, &invalidAttachment):
+		out = append(out, apperr.FieldError{Field: invalidAttachment.Field, Message: invalidAttachment.Message})
 	}
 	return out
 }

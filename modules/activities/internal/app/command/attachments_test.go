@@ -3,6 +3,7 @@ package command_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"testing"
 
 	"github.com/google/uuid"
@@ -51,7 +52,7 @@ func TestAddAttachment(t *testing.T) {
 				t.Fatalf("view = %+v", v)
 			}
 			key := attachment.ObjectKey(v.ActivityID, v.ID)
-			if added.Upload.Method != "PUT" || added.Upload.URL != "https://storage.test/"+key ||
+			if added.Upload.Method != http.MethodPut || added.Upload.URL != "https://storage.test/"+key ||
 				added.Upload.Headers.Get("Content-Type") != "application/pdf" {
 				t.Fatalf("upload = %+v", added.Upload)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -151,7 +152,7 @@ func (f *fakeObjects) PresignPut(_ context.Context, key string, size int64, expi
 	if f.err != nil {
 		return blob.Presigned{}, f.err
 	}
-	return blob.Presigned{Method: "PUT", URL: "https://storage.test/" + key, ExpiresAt: time.Now().Add(expiry),
+	return blob.Presigned{Method: http.MethodPut, URL: "https://storage.test/" + key, ExpiresAt: time.Now().Add(expiry),
 		Headers: map[string][]string{"Content-Type": {opts.ContentType}, "Content-Length": {fmt.Sprint(size)}}}, nil
 }
 
