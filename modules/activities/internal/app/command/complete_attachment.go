@@ -46,6 +46,12 @@ func (h CompleteAttachmentHandler) Handle(ctx context.Context, cmd CompleteAttac
 	if err != nil {
 		return query.Attachment{}, err
 	}
+	// Visibility first, so that a caller who may not see the activity
+	// hears 404 whatever state object storage is in; the unit of work
+	// checks it again under the lock.
+	if err := h.deps.parent(ctx, p, cmd.ActivityID); err != nil {
+		return query.Attachment{}, err
+	}
 	var stored *attachment.Stored
 	info, err := h.deps.Objects.Stat(ctx, attachment.ObjectKey(cmd.ActivityID, cmd.ID))
 	switch {

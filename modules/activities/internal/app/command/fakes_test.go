@@ -84,9 +84,6 @@ type fakeAttachments struct {
 }
 
 func (f *fakeAttachments) LockParent(ctx context.Context, id uuid.UUID) (attachment.Parent, error) {
-	if !inTx(ctx) {
-		f.outTx++
-	}
 	var parent attachment.Parent
 	err := f.activity.Update(ctx, id, func(a *activity.Activity) error {
 		parent = attachment.Parent{ID: a.ID(), OwnerID: a.OwnerID()}
