@@ -77,3 +77,9 @@ mailpit-stop: ## Stop the Mailpit that make run started
 
 doctor: ## Check every tool and service the targets need, and say how to get what is missing
 	@TOOLS_DIR='$(TOOLS_DIR)' MAILPIT='$(MAILPIT)' GOLANGCI='$(GOLANGCI)' VERSITYGW='$(VERSITYGW)' bash mk/doctor.sh
+
+# tools/versitygw is outside go.work, so lint-tidy does not see it.
+.PHONY: lint-versitygw-tidy
+lint-versitygw-tidy:
+	cd tools/versitygw && GOWORK=off go mod tidy -diff
+LINT_TARGETS += lint-versitygw-tidy
