@@ -88,7 +88,11 @@ var wrongTypes = map[string]string{
 // freeText are the fields whose content is the user's own text: attack
 // strings are legitimate data there (stored verbatim, never executed),
 // which TestInjectedTextIsData checks instead.
-var freeText = map[string]bool{"title": true, "description": true, "displayName": true, "password": true, "newPassword": true}
+var freeText = map[string]bool{"title": true, "description": true, "displayName": true, "password": true, "newPassword": true, "filename": true}
+
+// noControlCharacters are free-text fields whose rule refuses control
+// characters (docs/api.md): every hostile string is an attack there.
+var noControlCharacters = map[string]bool{"title": true, "filename": true}
 
 // unknownFields must each be rejected as a field the operation does not
 // define (mass assignment).
@@ -246,6 +250,9 @@ func bodyAttacks(op operation, base map[string]any, add adder) {
 func fieldAttacks(field string, s *schema, required bool, base map[string]any, raw func(string, []byte)) {
 	set := func(name, value string) { raw(field+" "+name, bodyWith(base, field, value)) }
 	for name, v := range wrongTypes {
+		if name == "number" && s.is("integer") {
+			continue // a number is the right type there
+		}
 		set(name, v)
 	}
 	set("deeply nested", nested(100000))
@@ -270,7 +277,7 @@ func fieldAttacks(field string, s *schema, required bool, base map[string]any, r
 	set("array", `["x"]`)
 	set("huge array", bigArray(100000, `"x"`))
 	for name, v := range hostileStrings {
-		if freeText[field] && !storable[name] && field != "title" {
+		if freeText[field] && !storable[name] && !noControlCharacters[field] {
 			continue // a control character is text like any other there
 		}
 		set(name, v)

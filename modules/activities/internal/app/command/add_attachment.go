@@ -40,9 +40,9 @@ func NewAddAttachmentHandler(deps Deps) AddAttachmentHandler {
 	return AddAttachmentHandler{deps: deps, journal: journal{audit: deps.Audit, outbox: deps.Outbox}}
 }
 
-// Handle validates the metadata, signs the upload URL (before writing
-// anything, so a service without object storage writes nothing and
-// answers blob.ErrNotConfigured), then stores the pending attachment with
+// Handle validates the metadata, checks the activity, signs the upload
+// URL (before writing anything, so a service without object storage
+// writes nothing and answers blob.ErrNotConfigured), then stores the pending attachment with
 // its audit and outbox events in one unit of work, the activity locked
 // against a concurrent deletion.
 //
@@ -58,6 +58,12 @@ func (h AddAttachmentHandler) Handle(ctx context.Context, cmd AddAttachment) (Ad
 		Size: cmd.Size, MaxBytes: h.deps.Limits.MaxBytes, By: p.UserID, At: h.deps.now(),
 	})
 	if err != nil {
+		return AddedAttachment{}, err
+	}
+	// Visibility before signing, so that an unknown or invisible activity
+	// is 404 whatever state object storage is in; the unit of work checks
+	// it again under the lock.
+	if err := h.deps.parent(ctx, p, cmd.ActivityID); err != nil {
 		return AddedAttachment{}, err
 	}
 	s := a.State()

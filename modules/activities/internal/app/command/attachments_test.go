@@ -231,3 +231,27 @@ func mismatch(err error) bool {
 	var m *attachment.UploadMismatchError
 	return errors.As(err, &m)
 }
+
+// TestAttachmentsOfAnInvisibleActivityAreNotFoundWithoutStorage: 404
+// comes before object storage's 503, so nothing about storage leaks and
+// a wrong id is a wrong id.
+func TestAttachmentsOfAnInvisibleActivityAreNotFoundWithoutStorage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	v := f.attach(t)
+	f.objects.err = blob.ErrNotConfigured
+	_, err := command.NewAddAttachmentHandler(f.deps).Handle(as(bob),
+		command.AddAttachment{ActivityID: v.ActivityID, Filename: "a.pdf", ContentType: "application/pdf", Size: 1})
+	if !errors.Is(err, attachment.ErrNotFound) {
+		t.Fatalf("add to another member's activity without storage = %v, want ErrNotFound", err)
+	}
+	_, err = command.NewCompleteAttachmentHandler(f.deps).Handle(as(bob), command.CompleteAttachment{ActivityID: v.ActivityID, ID: v.ID})
+	if !errors.Is(err, attachment.ErrNotFound) {
+		t.Fatalf("complete another member's attachment without storage = %v, want ErrNotFound", err)
+	}
+	_, err = command.NewAddAttachmentHandler(f.deps).Handle(as(alice),
+		command.AddAttachment{ActivityID: uuid.Must(uuid.NewV7()), Filename: "a.pdf", ContentType: "application/pdf", Size: 1})
+	if !errors.Is(err, attachment.ErrNotFound) {
+		t.Fatalf("add to an unknown activity without storage = %v, want ErrNotFound", err)
+	}
+}
