@@ -61,10 +61,17 @@ func binary() (string, error) {
 		return bin, nil
 	}
 	binOnce.Do(func() {
-		_, file, _, _ := runtime.Caller(0)
+		dir, err := toolDir()
+		if err != nil {
+			errBin = err
+			return
+		}
 		cmd := exec.Command("go", "tool", "-n", "versitygw")
-		cmd.Dir = filepath.Join(filepath.Dir(file), "..", "..", "..", "tools", "versitygw")
-		cmd.Env = append(os.Environ(), "GOWORK=off")
+		cmd.Dir = dir
+		// Outside go.work, and without the caller's GOFLAGS (-trimpath,
+		// -race...): the tool's build cache key stays the same for every
+		// test run, so it is built once.
+		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=")
 		out, err := cmd.Output()
 		if err != nil {
 			errBin = fmt.Errorf("go tool -n versitygw (in %s): %w (%s)", cmd.Dir, err, exitStderr(err))
@@ -73,6 +80,26 @@ func binary() (string, error) {
 		binPath = strings.TrimSpace(string(out))
 	})
 	return binPath, errBin
+}
+
+// toolDir finds tools/versitygw beside the go.work that the test runs
+// under (source paths are not usable: -trimpath hides them), else beside
+// this file's source.
+func toolDir() (string, error) {
+	if out, err := exec.Command("go", "env", "GOWORK").Output(); err == nil {
+		if work := strings.TrimSpace(string(out)); work != "" && work != "off" {
+			dir := filepath.Join(filepath.Dir(work), "tools", "versitygw")
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				return dir, nil
+			}
+		}
+	}
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "tools", "versitygw")
+	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
+		return "", fmt.Errorf("tools/versitygw not found (set VERSITYGW_BIN to a versitygw binary): %w", err)
+	}
+	return dir, nil
 }
 
 func exitStderr(err error) string {
