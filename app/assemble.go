@@ -15,6 +15,7 @@ import (
 
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/auth"
+	"github.com/zebralabs/zebra/platform/blob"
 	"github.com/zebralabs/zebra/platform/config"
 	"github.com/zebralabs/zebra/platform/database"
 	"github.com/zebralabs/zebra/platform/maintenance"
@@ -69,6 +70,10 @@ func assembleOver(cfg config.Config, db *gorm.DB, targets ...any) error {
 		auth.Module,
 		auditlog.Module,
 		maintenance.Module,
+		// Object storage as configured (S3_*): a client that connects only
+		// when a use case reaches for it, or Disabled.
+		blob.Settings,
+		blob.Module,
 		fx.Options(contexts...),
 		fx.Populate(targets...),
 	)

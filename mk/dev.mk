@@ -2,14 +2,20 @@
 # built once and reused, the local mail catcher, and `make doctor`.
 #
 # Go tools pinned in a go.mod (Mailpit in modules/identity, golangci-lint in
-# test) are built once per version into TOOLS_DIR, outside the tree and
-# shared by every clone, so neither a fresh clone nor an emptied build cache
-# compiles them again. Mailpit takes a few minutes to build the first time
-# (its SQLite is pure Go), golangci-lint about as long.
+# test, versitygw in tools/versitygw) are built once per version into
+# TOOLS_DIR, outside the tree and shared by every clone, so neither a fresh
+# clone nor an emptied build cache compiles them again. Mailpit takes a few
+# minutes to build the first time (its SQLite is pure Go), golangci-lint
+# about as long; versitygw (the S3 server of the object-storage tests)
+# about 2.5 CPU-minutes, longer on a busy machine.
 TOOLS_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/zebra/tools
 MAILPIT_VERSION := $(shell awk '$$1 == "github.com/axllent/mailpit" {print $$2}' modules/identity/go.mod)
 GOLANGCI_VERSION := $(shell awk '$$1 == "github.com/golangci/golangci-lint/v2" {print $$2}' test/go.mod)
+VERSITYGW_VERSION := $(shell awk '$$1 == "github.com/versity/versitygw" {print $$2}' tools/versitygw/go.mod)
 MAILPIT := $(TOOLS_DIR)/mailpit-$(MAILPIT_VERSION)
+# versitygw is built by the Go release that reads its go.mod; the binary
+# itself does not care, so the version is enough to name it.
+VERSITYGW := $(TOOLS_DIR)/versitygw-$(VERSITYGW_VERSION)
 # golangci-lint must be built by the Go release that builds the code it checks.
 GOLANGCI := $(TOOLS_DIR)/golangci-lint-$(GOLANGCI_VERSION)-$(shell go env GOVERSION 2>/dev/null)
 
@@ -21,7 +27,7 @@ LOCAL_SMTP_URL := smtp://127.0.0.1:$(MAILPIT_SMTP)
 
 .PHONY: tools mailpit mailpit-start mailpit-stop doctor
 
-tools: $(MAILPIT) $(GOLANGCI) ## Build the pinned tools (Mailpit, golangci-lint) once into TOOLS_DIR (~/.cache/zebra/tools)
+tools: $(MAILPIT) $(GOLANGCI) $(VERSITYGW) ## Build the pinned tools (Mailpit, golangci-lint, versitygw) once into TOOLS_DIR (~/.cache/zebra/tools)
 
 # go build writes a temporary name first, so an interrupted build or two
 # clones building at once never leave a half-written tool behind.
@@ -29,6 +35,13 @@ $(MAILPIT):
 	@echo "building Mailpit $(MAILPIT_VERSION) once into $(TOOLS_DIR) (a few minutes the first time, reused afterwards)"
 	@mkdir -p $(TOOLS_DIR)
 	cd modules/identity && go build -o $@.$$$$ github.com/axllent/mailpit && mv $@.$$$$ $@
+
+# tools/versitygw is outside go.work (its dependency graph is not the
+# service's): GOWORK=off.
+$(VERSITYGW):
+	@echo "building versitygw $(VERSITYGW_VERSION) (the S3 server of the tests) once into $(TOOLS_DIR) (a few minutes the first time, reused afterwards)"
+	@mkdir -p $(TOOLS_DIR)
+	cd tools/versitygw && GOWORK=off go build -o $@.$$$$ github.com/versity/versitygw/cmd/versitygw && mv $@.$$$$ $@
 
 $(GOLANGCI):
 	@echo "building golangci-lint $(GOLANGCI_VERSION) once into $(TOOLS_DIR) (a few minutes the first time, reused afterwards)"
@@ -63,4 +76,10 @@ mailpit-stop: ## Stop the Mailpit that make run started
 	@rm -f bin/mailpit.pid
 
 doctor: ## Check every tool and service the targets need, and say how to get what is missing
-	@TOOLS_DIR='$(TOOLS_DIR)' MAILPIT='$(MAILPIT)' GOLANGCI='$(GOLANGCI)' bash mk/doctor.sh
+	@TOOLS_DIR='$(TOOLS_DIR)' MAILPIT='$(MAILPIT)' GOLANGCI='$(GOLANGCI)' VERSITYGW='$(VERSITYGW)' bash mk/doctor.sh
+
+# tools/versitygw is outside go.work, so lint-tidy does not see it.
+.PHONY: lint-versitygw-tidy
+lint-versitygw-tidy:
+	cd tools/versitygw && GOWORK=off go mod tidy -diff
+LINT_TARGETS += lint-versitygw-tidy

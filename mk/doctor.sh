@@ -2,7 +2,7 @@
 # make doctor: checks, target by target, every tool and service the make
 # targets need, and says how to get what is missing. Exits 1 when something
 # a target needs is missing (Docker is optional: make up only).
-# TOOLS_DIR, MAILPIT and GOLANGCI come from mk/dev.mk.
+# TOOLS_DIR, MAILPIT, GOLANGCI and VERSITYGW come from mk/dev.mk.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,6 +51,12 @@ if [ -x "$MAILPIT" ]; then
 	ok "Mailpit built in $TOOLS_DIR (make run starts it)"
 else
 	note "Mailpit is not built yet: make run builds it once into $TOOLS_DIR (a few minutes), or make tools"
+fi
+
+if [ -x "${VERSITYGW:-}" ]; then
+	ok "versitygw (the tests' S3 server) built in $TOOLS_DIR"
+else
+	note "versitygw is not built yet: make test builds it once into $TOOLS_DIR (a few minutes), or make tools"
 fi
 
 echo "make test (and what make run needs)"

@@ -28,8 +28,9 @@ run: build ## Mailpit if needed, the dev database and schema, then serve on :808
 
 test: test-go $(TEST_TARGETS) ## Every test of every module. Needs what run needs, Node/npm, Chromium, curl, jq (make doctor)
 
-test-go: test-bin $(MAILPIT) ## go test across the workspace: unit, integration, architecture and end-to-end
+test-go: test-bin $(MAILPIT) $(VERSITYGW) ## go test across the workspace: unit, integration, architecture and end-to-end
 	ZEBRA_BIN="$${ZEBRA_BIN:-$(abspath $(TEST_BIN))}" MAILPIT_BIN="$${MAILPIT_BIN:-$(MAILPIT)}" \
+		VERSITYGW_BIN="$${VERSITYGW_BIN:-$(VERSITYGW)}" \
 		go test -timeout $(TEST_TIMEOUT) $(GO_TEST_FLAGS) $(PACKAGES)
 
 test-bin:

@@ -20,8 +20,8 @@ module: ## Create a bounded context: make module name=NAME [singular=WORD] (docs
 	@$(MODGEN) go build -o ../../bin/modgen .
 	@bin/modgen $(if $(singular),-singular '$(singular)') '$(name)'
 
-test-modgen: ## The generator's test: make module in a throwaway copy of the repository, then build and test it there
-	$(MODGEN) go test -count=1 -timeout $(TEST_TIMEOUT) ./...
+test-modgen: $(VERSITYGW) ## The generator's test: make module in a throwaway copy of the repository, then build and test it there
+	$(MODGEN) VERSITYGW_BIN="$${VERSITYGW_BIN:-$(VERSITYGW)}" go test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 # golangci-lint is a tool of the workspace: run it over a temporary go.work
 # that also uses tools/modgen (absolute paths, as the file lives elsewhere).

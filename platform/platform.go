@@ -25,6 +25,7 @@ import (
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/background"
+	"github.com/zebralabs/zebra/platform/blob"
 	"github.com/zebralabs/zebra/platform/config"
 	"github.com/zebralabs/zebra/platform/database"
 	"github.com/zebralabs/zebra/platform/health"
@@ -45,8 +46,10 @@ import (
 // redisdb.Keyspace, the telemetry registry and tracer provider, the HTTP
 // server with /healthz and /readyz, the *auth.Policy of every context's
 // grants, the auditlog.Recorder, the read-only maintenance mode (its
-// switch, the HTTP server's refusal of mutations, its admin endpoint), and
-// the platform's stores (schema source, idempotency, rate limiting). Contexts consume these and never
+// switch, the HTTP server's refusal of mutations, its admin endpoint), the
+// platform's stores (schema source, idempotency, rate limiting), and the
+// blob.Store of object storage (Disabled when no bucket is configured).
+// Contexts consume these and never
 // re-provide them. Pools close in OnStop, after the server has drained.
 var Module = fx.Module("platform",
 	settings,
@@ -67,6 +70,7 @@ var Module = fx.Module("platform",
 	httpserver.Module,
 	ratelimit.Module,
 	outbox.Module,
+	blob.Module,
 	// After httpserver.Module's invoke, so after the server's hooks: fx
 	// runs OnStop hooks in reverse, so readiness turns 503 first, then
 	// the server drains in-flight requests.
@@ -90,6 +94,7 @@ var settings = fx.Options(
 	// connects nothing.
 	idempotency.Module,
 	httpclient.Module,
+	blob.Settings,
 )
 
 // BuildInfo describes the binary; the app supplies it (the version is
@@ -165,15 +170,30 @@ func newRedis(p clientParams, log *zap.Logger) (*redis.Client, error) {
 // an unreachable Postgres stops every command that serves with one clear
 // line, whatever the contexts plugged in need. Its reports say whether
 // the maintenance mode is on.
-func newReadiness(lc fx.Lifecycle, cfg config.Config, log *zap.Logger, _ *gorm.DB, client *redis.Client, mode *maintenance.Switch) (*health.Readiness, error) {
-	probe, err := database.OpenProbe(cfg.Database, cfg.ServiceName)
+//
+// Packages with a dependency of their own (object storage) add their
+// checks through health.AsChecks.
+func newReadiness(p readinessParams) (*health.Readiness, error) {
+	probe, err := database.OpenProbe(p.Config.Database, p.Config.ServiceName)
 	if err != nil {
 		return nil, err
 	}
-	lc.Append(fx.Hook{OnStop: func(context.Context) error { return probe.Close() }})
-	r := health.NewReadiness(log, cfg.Health.CheckTimeout, health.Postgres(probe), health.Redis(client))
-	r.ReportMaintenance(mode.Enabled)
+	p.Lifecycle.Append(fx.Hook{OnStop: func(context.Context) error { return probe.Close() }})
+	checks := append([]health.Check{health.Postgres(probe), health.Redis(p.Redis)}, p.Checks...)
+	r := health.NewReadiness(p.Logger, p.Config.Health.CheckTimeout, checks...)
+	r.ReportMaintenance(p.Mode.Enabled)
 	return r, nil
+}
+
+type readinessParams struct {
+	fx.In
+	Lifecycle fx.Lifecycle
+	Config    config.Config
+	Logger    *zap.Logger
+	DB        *gorm.DB
+	Redis     *redis.Client
+	Mode      *maintenance.Switch
+	Checks    []health.Check `group:"health_checks"`
 }
 
 // readinessFailsFirst appends the hook that marks the replica as shutting

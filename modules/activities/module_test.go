@@ -9,12 +9,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxtest"
+	"go.uber.org/zap"
 
 	"github.com/zebralabs/zebra/modules/activities"
 	"github.com/zebralabs/zebra/modules/activities/internal/permission"
 	"github.com/zebralabs/zebra/modules/activities/internal/postgres"
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/auth"
+	"github.com/zebralabs/zebra/platform/background"
+	"github.com/zebralabs/zebra/platform/blob"
 	"github.com/zebralabs/zebra/platform/config"
 	"github.com/zebralabs/zebra/platform/database"
 	"github.com/zebralabs/zebra/platform/dbtest"
@@ -23,6 +26,7 @@ import (
 	"github.com/zebralabs/zebra/platform/migrate"
 	"github.com/zebralabs/zebra/platform/outbox"
 	"github.com/zebralabs/zebra/platform/redistest"
+	"github.com/zebralabs/zebra/platform/stream"
 )
 
 type recorder struct {
@@ -60,6 +64,7 @@ func TestModuleStartsAndServesItsFacade(t *testing.T) {
 			fx.In
 			Routes  []httpserver.Routes `group:"routes"`
 			Sources []migrate.Source    `group:"schema"`
+			Jobs    []background.Job    `group:"jobs"`
 		}
 	)
 	app := fxtest.New(t,
@@ -67,6 +72,9 @@ func TestModuleStartsAndServesItsFacade(t *testing.T) {
 		fx.Provide(
 			database.NewUnitOfWork,
 			func() prometheus.Registerer { return prometheus.NewRegistry() },
+			func() blob.Store { return blob.Disabled{} },
+			zap.NewNop,
+			stream.NewMetrics,
 			func() auditlog.Recorder { return rec },
 			func() outbox.Publisher { return pub },
 			func(uow *database.UnitOfWork) *idempotency.Keys {
@@ -81,6 +89,9 @@ func TestModuleStartsAndServesItsFacade(t *testing.T) {
 
 	if len(in.Routes) != 1 || len(in.Sources) != 1 || in.Sources[0].Owner != "activities" {
 		t.Fatalf("routes=%d sources=%v", len(in.Routes), in.Sources)
+	}
+	if len(in.Jobs) != 1 || in.Jobs[0].Name() != "stream-consumer:"+keys.Key("events", "attachment")+":attachment-objects" {
+		t.Fatalf("jobs = %v, want the attachment cleanup", in.Jobs)
 	}
 	owner := uuid.Must(uuid.NewV7())
 	ctx := auth.WithPrincipal(context.Background(), auth.NewPrincipal(owner, []auth.Role{auth.RoleMember}, permission.Grants))

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/fx"
 )
 
 // Postgres is the critical check of the database: one round trip on db,
@@ -37,4 +38,12 @@ func Redis(client *redis.Client) Check {
 	return Check{Name: "redis", Critical: false, Probe: func(ctx context.Context) error {
 		return client.Ping(ctx).Err()
 	}}
+}
+
+// AsChecks annotates a constructor returning []Check so that its checks
+// join readiness beside Postgres and Redis (the "health_checks" value
+// group). A package whose dependency is optional returns none while it is
+// off, so /readyz reports only what the service actually uses.
+func AsChecks(constructor any) any {
+	return fx.Annotate(constructor, fx.ResultTags(`group:"health_checks,flatten"`))
 }

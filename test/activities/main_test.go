@@ -3,7 +3,8 @@
 // Optimistic concurrency rules. One server (the shared zebratest harness:
 // binary built once, fresh database and Redis prefix) serves every
 // scenario of TestActivities; tokens come from identity's own routes
-// (sign-up, login) and from `zebra users create-admin`.
+// (sign-up, login) and from `zebra users create-admin`. Attachments are
+// stored in a real S3 server (versitygw, platform/blob/blobtest).
 package activities_test
 
 import (
@@ -14,6 +15,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 
+	"github.com/zebralabs/zebra/platform/blob/blobtest"
 	"github.com/zebralabs/zebra/test/internal/zebratest"
 )
 
@@ -38,10 +40,13 @@ func (s *server) run(t *testing.T, args ...string) (int, string) {
 // TestActivities starts the server and runs every scenario in parallel
 // against it; the server stops once they all finished.
 func TestActivities(t *testing.T) {
+	objectStore = blobtest.Start(t)
 	zs := zebratest.Start(t,
 		// Rate limiting has its own suite; here it would only throttle the
 		// concurrency scenarios.
-		zebratest.WithEnv("RATE_LIMIT_ENABLED=false", "LOG_LEVEL=warn"))
+		zebratest.WithEnv("RATE_LIMIT_ENABLED=false", "LOG_LEVEL=warn"),
+		// Attachments go to a real S3 server (versitygw) on loopback.
+		zebratest.WithEnv(objectStore.Env()...))
 	db, err := sql.Open("pgx", zs.DatabaseURL)
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +74,9 @@ func TestActivities(t *testing.T) {
 		{"IdempotentCreate", testIdempotentCreate},
 		{"IdempotencyRules", testIdempotencyRules},
 		{"ReadCache", testReadCache},
+		{"Attachments", testAttachments},
+		{"AttachmentRules", testAttachmentRules},
+		{"ReadinessReportsObjectStorage", testReadinessReportsObjectStorage},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {

@@ -41,6 +41,9 @@ func (w *world) aim(t *rapid.T, r *Request, breaking bool) {
 		w.aimUser(t, r, breaking)
 	case strings.Contains(op.Path, "/{id}"):
 		w.aimResource(t, r, op.Path[:strings.Index(op.Path, "/{id}")], breaking)
+		if strings.Contains(op.Path, "{attachmentId}") {
+			w.aimAttachment(t, r, breaking)
+		}
 	}
 	if p := op.Param("query", "ownerId"); p != nil && r.Query.Has("ownerId") && rapid.IntRange(0, 9).Draw(t, "real owner?") < 7 {
 		r.Query.Set("ownerId", rapid.SampledFrom(w.users).Draw(t, "ownerId"))
@@ -134,6 +137,26 @@ func (w *world) aimResource(t *rapid.T, r *Request, collection string, real bool
 	w.aimETag(t, r, collection+"/"+id, real)
 }
 
+// aimAttachment points the request at an attachment the suite added (and
+// uploaded), mostly one of the caller's, with its activity.
+func (w *world) aimAttachment(t *rapid.T, r *Request, real bool) {
+	if !real && rapid.IntRange(0, 9).Draw(t, "real attachment?") >= 8 {
+		return
+	}
+	var mine []attachmentRef
+	for _, a := range w.attachments {
+		if a.owner == r.Principal || r.Principal == "admin" || rapid.IntRange(0, 9).Draw(t, "someone else's attachment?") == 0 {
+			mine = append(mine, a)
+		}
+	}
+	if len(mine) == 0 {
+		return
+	}
+	a := rapid.SampledFrom(mine).Draw(t, "attachment")
+	r.Path["id"], r.Path["attachmentId"] = a.activity, a.id
+	w.aimETag(t, r, "/v1/activities/"+a.activity+"/attachments/"+a.id, real)
+}
+
 func (w *world) aimUser(t *rapid.T, r *Request, real bool) {
 	if !real && rapid.IntRange(0, 9).Draw(t, "real user?") >= 8 {
 		return
@@ -204,6 +227,14 @@ func (w *world) aimBody(t *rapid.T, r *Request) {
 			if token := w.mail.newest(path); token != "" {
 				body["token"] = token
 			}
+		}
+	case "add-attachment":
+		// The document cannot say what a media type or a file name is, nor
+		// the configured size limit: real ones, mostly.
+		if rapid.IntRange(0, 9).Draw(t, "real file?") < 7 {
+			body["filename"] = "contract-" + strconv.Itoa(rapid.IntRange(0, 999).Draw(t, "file")) + ".txt"
+			body["contentType"] = rapid.SampledFrom([]string{"text/plain", "application/pdf", "image/png"}).Draw(t, "contentType")
+			body["size"] = rapid.IntRange(1, 64).Draw(t, "size")
 		}
 	case "change-user-roles":
 		if _, ok := body["roles"].([]any); ok && rapid.IntRange(0, 9).Draw(t, "real roles?") < 7 {

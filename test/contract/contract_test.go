@@ -14,6 +14,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/zebralabs/zebra/platform/blob/blobtest"
 	"github.com/zebralabs/zebra/test/internal/zebratest"
 )
 
@@ -42,7 +43,10 @@ func TestContract(t *testing.T) {
 	t.Logf("CONTRACT_SEED=%d CONTRACT_DURATION=%s", seed, duration)
 
 	sink := startSMTPSink(t)
-	srv := zebratest.Start(t, zebratest.WithEnv(
+	// Object storage is configured, as in production, on a real S3 server:
+	// without it the attachment routes answer 503 by design.
+	objects := blobtest.Start(t)
+	srv := zebratest.Start(t, zebratest.WithEnv(objects.Env()...), zebratest.WithEnv(
 		"LOG_LEVEL=warn", "SMTP_URL="+sink.URL(),
 		// The limiter stays on (its headers are part of every response)
 		// but far from the suite's pace; its own suite tests the limits.

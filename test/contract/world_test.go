@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -47,6 +48,9 @@ type world struct {
 	recipes map[string]any
 	aimed   map[string]bool
 	cursors map[string][]string
+	// attachments are the attachments the suite added and uploaded.
+	attachments      []attachmentRef
+	aimedAttachments int
 	// keys are the Idempotency-Keys sent so far, by scope (see keyScope).
 	keys     map[string][]string
 	used     map[string]bool
@@ -279,7 +283,13 @@ func (w *world) learn(r *Request, resp *Response) {
 		if r.Body != nil {
 			w.recipes[r.Op.Path] = r.Body
 		}
+	case r.Op.ID == "add-attachment" && body.ID != "":
+		w.aimedAttachments++
+		w.upload(r, resp)
+	case r.Op.ID == "delete-attachment":
+		w.attachments = slices.DeleteFunc(w.attachments, func(a attachmentRef) bool { return a.id == r.Path["attachmentId"] })
 	case r.Op.Method == http.MethodDelete && strings.HasSuffix(r.Op.Path, "/{id}"):
+		w.attachments = slices.DeleteFunc(w.attachments, func(a attachmentRef) bool { return a.activity == r.Path["id"] })
 		collection := w.created[strings.TrimSuffix(r.Op.Path, "/{id}")]
 		for owner, ids := range collection {
 			collection[owner] = remove(ids, r.Path["id"])
@@ -294,6 +304,70 @@ func (w *world) learn(r *Request, resp *Response) {
 }
 
 // add remembers a resource created in collection by owner.
+// attachmentRef is an attachment the suite added: its activity, and the
+// owner (principal name) that added it.
+type attachmentRef struct{ owner, activity, id string }
+
+// replenishAttachments keeps two uploaded attachments per owner once the
+// suite has added some, since deletions use them up.
+func (w *world) replenishAttachments() {
+	if len(w.attachments) == 0 && w.aimedAttachments == 0 {
+		return
+	}
+	for _, p := range []*principal{w.member, w.other, w.admin} {
+		activities := w.created["/v1/activities"][p.name]
+		for i := 0; len(activities) > 0 && w.owned(p.name) < 2 && i < 2; i++ {
+			activity := activities[i%len(activities)]
+			path := "/v1/activities/" + activity + "/attachments"
+			status, _, b, err := w.do(http.MethodPost, path, p.token, nil,
+				map[string]any{"filename": "replenished.txt", "contentType": "text/plain", "size": 8})
+			if err != nil || status != http.StatusCreated {
+				break
+			}
+			w.upload(&Request{Principal: p.name, Path: map[string]string{"id": activity}}, &Response{Body: b})
+		}
+	}
+}
+
+func (w *world) owned(owner string) int {
+	n := 0
+	for _, a := range w.attachments {
+		if a.owner == owner {
+			n++
+		}
+	}
+	return n
+}
+
+// upload PUTs the bytes of an added attachment to its presigned URL, as a
+// client would, so that completing and downloading it can succeed.
+func (w *world) upload(r *Request, resp *Response) {
+	var added struct {
+		ID     string `json:"id"`
+		Size   int    `json:"size"`
+		Upload struct {
+			URL     string            `json:"url"`
+			Headers map[string]string `json:"headers"`
+		} `json:"upload"`
+	}
+	if json.Unmarshal(resp.Body, &added) != nil || added.Upload.URL == "" {
+		return
+	}
+	req, err := http.NewRequest(http.MethodPut, added.Upload.URL, strings.NewReader(strings.Repeat("z", added.Size)))
+	if err != nil {
+		return
+	}
+	for k, v := range added.Upload.Headers {
+		if k != "Content-Length" {
+			req.Header.Set(k, v)
+		}
+	}
+	if up, err := w.client.Do(req); err == nil {
+		_ = up.Body.Close()
+	}
+	w.attachments = append(w.attachments, attachmentRef{owner: r.Principal, activity: r.Path["id"], id: added.ID})
+}
+
 func (w *world) add(collection, owner, id string) {
 	if w.created[collection] == nil {
 		w.created[collection] = map[string][]string{}
@@ -329,6 +403,7 @@ func (w *world) replenish() {
 	if w.mail.newest("/reset-password") == "" {
 		_, _, _, _ = w.do(http.MethodPost, "/v1/auth/password-reset", "", nil, map[string]any{"email": w.reset.email})
 	}
+	w.replenishAttachments()
 	for collection := range w.aimed {
 		for _, p := range []*principal{w.member, w.other, w.admin} {
 			for i := 0; len(w.created[collection][p.name]) < 3 && i < 3; i++ {

@@ -88,11 +88,11 @@ var wrongTypes = map[string]string{
 // freeText are the fields whose content is the user's own text: attack
 // strings are legitimate data there (stored verbatim, never executed),
 // which TestInjectedTextIsData checks instead.
-var freeText = map[string]bool{"title": true, "description": true, "displayName": true, "password": true, "newPassword": true, "reason": true}
+var freeText = map[string]bool{"title": true, "description": true, "displayName": true, "password": true, "newPassword": true, "reason": true, "filename": true}
 
 // noControl are the free-text fields whose rules refuse control
-// characters.
-var noControl = map[string]bool{"title": true, "reason": true}
+// characters (docs/api.md): every hostile string is an attack there.
+var noControl = map[string]bool{"title": true, "reason": true, "filename": true}
 
 // unknownFields must each be rejected as a field the operation does not
 // define (mass assignment).

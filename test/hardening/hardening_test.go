@@ -14,6 +14,7 @@ func baseBodies(f *fixture) map[string]map[string]any {
 	return map[string]map[string]any{
 		"POST /v1/activities":                  {"title": "hardening base"},
 		"PATCH /v1/activities/{id}":            {"title": "hardening patched"},
+		"POST /v1/activities/{id}/attachments": {"filename": "hardening.pdf", "contentType": "application/pdf", "size": 10},
 		"POST /v1/auth/login":                  {"email": "nobody@example.com", "password": "not the password at all"},
 		"POST /v1/auth/logout":                 {"refreshToken": f.refreshToken},
 		"POST /v1/auth/refresh":                {"refreshToken": f.refreshToken},

@@ -17,8 +17,9 @@ import (
 // Tag groups the operations in the OpenAPI document; the module declares
 // it (httpserver.ProvideTag) with its description.
 var Tag = huma.Tag{
-	Name:        "Activities",
-	Description: "A member's activities: create, read, list with filters and keyset pages, update with If-Match, delete. Admins reach everyone's.",
+	Name: "Activities",
+	Description: "A member's activities: create, read, list with filters and keyset pages, update with If-Match, delete; " +
+		"and their attachments, uploaded and downloaded through presigned object-storage URLs. Admins reach everyone's.",
 }
 
 // Routes registers the /v1/activities operations.
@@ -75,4 +76,5 @@ func (r *Routes) Register(api huma.API) {
 		Description: "Soft-deletes the activity; afterwards `GET` answers `404`. Requires `If-Match` " +
 			"(`428` without, `412` when stale).",
 	}, r.delete)
+	r.registerAttachments(api)
 }

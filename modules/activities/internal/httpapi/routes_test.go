@@ -26,7 +26,7 @@ import (
 func TestEveryOperationChecksThePermission(t *testing.T) {
 	t.Parallel()
 	_, api := humatest.New(t)
-	httpapi.NewRoutes(app.New(command.Deps{}, nil, nil), idempotency.New(nil, nil)).Register(api)
+	httpapi.NewRoutes(app.New(command.Deps{}, app.Reads{}, nil), idempotency.New(nil, nil)).Register(api)
 	path := "/v1/activities/" + uuid.Must(uuid.NewV7()).String()
 	auditor := auth.WithPrincipal(context.Background(), auth.NewPrincipal(uuid.Must(uuid.NewV7()), []auth.Role{auth.RoleAuditor}, permission.Grants))
 	callers := []struct {

@@ -37,7 +37,7 @@ func TestOne422NamesEveryInvalidField(t *testing.T) {
 		t.Fatal(err)
 	}
 	httpserver.NewAPI(engine, httpserver.APIConfig{BodyLimit: cfg.HTTP.BodyLimit},
-		httpapi.NewRoutes(app.New(command.Deps{}, nil, nil), idempotency.New(nil, nil)))
+		httpapi.NewRoutes(app.New(command.Deps{}, app.Reads{}, nil), idempotency.New(nil, nil)))
 	long := `"` + strings.Repeat("d", 5001) + `"`
 	item := "/v1/activities/" + uuid.Must(uuid.NewV7()).String()
 	tests := []struct {

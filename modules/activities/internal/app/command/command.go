@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
+	"github.com/zebralabs/zebra/modules/activities/internal/domain/attachment"
 	"github.com/zebralabs/zebra/modules/activities/internal/permission"
 	"github.com/zebralabs/zebra/platform/auditlog"
 	"github.com/zebralabs/zebra/platform/auth"
@@ -28,10 +29,15 @@ type UnitOfWork interface {
 
 // Deps are what every command handler needs.
 type Deps struct {
-	UoW        UnitOfWork
-	Activities activity.Repository
-	Audit      auditlog.Recorder
-	Outbox     outbox.Publisher
+	UoW         UnitOfWork
+	Activities  activity.Repository
+	Attachments attachment.Repository
+	// Objects is object storage (blob.Store): the attachments' bytes.
+	Objects Objects
+	// Limits bound attachments.
+	Limits Limits
+	Audit  auditlog.Recorder
+	Outbox outbox.Publisher
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// NewID returns a fresh time-ordered id; nil means id.New (UUIDv7).

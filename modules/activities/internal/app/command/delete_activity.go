@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/zebralabs/zebra/modules/activities/internal/domain/activity"
+	"github.com/zebralabs/zebra/modules/activities/internal/domain/attachment"
 	"github.com/zebralabs/zebra/modules/activities/internal/permission"
 	"github.com/zebralabs/zebra/platform/auth"
 	"github.com/zebralabs/zebra/platform/etag"
@@ -32,7 +33,7 @@ func NewDeleteActivityHandler(deps Deps) DeleteActivityHandler {
 	return DeleteActivityHandler{deps: deps, journal: journal{audit: deps.Audit, outbox: deps.Outbox}}
 }
 
-// Handle soft-deletes the activity.
+// Handle soft-deletes the activity and deletes its attachments.
 //
 // Errors: the etag package's precondition errors (If-Match missing or not
 // one of our ETags), activity.ErrNotFound (unknown, already deleted or not
@@ -63,6 +64,27 @@ func (h DeleteActivityHandler) Handle(ctx context.Context, cmd DeleteActivity) e
 		if err != nil {
 			return fmt.Errorf("delete activity %s: %w", cmd.ID, err)
 		}
-		return h.journal.record(ctx, p, before, deleted)
+		if err := h.journal.record(ctx, p, before, deleted); err != nil {
+			return err
+		}
+		return h.deleteAttachments(ctx, p, cmd.ID)
 	})
+}
+
+// deleteAttachments deletes the activity's attachments in the same unit
+// of work, each with its audit event and an attachment.deleted outbox
+// event whose consumer deletes the object after the commit.
+func (h DeleteActivityHandler) deleteAttachments(ctx context.Context, p auth.Principal, id uuid.UUID) error {
+	gone, err := h.deps.Attachments.DeleteAll(ctx, id)
+	if err != nil {
+		return fmt.Errorf("delete the attachments of activity %s: %w", id, err)
+	}
+	for _, a := range gone {
+		before := attachmentSnapshotOf(a)
+		a.Delete(attachment.ReasonActivityDeleted, p.UserID, h.deps.now())
+		if err := h.journal.recordAttachment(ctx, p, before, a); err != nil {
+			return err
+		}
+	}
+	return nil
 }
