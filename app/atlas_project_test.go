@@ -200,53 +200,31 @@ func TestAtlasProjectLeavesSchemaSQLAlone(t *testing.T) {
 	}
 
 	// What an inspection of functions and triggers would add.
-	rows, err := db.QueryContext(ctx, `
+	triggers := 0
+	for _, r := range queryRows(ctx, t, db, `
 		SELECT n.nspname, c.relname, tg.tgname
 		FROM pg_trigger tg
 		JOIN pg_class c ON c.oid = tg.tgrelid
 		JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE NOT tg.tgisinternal AND n.nspname = ANY($1)`, owners)
-	if err != nil {
-		t.Fatal(err)
-	}
-	triggers := 0
-	for rows.Next() {
-		var ns, table, name string
-		if err := rows.Scan(&ns, &table, &name); err != nil {
-			t.Fatal(err)
-		}
-		tb := tables[ns+"."+table]
+		WHERE NOT tg.tgisinternal AND n.nspname = ANY($1)`, owners) {
+		tb := tables[r[0]+"."+r[1]]
 		if tb == nil {
-			t.Fatalf("trigger %s on %s.%s, a table Atlas did not inspect", name, ns, table)
+			t.Fatalf("trigger %s on %s.%s, a table Atlas did not inspect", r[2], r[0], r[1])
 		}
-		tb.Triggers = append(tb.Triggers, &schema.Trigger{Name: name, Table: tb})
+		tb.Triggers = append(tb.Triggers, &schema.Trigger{Name: r[2], Table: tb})
 		triggers++
 	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	rows, err = db.QueryContext(ctx, `
+	funcs := 0
+	for _, r := range queryRows(ctx, t, db, `
 		SELECT n.nspname, p.proname
 		FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-		WHERE n.nspname = ANY($1)`, owners)
-	if err != nil {
-		t.Fatal(err)
-	}
-	funcs := 0
-	for rows.Next() {
-		var ns, name string
-		if err := rows.Scan(&ns, &name); err != nil {
-			t.Fatal(err)
-		}
-		s, ok := realm.Schema(ns)
+		WHERE n.nspname = ANY($1)`, owners) {
+		s, ok := realm.Schema(r[0])
 		if !ok {
-			t.Fatalf("function %s.%s in a schema Atlas did not inspect", ns, name)
+			t.Fatalf("function %s.%s in a schema Atlas did not inspect", r[0], r[1])
 		}
-		s.AddFuncs(&schema.Func{Name: name})
+		s.AddFuncs(&schema.Func{Name: r[1]})
 		funcs++
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
 	}
 	if triggers == 0 || funcs == 0 {
 		t.Fatalf("found %d trigger(s) and %d function(s) after apply; schema/audit.sql creates both", triggers, funcs)
@@ -281,4 +259,34 @@ func TestAtlasProjectLeavesSchemaSQLAlone(t *testing.T) {
 	if !strings.Contains(strings.Join(owners, ","), "audit") {
 		t.Errorf("owners %v lack audit, whose triggers this test is about", owners)
 	}
+}
+
+// queryRows runs a query whose columns are all text and returns its rows.
+func queryRows(ctx context.Context, t *testing.T, db *sql.DB, query string, args ...any) [][]string {
+	t.Helper()
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]string
+	for rows.Next() {
+		r := make([]string, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range r {
+			ptrs[i] = &r[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
