@@ -88,6 +88,49 @@ func TestSpansAreExportedOverOTLPHTTP(t *testing.T) {
 	}
 }
 
+// TestHeadersFromTheEnvironmentReachTheCollector: a hosted OTLP endpoint
+// (the Fly deployment's, set as secrets) needs an API key header and often
+// a path prefix. OTEL_EXPORTER_OTLP_HEADERS is read by the exporter itself
+// (URL-encoded values, as the OTLP exporter specification says), and a base
+// URL with a path gets /v1/traces appended to it.
+func TestHeadersFromTheEnvironmentReachTheCollector(t *testing.T) {
+	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Basic%20dTpw,x-team=zebra")
+	got := make(chan *http.Request, 8)
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		got <- r
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer collector.Close()
+	cfg := config.Config{ServiceName: "zebra", Env: "test"}
+	cfg.Telemetry.OTLPEndpoint = collector.URL + "/otlp"
+	cfg.Telemetry.SampleRatio = 1
+	tp, err := telemetry.NewTracerProvider(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := tp.Tracer("t").Start(context.Background(), "exported")
+	span.End()
+	if err := tp.Shutdown(context.Background()); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	select {
+	case r := <-got:
+		if r.URL.Path != "/otlp/v1/traces" {
+			t.Errorf("path = %s, want /otlp/v1/traces", r.URL.Path)
+		}
+		if a := r.Header.Get("Authorization"); a != "Basic dTpw" {
+			t.Errorf("Authorization = %q, want the decoded header value %q", a, "Basic dTpw")
+		}
+		if x := r.Header.Get("X-Team"); x != "zebra" {
+			t.Errorf("X-Team = %q", x)
+		}
+	default:
+		t.Fatal("no export reached the collector")
+	}
+}
+
 func TestBadEndpointIsAConfigError(t *testing.T) {
 	t.Parallel()
 	cfg := config.Config{}

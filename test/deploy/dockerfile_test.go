@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"go/version"
 	"os"
 	"path"
 	"regexp"
@@ -91,8 +92,10 @@ func TestDockerfileBuilderStage(t *testing.T) {
 		t.Fatalf("want a multi-stage build, got %d stage(s)", len(stages))
 	}
 	build := stages[0]
-	if build.image != "golang:1.26" {
-		t.Errorf("builder image = %q, want golang:1.26 (the workspace's Go)", build.image)
+	ref, _ := splitDigest(build.image)
+	goVersion, ok := strings.CutPrefix(ref, "golang:")
+	if !ok || !regexp.MustCompile(`^1\.\d+\.\d+$`).MatchString(goVersion) {
+		t.Errorf("builder image = %q, want golang:<go patch release>@sha256:... (the tag names the Go in the image)", build.image)
 	}
 	if build.name == "" {
 		t.Error("the builder stage must be named (COPY --from=<name>)")
@@ -129,6 +132,11 @@ func TestDockerfileBuilderStage(t *testing.T) {
 	wf, err := modfile.ParseWork("go.work", []byte(work), nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The official image sets GOTOOLCHAIN=local: a Go older than go.work's
+	// go line refuses to build instead of downloading a newer one.
+	if wf.Go != nil && version.Compare("go"+goVersion, "go"+wf.Go.Version) < 0 {
+		t.Errorf("builder image %s has Go %s, older than go.work's go %s (GOTOOLCHAIN=local in the image: the build fails)", build.image, goVersion, wf.Go.Version)
 	}
 	var copied []string
 	for _, in := range build.find("copy") {
@@ -171,6 +179,48 @@ func TestDockerfileBuilderStage(t *testing.T) {
 	}
 }
 
+// digestRe is an image reference pinned by digest: name:tag@sha256:<hex>.
+var digestRe = regexp.MustCompile(`^([^@\s]+:[^@:/\s]+)@(sha256:[0-9a-f]{64})$`)
+
+// splitDigest splits name:tag@sha256:... into name:tag and the digest; a
+// reference without a digest comes back whole, with an empty digest.
+func splitDigest(image string) (ref, digest string) {
+	if m := digestRe.FindStringSubmatch(image); m != nil {
+		return m[1], m[2]
+	}
+	return image, ""
+}
+
+// TestDockerfileBasesPinnedByDigest: every base image, and the BuildKit
+// frontend of the syntax line, is pinned by digest with its tag kept
+// beside it, so a rebuild of a commit uses the same bases and the scan,
+// SBOM and signature of CI describe what was built. Dependabot proposes
+// the new digest when a tag moves (.github/dependabot.yml).
+func TestDockerfileBasesPinnedByDigest(t *testing.T) {
+	stages := parseDockerfile(t)
+	names := map[string]bool{}
+	for _, s := range stages {
+		if names[s.image] {
+			continue // FROM <earlier stage>
+		}
+		if _, digest := splitDigest(s.image); digest == "" {
+			t.Errorf("FROM %s: pin the base by digest, as name:tag@sha256:<index digest>", s.image)
+		}
+		if s.name != "" {
+			names[s.name] = true
+		}
+	}
+
+	first := strings.SplitN(readRepoFile(t, "deployments", "docker", "Dockerfile"), "\n", 2)[0]
+	syntax, ok := strings.CutPrefix(first, "# syntax=")
+	if !ok {
+		t.Fatal("the Dockerfile's first line must be a # syntax= directive (COPY --parents needs dockerfile 1.20)")
+	}
+	if _, digest := splitDigest(syntax); digest == "" {
+		t.Errorf("# syntax=%s: pin the frontend by digest too (docker/dockerfile:1.20@sha256:...)", syntax)
+	}
+}
+
 func hasArg(s stage, name string) bool {
 	for _, in := range s.find("arg") {
 		for _, a := range in.args {
@@ -185,8 +235,8 @@ func hasArg(s stage, name string) bool {
 func TestDockerfileFinalStage(t *testing.T) {
 	stages := parseDockerfile(t)
 	final := stages[len(stages)-1]
-	if final.image != "gcr.io/distroless/static-debian12:nonroot" {
-		t.Errorf("final image = %q, want gcr.io/distroless/static-debian12:nonroot", final.image)
+	if ref, _ := splitDigest(final.image); ref != "gcr.io/distroless/static-debian12:nonroot" {
+		t.Errorf("final image = %q, want gcr.io/distroless/static-debian12:nonroot@sha256:...", final.image)
 	}
 	if len(final.find("run")) > 0 {
 		t.Error("the final stage must not RUN anything (distroless has no shell)")

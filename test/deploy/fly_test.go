@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // flyConfig is the part of Fly's app configuration the deployment uses.
@@ -255,6 +256,66 @@ func TestFlySecretsDocumented(t *testing.T) {
 	for _, s := range secretNames {
 		if !strings.Contains(cmd, s+"=") {
 			t.Errorf("the `fly secrets set` command in the README does not set %s", s)
+		}
+	}
+}
+
+// awsAppEnvironment is the environment the AWS stack gives the app
+// container in an environment (envs/<env>): the stack's app_environment
+// as that env's values make it, unknown values (module outputs) null.
+func awsAppEnvironment(t *testing.T, env string) map[string]cty.Value {
+	t.Helper()
+	cfg := loadTerraform(t)
+	for _, call := range cfg.Calls(cfg.Modules["envs/"+env]) {
+		if call.Target == nil || call.Target.Dir != "modules/ecs_service" || call.Block.Labels[0] != "api" {
+			continue
+		}
+		a := call.Caller.Locals()["app_environment"]
+		if a == nil {
+			t.Fatal("modules/stack has no local app_environment")
+		}
+		v, ok := call.Caller.Eval(a.Expr)
+		if !ok || !v.CanIterateElements() {
+			t.Fatalf("envs/%s: app_environment does not evaluate", env)
+		}
+		return v.AsValueMap()
+	}
+	t.Fatalf("envs/%s: no ecs_service call named api", env)
+	return nil
+}
+
+// TestFlyTracesLikeAWS: traces leave a Fly machine with the same sampling
+// as the AWS prod stack (same variable, same value, same service name),
+// and where they go is a secret, shown in the README.
+func TestFlyTracesLikeAWS(t *testing.T) {
+	fly := loadFly(t)
+	aws := awsAppEnvironment(t, "prod")
+	for _, name := range []string{"OTEL_TRACES_SAMPLER_RATIO", "SERVICE_NAME"} {
+		v, ok := aws[name]
+		if !ok || !v.IsKnown() || v.IsNull() {
+			t.Errorf("the AWS prod stack sets no known %s", name)
+			continue
+		}
+		if fly.Env[name] != v.AsString() {
+			t.Errorf("fly.toml [env] %s = %q, the AWS prod stack %q: keep them equal", name, fly.Env[name], v.AsString())
+		}
+	}
+	if _, err := strconv.ParseFloat(fly.Env["OTEL_TRACES_SAMPLER_RATIO"], 64); err != nil {
+		t.Errorf("OTEL_TRACES_SAMPLER_RATIO: %v", err)
+	}
+	for _, secret := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS"} {
+		if _, ok := fly.Env[secret]; ok {
+			t.Errorf("%s is in fly.toml [env]; it carries the backend's key: set it with fly secrets set", secret)
+		}
+	}
+	readme := readRepoFile(t, "deployments", "fly", "README.md")
+	for _, want := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT=", "OTEL_EXPORTER_OTLP_HEADERS="} {
+		found := false
+		for _, loc := range regexp.MustCompile("fly secrets set[^`]*").FindAllStringIndex(readme, -1) {
+			found = found || strings.Contains(readme[loc[0]:loc[1]], want)
+		}
+		if !found {
+			t.Errorf("deployments/fly/README.md has no `fly secrets set ... %s`", want)
 		}
 	}
 }

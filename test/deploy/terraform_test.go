@@ -4,6 +4,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -172,4 +173,35 @@ func mustRead(t *testing.T, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestRunbookUsesExistingOutputs: every `terraform output NAME` of the
+// cutover runbook names an output of envs/prod, so no step fails on a
+// renamed or missing output in the middle of the window.
+func TestRunbookUsesExistingOutputs(t *testing.T) {
+	cfg := loadTerraform(t)
+	prod := cfg.Modules["envs/prod"]
+	if prod == nil {
+		t.Fatal("no envs/prod")
+	}
+	outputs := prod.Outputs()
+	doc := readRepoFile(t, "docs", "runbooks", "fly-to-aws.md")
+	uses := regexp.MustCompile(`terraform -chdir=\$ENV_DIR output(?: -raw| -json)* ([a-z_]+)`).FindAllStringSubmatch(doc, -1)
+	if len(uses) < 3 {
+		t.Fatalf("found %d `terraform output` uses in the runbook; is the pattern stale?", len(uses))
+	}
+	for _, u := range uses {
+		if _, ok := outputs[u[1]]; !ok {
+			t.Errorf("docs/runbooks/fly-to-aws.md: terraform output %s, but envs/prod has no such output", u[1])
+		}
+	}
+	for _, want := range []string{"app_bucket", "app_bucket_region"} {
+		found := false
+		for _, u := range uses {
+			found = found || u[1] == want
+		}
+		if !found {
+			t.Errorf("the runbook's object storage sync does not read terraform output %s", want)
+		}
+	}
 }

@@ -50,3 +50,40 @@ deny contains finding("ecs", b.pos, sprintf("task definition %s: the app contain
 	some name, b in resources(m, "aws_ecs_task_definition")
 	not non_root(m)
 }
+
+# Object storage: a service that may use the app bucket (s3_bucket_arn)
+# is told where it is (S3_ENDPOINT, S3_BUCKET, S3_REGION), and no service
+# gets static AWS or S3 keys, in its environment or its secrets: the task
+# role's temporary credentials are the only ones. Checked on the values
+# each environment passes down its stack.
+
+# call_env_names are the variable names an attribute of a module call
+# gives the container; merge(a, b) appears as the list of its arguments.
+call_env_names(call, attr) := {k | some k, _ in call.attrs[attr].value} if is_object(call.attrs[attr].value)
+
+call_env_names(call, attr) := {k |
+	some o in call.attrs[attr].value
+	is_object(o)
+	some k, _ in o
+} if is_array(call.attrs[attr].value)
+
+static_credential(name) if regex.match(`^(AWS|S3)_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN)$`, name)
+
+deny contains finding("ecs", call.pos, msg) if {
+	some [env, call, kind] in env_calls
+	kind == "ecs_service"
+	some attr in ["environment", "secret_arns"]
+	some name in call_env_names(call, attr)
+	static_credential(name)
+	msg := sprintf("%s: ECS service %s gets %s in its %s: use the task role's credentials", [env, call.name, name, attr])
+}
+
+deny contains finding("ecs", call.pos, msg) if {
+	some [env, call, kind] in env_calls
+	kind == "ecs_service"
+	present(call, "s3_bucket_arn")
+	names := call_env_names(call, "environment")
+	some name in ["S3_ENDPOINT", "S3_BUCKET", "S3_REGION"]
+	not name in names
+	msg := sprintf("%s: ECS service %s may use the app bucket (s3_bucket_arn) but its environment has no %s", [env, call.name, name])
+}

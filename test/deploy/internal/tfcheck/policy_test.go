@@ -504,3 +504,62 @@ module "stack" {
 		}
 	}
 }
+
+// TestObjectStorageEnvironment: a service allowed on the app bucket is
+// told where it is, and no service gets static keys, through a stack and
+// merge() as the real configuration does.
+func TestObjectStorageEnvironment(t *testing.T) {
+	files := func(env, secrets string) map[string]string {
+		return map[string]string{
+			"modules/ecs_service/main.tf": `
+variable "environment" { type = map(string) }
+variable "secret_arns" { type = map(string) }
+variable "s3_bucket_arn" {
+  type    = string
+  default = null
+}
+`,
+			"modules/stack/main.tf": `
+locals {
+  app_environment = {` + env + `
+  }
+}
+module "api" {
+  source        = "../ecs_service"
+  environment   = merge(local.app_environment, { JOBS_IN_SERVE = "false" })
+  secret_arns   = {` + secrets + `}
+  s3_bucket_arn = "arn:aws:s3:::app"
+}
+module "other" {
+  source      = "../ecs_service"
+  environment = local.app_environment
+  secret_arns = {}
+}
+`,
+			"envs/prod/main.tf": `module "stack" { source = "../../modules/stack" }`,
+		}
+	}
+	bad := run(t, "ecs", load(t, files(`
+    S3_BUCKET         = "app"
+    AWS_ACCESS_KEY_ID = "AKIA..."`, `S3_SECRET_ACCESS_KEY = "arn:aws:secretsmanager:x"`)))
+	expectFinding(t, bad, "ECS service api gets AWS_ACCESS_KEY_ID in its environment")
+	expectFinding(t, bad, "ECS service other gets AWS_ACCESS_KEY_ID in its environment")
+	expectFinding(t, bad, "ECS service api gets S3_SECRET_ACCESS_KEY in its secret_arns")
+	expectFinding(t, bad, "ECS service api may use the app bucket (s3_bucket_arn) but its environment has no S3_ENDPOINT")
+	expectFinding(t, bad, "has no S3_REGION")
+	for _, f := range bad {
+		if strings.Contains(f.Msg, "service other may use") {
+			t.Errorf("a service without s3_bucket_arn needs no S3_*: %v", f)
+		}
+	}
+
+	good := run(t, "ecs", load(t, files(`
+    S3_ENDPOINT = "https://s3.eu-west-1.amazonaws.com"
+    S3_BUCKET   = "app"
+    S3_REGION   = "eu-west-1"`, `JWT_SIGNING_KEYS = "arn:aws:secretsmanager:x"`)))
+	for _, f := range good {
+		if strings.Contains(f.Msg, "S3_") || strings.Contains(f.Msg, "credentials") {
+			t.Errorf("unexpected finding: %v", f)
+		}
+	}
+}

@@ -15,3 +15,5 @@ output "rds_master_secret_arn" { value = module.stack.rds_master_secret_arn }
 output "secret_arns" { value = module.stack.secret_arns }
 output "prometheus_endpoint" { value = module.stack.prometheus_endpoint }
 output "alerts_topic_arn" { value = module.stack.alerts_topic_arn }
+output "app_bucket" { value = module.stack.app_bucket }
+output "app_bucket_region" { value = module.stack.app_bucket_region }

@@ -1,5 +1,8 @@
 # A private, encrypted, versioned bucket: public access blocked at the bucket
-# level, ACLs disabled (bucket owner enforced), TLS required by policy.
+# level, ACLs disabled (bucket owner enforced), TLS required by policy, and
+# optionally a CORS rule so that the web app's browsers can use presigned
+# GET and PUT URLs (the request is authorised by the URL's signature; CORS
+# only lets the browser send it).
 
 resource "aws_s3_bucket" "this" {
   bucket        = var.bucket
@@ -72,6 +75,19 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
         days = rule.value
       }
     }
+  }
+}
+
+resource "aws_s3_bucket_cors_configuration" "this" {
+  count  = length(var.cors_allowed_origins) > 0 ? 1 : 0
+  bucket = aws_s3_bucket.this.id
+
+  cors_rule {
+    allowed_origins = var.cors_allowed_origins
+    allowed_methods = ["GET", "PUT"]
+    allowed_headers = ["Content-Type"]
+    expose_headers  = ["ETag"]
+    max_age_seconds = 3000
   }
 }
 

@@ -38,6 +38,17 @@ variable "extra_policy_statements_json" {
   default     = []
 }
 
+variable "cors_allowed_origins" {
+  description = "Origins (scheme://host) whose browsers may GET and PUT objects through presigned URLs; empty for no CORS rule."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for o in var.cors_allowed_origins : can(regex("^https?://[^/*]+$", o))])
+    error_message = "cors_allowed_origins must be scheme://host origins, without a path or a wildcard."
+  }
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

@@ -28,6 +28,16 @@ locals {
     APP_BASE_URL                = var.app_base_url
     MAIL_FROM                   = var.mail_from
     OTEL_TRACES_SAMPLER_RATIO   = var.traces_sampler_ratio
+
+    # Object storage: the app bucket through S3's regional endpoint,
+    # virtual-hosted addressing. No S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY:
+    # the client takes the task role's temporary credentials from the ECS
+    # credentials endpoint (ecs_service grants the role this bucket and
+    # the KMS key that encrypts it), so no static key exists to leak.
+    S3_ENDPOINT       = "https://s3.${module.app_bucket.region}.amazonaws.com"
+    S3_BUCKET         = module.app_bucket.id
+    S3_REGION         = module.app_bucket.region
+    S3_USE_PATH_STYLE = "false"
   }
 }
 
@@ -91,12 +101,15 @@ module "alb_logs_bucket" {
   tags                         = var.tags
 }
 
+# The service's object storage (S3_BUCKET): attachments and other blobs,
+# uploaded and downloaded by clients through presigned URLs.
 module "app_bucket" {
   source = "../s3_bucket"
 
-  bucket      = "${local.name}-app-${var.account_id}"
-  kms_key_arn = module.secrets.kms_key_arn
-  tags        = var.tags
+  bucket               = "${local.name}-app-${var.account_id}"
+  kms_key_arn          = module.secrets.kms_key_arn
+  cors_allowed_origins = [var.app_base_url]
+  tags                 = var.tags
 }
 
 module "alb" {

@@ -67,3 +67,13 @@ output "alerts_topic_arn" {
   description = "SNS topic of the alerts."
   value       = module.otel.alerts_topic_arn
 }
+
+output "app_bucket" {
+  description = "Name of the app bucket (S3_BUCKET of the services): the destination of the runbook's object storage sync."
+  value       = module.app_bucket.id
+}
+
+output "app_bucket_region" {
+  description = "Region of the app bucket (S3_REGION of the services)."
+  value       = module.app_bucket.region
+}
