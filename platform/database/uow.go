@@ -152,7 +152,8 @@ func Conn(ctx context.Context, db *gorm.DB) *gorm.DB {
 }
 
 // SharedConn is Conn for a port whose statements need only what every
-// module role is granted (the Shared grants: the audit log's insert, say),
+// module role is granted (the Shared grants: an append-only log's insert,
+// say),
 // called from any unit of work, the platform's own included: it joins the
 // transaction of ctx whatever role began it. Running such a statement as
 // the login user gives the caller nothing its own transaction did not

@@ -397,7 +397,7 @@ func terminateBackends(t *testing.T, e *env) (stop func()) {
 		defer close(finished)
 		for {
 			_, _ = e.db.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-				WHERE datname = current_database() AND application_name = 'zebra' AND pid <> pg_backend_pid()`)
+				WHERE datname = current_database() AND ` + requestPools + ` AND pid <> pg_backend_pid()`)
 			select {
 			case <-done:
 				return

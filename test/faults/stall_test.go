@@ -155,11 +155,16 @@ func TestClientHangUp(t *testing.T) {
 		line, pidsBefore, pidsAfter, openBefore, e.metric(t, "go_sql_open_connections"))
 }
 
+// requestPools selects, in pg_stat_activity, the sessions of the binary's
+// request pools: the platform's (application_name zebra) and each module's
+// (zebra-<module>), not its readiness probe's (zebra-probe).
+const requestPools = `(application_name = 'zebra' OR application_name LIKE 'zebra-%') AND application_name <> 'zebra-probe'`
+
 // backendPIDs lists the server processes of the binary's pooled
-// connections (its readiness probe has a pool of its own).
+// connections.
 func (e *env) backendPIDs(t *testing.T) []int {
 	t.Helper()
-	rows, err := e.db.Query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'zebra' ORDER BY pid`)
+	rows, err := e.db.Query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND ` + requestPools + ` ORDER BY pid`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +193,7 @@ func (e *env) waitForInsert(t *testing.T, within time.Duration) {
 	for start := time.Now(); time.Since(start) < within; time.Sleep(5 * time.Millisecond) {
 		var n int
 		if err := e.db.QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
-			AND application_name = 'zebra' AND xact_start IS NOT NULL AND query ILIKE 'INSERT INTO "activities"%'`).Scan(&n); err != nil {
+			AND ` + requestPools + ` AND xact_start IS NOT NULL AND query ILIKE 'INSERT INTO "activities"%'`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if n > 0 {
