@@ -54,7 +54,7 @@ lint-openapi-spectral: test/node_modules/.package-lock.json openapi-generated
 lint-openapi-breaking: openapi-generated
 	@set -euo pipefail; \
 	if ! git cat-file -e "$(OPENAPI_BASE):docs/openapi.json" 2>/dev/null; then \
-		echo "lint-openapi-breaking: $(OPENAPI_BASE) has no docs/openapi.json; nothing to compare"; exit 0; fi; \
+		echo "lint-openapi-breaking: no docs/openapi.json at $(OPENAPI_BASE) (or no git repository here); nothing to compare"; exit 0; fi; \
 	git show "$(OPENAPI_BASE):docs/openapi.json" > $(CONTRACT_TMP)/base.json; \
 	echo "comparing docs/openapi.json of $(OPENAPI_BASE) with the generated document"; \
 	cd test && go run ./contract/cmd/openapi-breaking ../$(CONTRACT_TMP)/base.json ../$(CONTRACT_TMP)/openapi.json
