@@ -28,4 +28,4 @@ lint: $(LINT_TARGETS)
 help: ## List the targets
 	@echo "Start with make doctor (what this machine lacks), make run (serve on :8080), make test, make lint;"
 	@echo "README.md says what each target needs and how long it takes."
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
