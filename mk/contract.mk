@@ -16,9 +16,13 @@
 # chromium: contract-deps installs what is missing, before test-go.
 export CONTRACT_DURATION ?= 30s
 export CONTRACT_SEED ?=
-# OPENAPI_BASE is the first of origin/main, main (a clone or worktree with
-# no remote) and HEAD that exists; outside git nothing is compared.
-OPENAPI_BASE ?= $(shell for r in origin/main main; do git rev-parse -q --verify "$$r^{commit}" >/dev/null 2>&1 && { echo $$r; exit; }; done; echo HEAD)
+# OPENAPI_BASE is the commit where this branch left the main line: the
+# merge base of HEAD and the first of origin/main and main (a clone or
+# worktree with no remote) that exists, so a branch that is behind main is
+# not blamed for routes main added since; HEAD when neither exists (only
+# uncommitted changes are compared); outside git nothing is. Set it to
+# compare with a release: make lint-openapi OPENAPI_BASE=v1.4.0
+OPENAPI_BASE ?= $(shell for r in origin/main main; do git merge-base HEAD "$$r" 2>/dev/null && exit; done; echo HEAD)
 CONTRACT_TMP := bin/contract
 SPECTRAL := test/node_modules/.bin/spectral
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
