@@ -19,13 +19,13 @@ TEST_TARGETS :=
 -include mk/dev.mk
 -include $(filter-out mk/dev.mk,$(wildcard mk/*.mk))
 
-# Prerequisites are expanded when a rule is read, so the areas' targets are
-# attached here, after every mk/*.mk has appended to the lists.
-test: $(TEST_TARGETS)
+# Prerequisites are expanded when a rule is read, so the areas' lint
+# targets are attached here, after every mk/*.mk has appended to the list
+# (`make test` runs its list itself, mk/go.mk).
 lint: $(LINT_TARGETS)
 
 .PHONY: help
 help: ## List the targets
 	@echo "Start with make doctor (what this machine lacks), make run (serve on :8080), make test, make lint;"
 	@echo "README.md says what each target needs and how long it takes."
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'

@@ -16,9 +16,13 @@
 # chromium: contract-deps installs what is missing, before test-go.
 export CONTRACT_DURATION ?= 30s
 export CONTRACT_SEED ?=
-# OPENAPI_BASE is the first of origin/main, main (a clone or worktree with
-# no remote) and HEAD that exists; outside git nothing is compared.
-OPENAPI_BASE ?= $(shell for r in origin/main main; do git rev-parse -q --verify "$$r^{commit}" >/dev/null 2>&1 && { echo $$r; exit; }; done; echo HEAD)
+# OPENAPI_BASE is the commit where this branch left the main line: the
+# merge base of HEAD and the first of origin/main and main (a clone or
+# worktree with no remote) that exists, so a branch that is behind main is
+# not blamed for routes main added since; HEAD when neither exists (only
+# uncommitted changes are compared); outside git nothing is. Set it to
+# compare with a release: make lint-openapi OPENAPI_BASE=v1.4.0
+OPENAPI_BASE ?= $(shell for r in origin/main main; do git merge-base HEAD "$$r" 2>/dev/null && exit; done; echo HEAD)
 CONTRACT_TMP := bin/contract
 SPECTRAL := test/node_modules/.bin/spectral
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -57,7 +61,7 @@ lint-openapi-spectral: test/node_modules/.package-lock.json openapi-generated
 lint-openapi-breaking: openapi-generated
 	@set -euo pipefail; \
 	if ! git cat-file -e "$(OPENAPI_BASE):docs/openapi.json" 2>/dev/null; then \
-		echo "lint-openapi-breaking: $(OPENAPI_BASE) has no docs/openapi.json; nothing to compare"; exit 0; fi; \
+		echo "lint-openapi-breaking: no docs/openapi.json at $(OPENAPI_BASE) (or no git repository here); nothing to compare"; exit 0; fi; \
 	git show "$(OPENAPI_BASE):docs/openapi.json" > $(CONTRACT_TMP)/base.json; \
 	echo "comparing docs/openapi.json of $(OPENAPI_BASE) with the generated document"; \
 	cd test && go run ./contract/cmd/openapi-breaking ../$(CONTRACT_TMP)/base.json ../$(CONTRACT_TMP)/openapi.json

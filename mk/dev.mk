@@ -27,7 +27,7 @@ LOCAL_SMTP_URL := smtp://127.0.0.1:$(MAILPIT_SMTP)
 
 .PHONY: tools mailpit mailpit-start mailpit-stop doctor
 
-tools: $(MAILPIT) $(GOLANGCI) $(VERSITYGW) ## Build the pinned tools (Mailpit, golangci-lint, versitygw) once into TOOLS_DIR (~/.cache/zebra/tools)
+tools: $(MAILPIT) $(GOLANGCI) $(VERSITYGW) ## Build the pinned tools (Mailpit, golangci-lint, versitygw) once into TOOLS_DIR (~/.cache/zebra/tools); ~5 min the first time
 
 # go build writes a temporary name first, so an interrupted build or two
 # clones building at once never leave a half-written tool behind.

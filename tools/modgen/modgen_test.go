@@ -240,8 +240,16 @@ func command(t *testing.T, dir, name string, args ...string) (string, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The make that runs this test (make test, with -j) passes its
+	// jobserver down in MAKEFLAGS; a make started here is a new one, as a
+	// user's would be.
 	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
-		return strings.HasPrefix(kv, "GOWORK=") || strings.HasPrefix(kv, "GOFLAGS=") || strings.HasPrefix(kv, "ZEBRA_BIN=")
+		for _, v := range []string{"GOWORK=", "GOFLAGS=", "ZEBRA_BIN=", "MAKEFLAGS=", "MFLAGS=", "MAKELEVEL="} {
+			if strings.HasPrefix(kv, v) {
+				return true
+			}
+		}
+		return false
 	})
 	env = append(env, "GOFLAGS="+strings.TrimSpace(string(flags))+" -trimpath", "ZEBRA_BIN="+filepath.Join(dir, "bin", "zebra"))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // make module builds the app
