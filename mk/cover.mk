@@ -32,11 +32,11 @@ cover_space   := $(eval) $(eval)
 COVER_PKGS    := $(subst $(cover_space),$(cover_comma),$(foreach m,$(COVER_MODULES),$(COVER_PREFIX)$(m)/...))
 COVER_TIMEOUT ?= 15m
 # The floors, in percent of statements, in one place: the figures of
-# 2026-12-08 (README, "Coverage": app 79.9, activities 94.2, audit 93.1,
-# identity 86.3, platform 91.4, schema 88.9, total 89.7) less 2 points,
+# 2026-12-08 (README, "Coverage": app 80.5, activities 93.5, audit 92.8,
+# identity 86.0, platform 90.4, schema 88.9, total 89.4) less 2 points,
 # rounded down. Raise them when coverage rises; a module without an entry
 # (a new one) is reported, not checked, until it gets one.
-COVER_FLOOR   ?= app=77 modules/activities=92 modules/audit=91 modules/identity=84 platform=89 schema=86 total=87
+COVER_FLOOR   ?= app=78 modules/activities=91 modules/audit=90 modules/identity=84 platform=88 schema=86 total=87
 
 .PHONY: cover
 
