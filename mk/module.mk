@@ -11,6 +11,10 @@
 # The generator lives outside go.work (GOWORK=off): it edits go.work, and it
 # is not part of what the Dockerfile builds.
 MODGEN := cd tools/modgen && GOWORK=off
+# The generator's test builds the app, the client and golangci-lint in its
+# copy: with an empty build cache (a fresh machine), beside test-go, that
+# alone can take longer than TEST_TIMEOUT.
+MODGEN_TEST_TIMEOUT ?= 25m
 
 .PHONY: module test-modgen lint-modgen
 
@@ -21,7 +25,7 @@ module: ## Create a bounded context: make module name=NAME [singular=WORD] (docs
 	@bin/modgen $(if $(singular),-singular '$(singular)') '$(name)'
 
 test-modgen: $(VERSITYGW) ## The generator's test: make module in a throwaway copy of the repository, then build and test it there
-	$(MODGEN) VERSITYGW_BIN="$${VERSITYGW_BIN:-$(VERSITYGW)}" go test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	$(MODGEN) VERSITYGW_BIN="$${VERSITYGW_BIN:-$(VERSITYGW)}" go test -count=1 -timeout $(MODGEN_TEST_TIMEOUT) ./...
 
 # golangci-lint is a tool of the workspace: run it over a temporary go.work
 # that also uses tools/modgen (absolute paths, as the file lives elsewhere).
