@@ -34,7 +34,7 @@ run: build ## Mailpit if needed, the dev database and schema, then serve on :808
 # appended to TEST_TARGETS.
 TEST_JOBS ?= 3
 
-test: ## Every test of every module. Needs what run needs, Node/npm, Chromium, curl, jq (make doctor). ~9 min cold, ~4 min warm
+test: ## Every test of every module. Needs what run needs, Node/npm, Chromium, curl, jq (make doctor). ~14 min cold, ~4 min warm
 	@echo "make test: test-go $(TEST_TARGETS), $(TEST_JOBS) at a time; each prints its output when it ends"
 	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-go $(TEST_TARGETS)
 
